@@ -1,0 +1,41 @@
+package dev.quiver.engine;
+
+/** Argument checks shared by the public API; each message names the bad value. */
+public final class Checks {
+  private Checks() {}
+
+  public static void positive(String name, long value) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(name + " must be positive, got " + value);
+    }
+  }
+
+  public static void index(String name, long value, long size) {
+    if (value < 0 || value >= size) {
+      throw new IllegalArgumentException(name + " " + value + " out of range [0, " + size + ")");
+    }
+  }
+
+  /** Checks that {@code k} is positive; results hold min(k, eligible items). */
+  public static void k(int k) {
+    if (k <= 0) {
+      throw new IllegalArgumentException("k must be positive, got " + k);
+    }
+  }
+
+  /** Checks the length of {@code v} and that every component is finite. */
+  public static void vector(float[] v, int dimension, String what) {
+    if (v == null) {
+      throw new IllegalArgumentException(what + " is null");
+    }
+    if (v.length != dimension) {
+      throw new IllegalArgumentException(
+          what + " has dimension " + v.length + ", expected " + dimension);
+    }
+    for (int i = 0; i < v.length; i++) {
+      if (!Float.isFinite(v[i])) {
+        throw new IllegalArgumentException(what + " has a non-finite component at index " + i + ": " + v[i]);
+      }
+    }
+  }
+}

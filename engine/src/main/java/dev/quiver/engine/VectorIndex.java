@@ -1,0 +1,60 @@
+package dev.quiver.engine;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * A searchable set of item vectors: the interface every index kind (flat, IVF, HNSW, PQ...)
+ * implements. Searches are thread-safe and take every parameter per call; nothing a search
+ * depends on is mutable shared state. Off-heap memory lives until {@link #close()}; searching a
+ * closed index throws {@link IllegalStateException}.
+ */
+public interface VectorIndex extends AutoCloseable {
+
+  /** The kind name under which {@link IndexFormat} opens this index's files ({@code flat}, ...). */
+  String kind();
+
+  Metric metric();
+
+  int dimension();
+
+  /** Number of items. */
+  int size();
+
+  /** Bytes the index holds in memory or maps (vectors, codes, graph, ids). */
+  long byteSize();
+
+  /** External id of the item at {@code ordinal}. */
+  long id(int ordinal);
+
+  /**
+   * The best {@code k} items for {@code query} that {@code filter} accepts (null: all), best first,
+   * into {@code out}. Fewer than {@code k} come back when fewer are eligible.
+   *
+   * @param params kind-specific search parameters ({@code nprobe}, {@code efSearch}); empty for flat
+   * @throws IllegalArgumentException wrong dimension, non-finite component, {@code k <= 0}
+   */
+  void search(float[] query, int k, OrdinalFilter filter, Params params, SearchResults out);
+
+  /** Allocating convenience form of {@link #search(float[], int, OrdinalFilter, Params, SearchResults)}. */
+  default SearchResults search(float[] query, int k) {
+    SearchResults out = new SearchResults(k);
+    search(query, k, null, Params.DEFAULT, out);
+    return out;
+  }
+
+  /**
+   * Searches many queries in one call on up to {@code threads} threads. {@code filters} is null
+   * (no filter) or holds one filter per query (entries may be null). {@code out[i]} receives the
+   * results of {@code queries[i]}.
+   */
+  void searchBatch(float[][] queries, int k, OrdinalFilter[] filters, Params params,
+                   SearchResults[] out, int threads);
+
+  /** Writes the index to {@code path} in the format its {@link IndexFormat} opens. */
+  void write(Path path) throws IOException;
+
+  /** Frees off-heap memory; idempotent. */
+  @Override
+  void close();
+}

@@ -1,0 +1,7 @@
+/**
+ * Product and scalar quantizers: codebooks, asymmetric distance tables, SQ8.
+ *
+ * <p>This module is a placeholder in the build: it holds no implementation yet, and nothing in
+ * Quiver registers or claims an index or runtime from it.
+ */
+package dev.quiver.pq;

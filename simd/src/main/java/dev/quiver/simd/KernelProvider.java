@@ -1,0 +1,89 @@
+package dev.quiver.simd;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The kernels one implementation provides. {@link VectorKernels} picks one provider at start-up
+ * (the Panama Vector API one, else the scalar one) and every caller goes through that facade.
+ *
+ * <p>Conventions shared by every method:
+ * <ul>
+ *   <li>Vectors in a {@link MemorySegment} are little-endian float32 rows stored back to back:
+ *       row {@code r} of a block starting at byte {@code offset} begins at
+ *       {@code offset + r * dim * 4}. Offsets need not be aligned.</li>
+ *   <li>Arguments are not validated here beyond what the JDK checks (array and segment bounds):
+ *       kernels sit on hot paths, and callers validate once at their API boundary.</li>
+ *   <li>Implementations are stateless and thread-safe.</li>
+ * </ul>
+ */
+public interface KernelProvider {
+
+  /** A short name for logs and benchmark labels ("panama-512", "scalar"). */
+  String name();
+
+  /** Sum of {@code a[aOffset+i] * b[bOffset+i]} for {@code i < length}. */
+  float dot(float[] a, int aOffset, float[] b, int bOffset, int length);
+
+  /** Dot product of {@code q[0..length)} with the float32 vector at byte {@code offset} of {@code segment}. */
+  float dot(float[] q, MemorySegment segment, long offset, int length);
+
+  /** Squared Euclidean distance between {@code a[aOffset..)} and {@code b[bOffset..)}. */
+  float squareDistance(float[] a, int aOffset, float[] b, int bOffset, int length);
+
+  /** Squared Euclidean distance between {@code q[0..length)} and the vector at {@code offset}. */
+  float squareDistance(float[] q, MemorySegment segment, long offset, int length);
+
+  /**
+   * Cosine similarity of {@code a[0..length)} and {@code b[0..length)}: dot / (|a| |b|), computed in
+   * one pass; 0 when either vector is all zeros.
+   */
+  float cosine(float[] a, float[] b, int length);
+
+  /**
+   * Scores one query against {@code rows} consecutive vectors of {@code dim} floats starting at
+   * byte {@code offset}: {@code scores[scoresOffset + r] = dot(q, row r)}. The inner loop of a
+   * flat or IVF list scan.
+   */
+  void dotRows(float[] q, MemorySegment segment, long offset, int rows, int dim,
+               float[] scores, int scoresOffset);
+
+  /** As {@link #dotRows} with squared Euclidean distance. */
+  void squareDistanceRows(float[] q, MemorySegment segment, long offset, int rows, int dim,
+                          float[] scores, int scoresOffset);
+
+  /**
+   * Copies {@code rows} (at most {@link VectorKernels#PANEL_ROWS}) consecutive vectors of
+   * {@code dim} floats starting at byte {@code offset} into {@code panel} transposed, dimension
+   * major: {@code panel[j * PANEL_ROWS + r] = row r, component j}. Slots of rows
+   * {@code >= rows} are zero. {@code panel.length >= dim * PANEL_ROWS}.
+   */
+  void packPanel(MemorySegment segment, long offset, int rows, int dim, float[] panel);
+
+  /**
+   * The register-tiled many-queries-by-many-rows kernel of batched search. For queries
+   * {@code q0 <= i < q0 + queryCount}, each {@code dim} floats at {@code queries[i * dim]}, and the
+   * {@link VectorKernels#PANEL_ROWS} rows of a panel made by {@link #packPanel}, writes
+   * {@code scores[(i - q0) * PANEL_ROWS + r] = dot(query i, row r)}.
+   * {@code scores.length >= queryCount * PANEL_ROWS}.
+   */
+  void dotPanel(float[] queries, int q0, int queryCount, int dim, float[] panel, float[] scores);
+
+  /** Integer dot product of signed int8 vectors {@code a[aOffset..)} and {@code b[bOffset..)}. */
+  int dotInt8(byte[] a, int aOffset, byte[] b, int bOffset, int length);
+
+  /** Integer dot product of int8 vector {@code q[0..length)} with the int8 vector at byte {@code offset}. */
+  int dotInt8(byte[] q, MemorySegment segment, long offset, int length);
+
+  /**
+   * Dot product of a float32 query with an IEEE half-precision vector stored as little-endian
+   * 16-bit values at byte {@code offset} (the asymmetric form that fp16 storage needs).
+   */
+  float dotFloat16(float[] q, MemorySegment segment, long offset, int length);
+
+  /**
+   * The index of the first {@code i} in {@code [from, to)} with {@code values[i] > threshold}, or
+   * {@code to} when there is none. Lets top-k selection skip, a vector at a time, the scores that
+   * cannot enter a full heap.
+   */
+  int firstAbove(float[] values, int from, int to, float threshold);
+}

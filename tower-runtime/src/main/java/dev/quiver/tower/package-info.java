@@ -1,0 +1,7 @@
+/**
+ * Two-tower model inference on the CPU: feature hashing, embeddings, MLP heads.
+ *
+ * <p>This module is a placeholder in the build: it holds no implementation yet, and nothing in
+ * Quiver registers or claims an index or runtime from it.
+ */
+package dev.quiver.tower;
