@@ -56,6 +56,16 @@ public final class TopK {
     return size == k ? scores[0] : Float.NEGATIVE_INFINITY;
   }
 
+  /** Ordinal of the {@code i}-th kept entry, in heap order (unsorted); {@code i < size()}. */
+  public int ordinalAt(int i) {
+    return ordinals[i];
+  }
+
+  /** Score of the {@code i}-th kept entry, in heap order (unsorted); {@code i < size()}. */
+  public float scoreAt(int i) {
+    return scores[i];
+  }
+
   /** Offers one candidate; returns true when it was kept. */
   public boolean offer(int ordinal, float score) {
     if (size < k) {
