@@ -3,6 +3,7 @@ package dev.quiver.engine;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
  * Float32 vectors stored off-heap as back-to-back rows in one 64-byte aligned
@@ -99,6 +100,48 @@ public final class VectorStore implements AutoCloseable {
     ensureCapacity(size + 1);
     MemorySegment.copy(vector, 0, segment, FLOAT, offset(size), dimension);
     return size++;
+  }
+
+  /**
+   * Appends {@code rows} back-to-back float32 rows read from {@code src} at byte {@code srcOffset}
+   * in byte order {@code order} (little-endian for .fvecs and .npy bodies, native order for another
+   * store's segment). Every component must be finite: on the first that is not, this throws and
+   * leaves the store as it was.
+   */
+  public void appendRows(MemorySegment src, long srcOffset, int rows, ByteOrder order) {
+    if (!owner) {
+      throw new UnsupportedOperationException("this store is a read-only view");
+    }
+    if (rows < 0) {
+      throw new IllegalArgumentException("rows must be >= 0, got " + rows);
+    }
+    ensureCapacity(Math.addExact(size, rows));
+    long start = offset(size);
+    MemorySegment.copy(src, FLOAT.withOrder(order), srcOffset, segment, FLOAT, start, (long) rows * dimension);
+    checkFinite(start, rows);
+    size += rows;
+  }
+
+  /** Throws naming the row (as its future ordinal) and component of the first non-finite value. */
+  private void checkFinite(long start, int rows) {
+    long end = start + rows * rowBytes;
+    // A float is infinite or NaN when its exponent bits are all set; adding one exponent unit then
+    // carries into the sign bit. OR-ing that over the block has no branch, so the JIT can vectorize
+    // it, and only a block that fails pays for the search below.
+    int any = 0;
+    for (long off = start; off < end; off += Float.BYTES) {
+      any |= (segment.get(ValueLayout.JAVA_INT_UNALIGNED, off) & 0x7f800000) + 0x00800000;
+    }
+    if (any >= 0) {
+      return;
+    }
+    for (long off = start; ; off += Float.BYTES) {
+      if (!Float.isFinite(segment.get(FLOAT, off))) {
+        long element = off / Float.BYTES;
+        throw new IllegalArgumentException("row " + element / dimension + " has a non-finite component at index "
+            + element % dimension + ": " + segment.get(FLOAT, off));
+      }
+    }
   }
 
   /** Copies row {@code ordinal} into {@code dst[0..dimension)}. */
