@@ -131,7 +131,8 @@ public abstract class ApproximateIndex<S extends ApproximateIndex.Scratch> imple
     searchOne(s, query, k, filter, out);
   }
 
-  private void searchOne(S s, float[] query, int k, OrdinalFilter filter, SearchResults out) {
+  /** One checked query on the calling thread with its scratch, parameters already prepared. */
+  protected final void searchOne(S s, float[] query, int k, OrdinalFilter filter, SearchResults out) {
     out.reset(k);
     if (count == 0) {
       return;

@@ -17,7 +17,8 @@ import java.lang.foreign.MemorySegment;
  * <p>Immutable and thread-safe; the heap arrays live as long as the object.
  */
 public final class Centroids {
-  private static final int PANEL = VectorKernels.PANEL_ROWS;
+  /** Centroids per panel. */
+  public static final int PANEL = VectorKernels.PANEL_ROWS;
   /** Points scored per dotPanel call, as the flat index does: the tile stays in L1. */
   public static final int TILE = 32;
 

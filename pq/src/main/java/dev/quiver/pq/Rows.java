@@ -35,7 +35,8 @@ public final class Rows {
     };
   }
 
-  static void normalize(float[] a, int offset, int dim) {
+  /** Scales {@code a[offset..offset+dim)} to unit length; zero stays zero. */
+  public static void normalize(float[] a, int offset, int dim) {
     float norm = (float) Math.sqrt(VectorKernels.dot(a, offset, a, offset, dim));
     if (norm > 0f) {
       float inv = 1f / norm;

@@ -1,0 +1,205 @@
+package dev.quiver.ivf;
+
+import dev.quiver.engine.IdMap;
+import dev.quiver.engine.IndexFile;
+import dev.quiver.engine.Metric;
+import dev.quiver.engine.Params;
+import dev.quiver.engine.VectorStore;
+import dev.quiver.pq.Centroids;
+import dev.quiver.pq.KMeans;
+import dev.quiver.pq.Knobs;
+import dev.quiver.pq.Layout;
+import dev.quiver.pq.PqIndex;
+import dev.quiver.pq.ProductQuantizer;
+import dev.quiver.pq.Rows;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * Kind {@code ivf-pq}: the inverted file over product-quantizer codes of the residuals
+ * {@code x - c} from each item's list centroid {@code c}, as FAISS's IVFPQ.
+ *
+ * <p>For ip and cosine, {@code q.x = q.c + q.(x - c)}: the first term is the list's coarse rank,
+ * already computed, and the second is read from one lookup table built once per query, so a probe
+ * costs nothing beyond its scan. For L2 the table depends on {@code q - c} and is rebuilt per
+ * probed list ({@code 2^nbits x dimension} multiply-adds).
+ *
+ * <p>Build parameters: those of {@link IvfIndex}, {@code m} (default as {@link PqIndex}),
+ * {@code nbits} (1..8, default 8), {@code refine} (1 keeps float vectors for {@code rerank}).
+ * Body: the inverted file's sections, codebooks, codes, exact vectors (refine).
+ */
+public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
+  public static final String KIND = "ivf-pq";
+  private static final Set<String> PARAMS = buildParams("m", "nbits", "refine");
+
+  private final ProductQuantizer pq;
+  private final MemorySegment codes;
+
+  private IvfPqIndex(Metric metric, int count, IdMap ids, Centroids centroids, int[] starts, MemorySegment ordinals,
+                     ProductQuantizer pq, MemorySegment codes, MemorySegment exact, AutoCloseable owner) {
+    super(metric, count, ids, centroids, starts, ordinals, exact, owner);
+    this.pq = pq;
+    this.codes = codes;
+  }
+
+  public static IvfPqIndex build(VectorStore source, long[] ids, Metric metric, Params params, int threads) {
+    Knobs.only(params, KIND + " build", PARAMS);
+    int n = source.size();
+    int dim = source.dimension();
+    Rows.checkIds(ids, n);
+    int m = Knobs.atLeast(params, "m", PqIndex.defaultM(dim), 1);
+    int nbits = Knobs.atLeast(params, "nbits", 8, 1);
+    boolean refine = Knobs.atLeast(params, "refine", 0, 0) > 0;
+    int iterations = Knobs.atLeast(params, "iterations", KMeans.DEFAULT_ITERATIONS, 1);
+    ProductQuantizer.checkShape(dim, m, nbits);
+    ListBuilder lists = new ListBuilder(source, metric, params, threads);
+    ProductQuantizer pq = ProductQuantizer.train(residualSample(lists, metric, threads), lists.sampleCount, dim, m,
+        nbits, iterations, ListBuilder.SEED, threads);
+    Arena arena = Arena.ofShared();
+    try {
+      MemorySegment codes = arena.allocate(Math.max(1, (long) n * m), 64);
+      MemorySegment exact = refine ? arena.allocate(Math.max(1, source.byteSize()), 64) : null;
+      encode(lists, pq, codes, exact, threads);
+      return new IvfPqIndex(metric, n, Rows.ids(arena, ids, n), lists.centroids, lists.starts, lists.ordinals(arena),
+          pq, codes, exact, arena);
+    } catch (RuntimeException e) {
+      arena.close();
+      throw e;
+    }
+  }
+
+  /** The k-means sample minus each point's closest centroid: what the codebooks must describe. */
+  private static float[] residualSample(ListBuilder lists, Metric metric, int threads) {
+    int n = lists.sampleCount;
+    int dim = lists.centroids.dimension();
+    float[] residuals = lists.sample.clone();
+    int[] labels = new int[n];
+    lists.centroids.assign(residuals, n, metric == Metric.L2, labels, new float[n], threads);
+    float[] c = lists.centroids.rows();
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < dim; j++) {
+        residuals[i * dim + j] -= c[labels[i] * dim + j];
+      }
+    }
+    return residuals;
+  }
+
+  private static void encode(ListBuilder lists, ProductQuantizer pq, MemorySegment codes, MemorySegment exact,
+                             int threads) {
+    int n = lists.order.length;
+    int dim = pq.dimension();
+    int chunk = Math.min(n, ListBuilder.CHUNK);
+    float[] rows = new float[chunk * dim];
+    byte[] code = new byte[chunk * pq.m()];
+    for (int from = 0; from < n; from += chunk) {
+      int c = Math.min(chunk, n - from);
+      lists.gather(from, c, rows);
+      if (exact != null) {
+        MemorySegment.copy(rows, 0, exact, ValueLayout.JAVA_FLOAT_UNALIGNED, (long) from * dim * Float.BYTES, c * dim);
+      }
+      lists.subtractCentroids(from, c, rows);
+      pq.encode(rows, c, code, threads);
+      MemorySegment.copy(code, 0, codes, ValueLayout.JAVA_BYTE, (long) from * pq.m(), c * pq.m());
+    }
+  }
+
+  static IvfPqIndex open(IndexFile file) throws IOException {
+    Header h = new Header(file);
+    int m = (int) file.metaLong("m");
+    int nbits = (int) file.metaLong("nbits");
+    try {
+      ProductQuantizer.checkShape(h.dim, m, nbits);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(file.path() + ": " + e.getMessage(), e);
+    }
+    int books = (1 << nbits) * h.dim;
+    long booksOff = h.layout.add((long) books * Float.BYTES);
+    long codesOff = h.layout.add((long) h.count * m);
+    long exactOff = h.refine ? h.layout.add((long) h.count * h.dim * Float.BYTES) : -1;
+    h.layout.check(file, KIND);
+    ProductQuantizer pq = new ProductQuantizer(h.dim, m, nbits, Layout.readFloats(file.body(), booksOff, books));
+    return new IvfPqIndex(h.metric, h.count, h.ids(), h.centroids(), h.starts(), h.ordinals(), pq,
+        h.slice(codesOff, (long) h.count * m),
+        exactOff < 0 ? null : h.slice(exactOff, (long) h.count * h.dim * Float.BYTES), file);
+  }
+
+  @Override
+  public void write(Path path) throws IOException {
+    checkOpen();
+    var meta = metadata();
+    meta.put("m", Integer.toString(pq.m()));
+    meta.put("nbits", Integer.toString(pq.nbits()));
+    IndexFile.write(path, meta, out -> {
+      writeLists(out);
+      Layout.writeFloats(out, pq.codebooks());
+      Layout.writeSegment(out, codes, (long) count * pq.m());
+      if (refines()) {
+        Layout.writeSegment(out, exact, (long) count * dim * Float.BYTES);
+      }
+    });
+  }
+
+  /** The residual quantizer (immutable). */
+  public ProductQuantizer quantizer() {
+    return pq;
+  }
+
+  @Override
+  public String kind() {
+    return KIND;
+  }
+
+  @Override
+  public long byteSize() {
+    return listBytes() + (long) count * pq.m() + (long) pq.codebooks().length * Float.BYTES
+        + (exact == null ? 0 : (long) count * dim * Float.BYTES);
+  }
+
+  @Override
+  protected PqScratch newScratch() {
+    return new PqScratch(this);
+  }
+
+  @Override
+  protected void prepareQuery(PqScratch s) {
+    if (!l2) {
+      pq.innerProductTable(s.query, s.table);
+    }
+  }
+
+  @Override
+  protected void scanList(PqScratch s, int list, float coarseRank) {
+    if (l2) {
+      float[] c = centroids.rows();
+      for (int j = 0; j < dim; j++) {
+        s.residual[j] = s.query[j] - c[list * dim + j];
+      }
+      pq.distanceTable(s.residual, s.table);
+    }
+    int m = pq.m();
+    for (int start = starts[list], end = starts[list + 1]; start < end; start += BLOCK) {
+      int rows = Math.min(BLOCK, end - start);
+      MemorySegment.copy(codes, ValueLayout.JAVA_BYTE, (long) start * m, s.codes, 0, rows * m);
+      pq.scoreRows(s.table, s.codes, rows, l2 ? 0f : coarseRank, l2, s.scores, 0);
+      s.top.offerBlock(s.scores, 0, rows, start, s.accept);
+    }
+  }
+
+  /** Lookup table, residual and a block of codes. */
+  static final class PqScratch extends IvfScratch {
+    final float[] table;
+    final float[] residual;
+    final byte[] codes;
+
+    PqScratch(IvfPqIndex index) {
+      super(index);
+      table = new float[index.pq.tableSize()];
+      residual = new float[index.dim];
+      codes = new byte[BLOCK * index.pq.m()];
+    }
+  }
+}
