@@ -199,6 +199,10 @@ public abstract class IvfIndex<S extends IvfIndex.IvfScratch> extends Approximat
       startsOff = layout.add((long) (nlist + 1) * Integer.BYTES);
       ordinalsOff = layout.add((long) count * Integer.BYTES);
       idsOff = hasIds ? layout.add((long) count * Long.BYTES) : -1;
+      if (file.body().byteSize() < layout.size()) {
+        throw new IOException(file.path() + ": " + file.kind() + " body of " + file.body().byteSize()
+            + " bytes is too short for its " + nlist + " lists of " + count + " vectors");
+      }
     }
 
     Centroids centroids() {

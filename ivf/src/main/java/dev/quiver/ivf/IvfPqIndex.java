@@ -6,6 +6,7 @@ import dev.quiver.engine.Metric;
 import dev.quiver.engine.Params;
 import dev.quiver.engine.VectorStore;
 import dev.quiver.pq.Centroids;
+import dev.quiver.pq.FastScan;
 import dev.quiver.pq.KMeans;
 import dev.quiver.pq.Knobs;
 import dev.quiver.pq.Layout;
@@ -29,21 +30,39 @@ import java.util.Set;
  * probed list ({@code 2^nbits x dimension} multiply-adds).
  *
  * <p>Build parameters: those of {@link IvfIndex}, {@code m} (default as {@link PqIndex}),
- * {@code nbits} (1..8, default 8), {@code refine} (1 keeps float vectors for {@code rerank}).
+ * {@code nbits} (1..8, default 8), {@code refine} (1 keeps float vectors for {@code rerank}),
+ * {@code fastscan} (with {@code nbits=4}, and by default there: codes packed in {@link FastScan}
+ * blocks, each list padded to whole blocks, and scanned with tables quantised to bytes).
  * Body: the inverted file's sections, codebooks, codes, exact vectors (refine).
  */
 public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
   public static final String KIND = "ivf-pq";
-  private static final Set<String> PARAMS = buildParams("m", "nbits", "refine");
+  private static final Set<String> PARAMS = buildParams("m", "nbits", "refine", "fastscan");
 
   private final ProductQuantizer pq;
   private final MemorySegment codes;
+  /** For fast scan: list {@code l}'s codes start at block {@code blockStarts[l]}; null otherwise. */
+  private final int[] blockStarts;
 
   private IvfPqIndex(Metric metric, int count, IdMap ids, Centroids centroids, int[] starts, MemorySegment ordinals,
-                     ProductQuantizer pq, MemorySegment codes, MemorySegment exact, AutoCloseable owner) {
+                     ProductQuantizer pq, MemorySegment codes, boolean fastScan, MemorySegment exact,
+                     AutoCloseable owner) {
     super(metric, count, ids, centroids, starts, ordinals, exact, owner);
     this.pq = pq;
     this.codes = codes;
+    this.blockStarts = fastScan ? blockStarts(starts) : null;
+  }
+
+  private static int[] blockStarts(int[] starts) {
+    int[] blocks = new int[starts.length];
+    for (int l = 0; l + 1 < starts.length; l++) {
+      blocks[l + 1] = blocks[l] + FastScan.blocks(starts[l + 1] - starts[l]);
+    }
+    return blocks;
+  }
+
+  private static long codeBytes(int[] starts, int count, int m, boolean fastScan) {
+    return fastScan ? (long) blockStarts(starts)[starts.length - 1] * m * 32 : (long) count * m;
   }
 
   public static IvfPqIndex build(VectorStore source, long[] ids, Metric metric, Params params, int threads) {
@@ -54,6 +73,11 @@ public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
     int m = Knobs.atLeast(params, "m", PqIndex.defaultM(dim), 1);
     int nbits = Knobs.atLeast(params, "nbits", 8, 1);
     boolean refine = Knobs.atLeast(params, "refine", 0, 0) > 0;
+    boolean fastScan = Knobs.atLeast(params, "fastscan", nbits == 4 ? 1 : 0, 0) > 0;
+    if (fastScan && (nbits != 4 || m > FastScan.MAX_M)) {
+      throw new IllegalArgumentException("fastscan=1 needs nbits=4 and m <= " + FastScan.MAX_M + ", got nbits="
+          + nbits + ", m=" + m);
+    }
     int iterations = Knobs.atLeast(params, "iterations", KMeans.DEFAULT_ITERATIONS, 1);
     ProductQuantizer.checkShape(dim, m, nbits);
     ListBuilder lists = new ListBuilder(source, metric, params, threads);
@@ -61,11 +85,19 @@ public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
         nbits, iterations, ListBuilder.SEED, threads);
     Arena arena = Arena.ofShared();
     try {
-      MemorySegment codes = arena.allocate(Math.max(1, (long) n * m), 64);
       MemorySegment exact = refine ? arena.allocate(Math.max(1, source.byteSize()), 64) : null;
-      encode(lists, pq, codes, exact, threads);
+      byte[] all = encode(lists, pq, exact, threads);
+      MemorySegment codes = arena.allocate(Math.max(1, codeBytes(lists.starts, n, m, fastScan)), 64);
+      if (fastScan) {
+        int[] blocks = blockStarts(lists.starts);
+        for (int l = 0; l < lists.centroids.count(); l++) {
+          FastScan.pack(all, lists.starts[l], lists.starts[l + 1] - lists.starts[l], m, codes, (long) blocks[l] * m * 32);
+        }
+      } else {
+        MemorySegment.copy(all, 0, codes, ValueLayout.JAVA_BYTE, 0, all.length);
+      }
       return new IvfPqIndex(metric, n, Rows.ids(arena, ids, n), lists.centroids, lists.starts, lists.ordinals(arena),
-          pq, codes, exact, arena);
+          pq, codes, fastScan, exact, arena);
     } catch (RuntimeException e) {
       arena.close();
       throw e;
@@ -88,13 +120,14 @@ public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
     return residuals;
   }
 
-  private static void encode(ListBuilder lists, ProductQuantizer pq, MemorySegment codes, MemorySegment exact,
-                             int threads) {
+  /** The codes of all items in position order, one byte per sub-quantizer; copies exact vectors when asked. */
+  private static byte[] encode(ListBuilder lists, ProductQuantizer pq, MemorySegment exact, int threads) {
     int n = lists.order.length;
     int dim = pq.dimension();
     int chunk = Math.min(n, ListBuilder.CHUNK);
     float[] rows = new float[chunk * dim];
     byte[] code = new byte[chunk * pq.m()];
+    byte[] all = new byte[n * pq.m()];
     for (int from = 0; from < n; from += chunk) {
       int c = Math.min(chunk, n - from);
       lists.gather(from, c, rows);
@@ -103,8 +136,9 @@ public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
       }
       lists.subtractCentroids(from, c, rows);
       pq.encode(rows, c, code, threads);
-      MemorySegment.copy(code, 0, codes, ValueLayout.JAVA_BYTE, (long) from * pq.m(), c * pq.m());
+      System.arraycopy(code, 0, all, from * pq.m(), c * pq.m());
     }
+    return all;
   }
 
   static IvfPqIndex open(IndexFile file) throws IOException {
@@ -116,15 +150,20 @@ public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
     } catch (IllegalArgumentException e) {
       throw new IOException(file.path() + ": " + e.getMessage(), e);
     }
+    boolean fastScan = file.metadata().getOrDefault("fastscan", "0").equals("1");
+    if (fastScan && (nbits != 4 || m > FastScan.MAX_M)) {
+      throw new IOException(file.path() + ": fast-scan codes with nbits=" + nbits + ", m=" + m);
+    }
+    int[] starts = h.starts();
+    long codeBytes = codeBytes(starts, h.count, m, fastScan);
     int books = (1 << nbits) * h.dim;
     long booksOff = h.layout.add((long) books * Float.BYTES);
-    long codesOff = h.layout.add((long) h.count * m);
+    long codesOff = h.layout.add(codeBytes);
     long exactOff = h.refine ? h.layout.add((long) h.count * h.dim * Float.BYTES) : -1;
     h.layout.check(file, KIND);
     ProductQuantizer pq = new ProductQuantizer(h.dim, m, nbits, Layout.readFloats(file.body(), booksOff, books));
-    return new IvfPqIndex(h.metric, h.count, h.ids(), h.centroids(), h.starts(), h.ordinals(), pq,
-        h.slice(codesOff, (long) h.count * m),
-        exactOff < 0 ? null : h.slice(exactOff, (long) h.count * h.dim * Float.BYTES), file);
+    return new IvfPqIndex(h.metric, h.count, h.ids(), h.centroids(), starts, h.ordinals(), pq,
+        h.slice(codesOff, codeBytes), fastScan, exactOff < 0 ? null : h.slice(exactOff, (long) h.count * h.dim * Float.BYTES), file);
   }
 
   @Override
@@ -133,10 +172,11 @@ public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
     var meta = metadata();
     meta.put("m", Integer.toString(pq.m()));
     meta.put("nbits", Integer.toString(pq.nbits()));
+    meta.put("fastscan", blockStarts != null ? "1" : "0");
     IndexFile.write(path, meta, out -> {
       writeLists(out);
       Layout.writeFloats(out, pq.codebooks());
-      Layout.writeSegment(out, codes, (long) count * pq.m());
+      Layout.writeSegment(out, codes, codes.byteSize());
       if (refines()) {
         Layout.writeSegment(out, exact, (long) count * dim * Float.BYTES);
       }
@@ -155,7 +195,7 @@ public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
 
   @Override
   public long byteSize() {
-    return listBytes() + (long) count * pq.m() + (long) pq.codebooks().length * Float.BYTES
+    return listBytes() + codes.byteSize() + (long) pq.codebooks().length * Float.BYTES
         + (exact == null ? 0 : (long) count * dim * Float.BYTES);
   }
 
@@ -164,10 +204,18 @@ public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
     return new PqScratch(this);
   }
 
+  /** True when the codes are in the 4-bit fast-scan layout. */
+  public boolean fastScan() {
+    return blockStarts != null;
+  }
+
   @Override
   protected void prepareQuery(PqScratch s) {
     if (!l2) {
       pq.innerProductTable(s.query, s.table);
+      if (blockStarts != null) {
+        s.fast.quantize(s.table);
+      }
     }
   }
 
@@ -179,6 +227,13 @@ public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
         s.residual[j] = s.query[j] - c[list * dim + j];
       }
       pq.distanceTable(s.residual, s.table);
+      if (blockStarts != null) {
+        s.fast.quantize(s.table);
+      }
+    }
+    if (blockStarts != null) {
+      scanBlocks(s, list, l2 ? 0f : coarseRank);
+      return;
     }
     int m = pq.m();
     for (int start = starts[list], end = starts[list + 1]; start < end; start += BLOCK) {
@@ -189,17 +244,35 @@ public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
     }
   }
 
-  /** Lookup table, residual and a block of codes. */
+  private void scanBlocks(PqScratch s, int list, float bias) {
+    long blockBytes = (long) pq.m() * 32;
+    int perChunk = BLOCK / FastScan.BLOCK;
+    int end = starts[list + 1];
+    for (int start = starts[list], block = blockStarts[list]; start < end; start += BLOCK, block += perChunk) {
+      int rows = Math.min(BLOCK, end - start);
+      s.fast.scan(codes, block * blockBytes, FastScan.blocks(rows), bias, s.scores, 0);
+      if (l2) {
+        for (int i = 0; i < rows; i++) {
+          s.scores[i] = -s.scores[i];
+        }
+      }
+      s.top.offerBlock(s.scores, 0, rows, start, s.accept);
+    }
+  }
+
+  /** Lookup tables, residual and a block of codes. */
   static final class PqScratch extends IvfScratch {
     final float[] table;
     final float[] residual;
     final byte[] codes;
+    final FastScan.Tables fast;
 
     PqScratch(IvfPqIndex index) {
       super(index);
       table = new float[index.pq.tableSize()];
       residual = new float[index.dim];
       codes = new byte[BLOCK * index.pq.m()];
+      fast = new FastScan.Tables(index.pq.m());
     }
   }
 }
