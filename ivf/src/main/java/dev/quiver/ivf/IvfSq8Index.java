@@ -11,19 +11,25 @@ import dev.quiver.pq.Layout;
 import dev.quiver.pq.Rows;
 import dev.quiver.pq.ScalarQuantizer;
 import dev.quiver.pq.Sq8Index;
+import dev.quiver.simd.VectorKernels;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 
 /**
- * Kind {@code ivf-sq8}: the inverted file over SQ8 codes scanned with the int8 dot kernel. The
- * vectors themselves are encoded (not their residuals from the list centroid), with one set of
- * ranges for the whole index: the query is then quantised once and every list scans with the same
- * int8 weights. Error bounds as {@link ScalarQuantizer}.
+ * Kind {@code ivf-sq8}: the inverted file over SQ8 codes of the residuals {@code r = x - c} from
+ * each item's list centroid, scanned with the int8 dot kernel. Residuals span far narrower ranges
+ * than the vectors, so the same 256 levels are finer. One set of ranges serves every list, so the
+ * query is quantised once and every list scans with the same int8 weights:
+ * {@code q.x' = q.c + q.r'}, where {@code q.c} is the list's coarse rank; for L2 each item keeps
+ * {@code |r'|^2 + 2 c.r'} and the rank {@code -|q - x'|^2} is
+ * {@code 2 q.r' - (|r'|^2 + 2 c.r') - |q|^2 + (2 q.c - |c|^2)}, the last term again the coarse
+ * rank. Error bounds as {@link ScalarQuantizer}, applied to the residual.
  *
  * <p>Build parameters: those of {@link IvfIndex} and {@code refine} (1 keeps float vectors for
- * {@code rerank}). Body: the inverted file's sections, minima, steps, codes, norms (L2), exact
+ * {@code rerank}). Body: the inverted file's sections, minima, steps, codes, the L2 terms, exact
  * vectors (refine).
  */
 public final class IvfSq8Index extends IvfIndex<IvfSq8Index.Sq8Scratch> {
@@ -52,17 +58,35 @@ public final class IvfSq8Index extends IvfIndex<IvfSq8Index.Sq8Scratch> {
     ListBuilder lists = new ListBuilder(source, metric, params, threads);
     Arena arena = Arena.ofShared();
     try (Arena temp = Arena.ofConfined()) {
-      MemorySegment vectors = lists.vectors(refine ? arena : temp);
-      ScalarQuantizer sq = ScalarQuantizer.train(vectors, n, dim);
+      MemorySegment residuals = lists.residuals(temp);
+      ScalarQuantizer sq = ScalarQuantizer.train(residuals, n, dim);
       MemorySegment codes = arena.allocate((long) n * dim, 64);
-      MemorySegment norms = metric == Metric.L2 ? arena.allocate((long) n * Float.BYTES, 64) : null;
-      Sq8Index.encode(sq, vectors, n, codes, norms);
+      Sq8Index.encode(sq, residuals, n, codes, null);
+      MemorySegment norms = metric == Metric.L2 ? distanceTerms(lists, sq, codes, arena) : null;
       return new IvfSq8Index(metric, n, Rows.ids(arena, ids, n), lists.centroids, lists.starts, lists.ordinals(arena),
-          sq, codes, norms, refine ? vectors : null, arena);
+          sq, codes, norms, refine ? lists.vectors(arena) : null, arena);
     } catch (RuntimeException e) {
       arena.close();
       throw e;
     }
+  }
+
+  /** {@code |r'|^2 + 2 c.r'} per position, from the decoded residuals. */
+  private static MemorySegment distanceTerms(ListBuilder lists, ScalarQuantizer sq, MemorySegment codes, Arena arena) {
+    int n = lists.order.length;
+    int dim = sq.dimension();
+    MemorySegment terms = arena.allocate(Math.max(1, (long) n * Float.BYTES), 64);
+    byte[] code = new byte[dim];
+    float[] r = new float[dim];
+    float[] c = lists.centroids.rows();
+    for (int p = 0; p < n; p++) {
+      MemorySegment.copy(codes, ValueLayout.JAVA_BYTE, (long) p * dim, code, 0, dim);
+      sq.decode(code, 0, r);
+      float term = VectorKernels.dot(r, r)
+          + 2f * VectorKernels.dot(c, lists.listOf[p] * dim, r, 0, dim);
+      terms.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, p, term);
+    }
+    return terms;
   }
 
   static IvfSq8Index open(IndexFile file) throws IOException {
@@ -126,7 +150,7 @@ public final class IvfSq8Index extends IvfIndex<IvfSq8Index.Sq8Scratch> {
   protected void scanList(Sq8Scratch s, int list, float coarseRank) {
     for (int start = starts[list], end = starts[list + 1]; start < end; start += BLOCK) {
       int rows = Math.min(BLOCK, end - start);
-      Sq8Index.scoreRows(sq, s.quantized, codes, norms, start, rows, s.querySquaredNorm, s.scores);
+      Sq8Index.scoreRows(sq, s.quantized, codes, norms, start, rows, s.querySquaredNorm, coarseRank, s.scores);
       s.top.offerBlock(s.scores, 0, rows, start, s.accept);
     }
   }

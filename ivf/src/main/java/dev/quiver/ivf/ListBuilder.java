@@ -120,6 +120,15 @@ final class ListBuilder {
 
   /** Float vectors in position order (normalised for cosine) in {@code arena}. */
   MemorySegment vectors(Arena arena) {
+    return rows(arena, false);
+  }
+
+  /** As {@link #vectors}, less each item's list centroid. */
+  MemorySegment residuals(Arena arena) {
+    return rows(arena, true);
+  }
+
+  private MemorySegment rows(Arena arena, boolean residual) {
     int n = order.length;
     int dim = source.dimension();
     MemorySegment seg = arena.allocate(Math.max(1, source.byteSize()), 64);
@@ -127,6 +136,9 @@ final class ListBuilder {
     for (int from = 0; from < n; from += CHUNK) {
       int c = Math.min(CHUNK, n - from);
       gather(from, c, rows);
+      if (residual) {
+        subtractCentroids(from, c, rows);
+      }
       MemorySegment.copy(rows, 0, seg, ValueLayout.JAVA_FLOAT_UNALIGNED, (long) from * dim * Float.BYTES, c * dim);
     }
     return seg;

@@ -174,24 +174,25 @@ public final class Sq8Index extends ApproximateIndex<Sq8Index.Sq8Scratch> {
     sq.prepare(s.query, s.quantized);
     for (int start = 0; start < count; start += BLOCK) {
       int rows = Math.min(BLOCK, count - start);
-      scoreRows(sq, s.quantized, codes, norms, start, rows, s.querySquaredNorm, s.scores);
+      scoreRows(sq, s.quantized, codes, norms, start, rows, s.querySquaredNorm, 0f, s.scores);
       s.top.offerBlock(s.scores, 0, rows, start, s.accept);
     }
   }
 
   /**
    * Scores the codes at positions {@code [start, start + rows)} into {@code scores[0..rows)}:
-   * the estimated inner product, or with {@code norms} the negated estimated squared distance.
+   * the estimated inner product {@code e}, or with {@code norms} {@code 2 e - norm - |q|^2}
+   * (the negated estimated squared distance when {@code norm = |x'|^2}); plus {@code bias}.
    */
   public static void scoreRows(ScalarQuantizer sq, ScalarQuantizer.Query q, MemorySegment codes, MemorySegment norms,
-                               int start, int rows, float querySquaredNorm, float[] scores) {
+                               int start, int rows, float querySquaredNorm, float bias, float[] scores) {
     int dim = sq.dimension();
     byte[] w = q.weights();
     for (int r = 0; r < rows; r++) {
       long p = start + r;
       float est = q.estimate(VectorKernels.dotInt8(w, codes, p * dim, dim));
-      scores[r] = norms == null ? est
-          : 2f * est - norms.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, p) - querySquaredNorm;
+      scores[r] = bias + (norms == null ? est
+          : 2f * est - norms.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, p) - querySquaredNorm);
     }
   }
 
