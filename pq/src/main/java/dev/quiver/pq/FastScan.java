@@ -21,8 +21,8 @@ import java.util.logging.Logger;
  * ({@link Tables#errorBound}).
  *
  * <p>The kernel is the Vector API one ({@code dev.quiver.pq.panama}, loaded by name when the
- * {@code jdk.incubator.vector} module is present and {@code -Dquiver.simd=scalar} is not set),
- * else a scalar loop with the same results. Stateless; thread-safe.
+ * {@code jdk.incubator.vector} module is present, the machine has 512-bit vectors and
+ * {@code -Dquiver.simd=scalar} is not set), else a scalar loop with the same results. Stateless; thread-safe.
  */
 public final class FastScan {
   /** Items per block. */
@@ -51,8 +51,9 @@ public final class FastScan {
         && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
       try {
         return (Kernel) Class.forName("dev.quiver.pq.panama.PanamaFastScan").getDeclaredConstructor().newInstance();
-      } catch (ReflectiveOperationException | LinkageError e) {
-        Logger.getLogger(FastScan.class.getName()).info("PQ fast scan: scalar (" + e + ")");
+      } catch (ReflectiveOperationException | LinkageError | UnsupportedOperationException e) {
+        Throwable why = e.getCause() != null ? e.getCause() : e;
+        Logger.getLogger(FastScan.class.getName()).info("PQ fast scan: scalar kernel (" + why.getMessage() + ")");
       }
     }
     return new Scalar();

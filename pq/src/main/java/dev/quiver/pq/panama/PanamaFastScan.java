@@ -20,6 +20,17 @@ public final class PanamaFastScan implements FastScan.Kernel {
   private static final VectorSpecies<Short> S512 = ShortVector.SPECIES_512;
   private static final VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
 
+  /**
+   * Refuses machines whose vectors are narrower than 512 bits: there the 32-lane 16-bit
+   * accumulators would not be intrinsified and the scalar kernel is faster.
+   */
+  public PanamaFastScan() {
+    if (ShortVector.SPECIES_PREFERRED.vectorBitSize() < S512.vectorBitSize()) {
+      throw new UnsupportedOperationException("fast scan needs 512-bit vectors, this machine has "
+          + ShortVector.SPECIES_PREFERRED.vectorBitSize());
+    }
+  }
+
   @Override
   public void scan(MemorySegment codes, long offset, int blocks, int m, byte[] tables, float inverseScale, float bias,
                    float[] out, int outOffset) {
