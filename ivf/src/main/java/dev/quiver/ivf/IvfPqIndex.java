@@ -73,13 +73,9 @@ public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
     int m = Knobs.atLeast(params, "m", PqIndex.defaultM(dim), 1);
     int nbits = Knobs.atLeast(params, "nbits", 8, 1);
     boolean refine = Knobs.atLeast(params, "refine", 0, 0) > 0;
-    boolean fastScan = Knobs.atLeast(params, "fastscan", nbits == 4 ? 1 : 0, 0) > 0;
-    if (fastScan && (nbits != 4 || m > FastScan.MAX_M)) {
-      throw new IllegalArgumentException("fastscan=1 needs nbits=4 and m <= " + FastScan.MAX_M + ", got nbits="
-          + nbits + ", m=" + m);
-    }
     int iterations = Knobs.atLeast(params, "iterations", KMeans.DEFAULT_ITERATIONS, 1);
     ProductQuantizer.checkShape(dim, m, nbits);
+    boolean fastScan = PqIndex.fastScan(params, m, nbits);
     ListBuilder lists = new ListBuilder(source, metric, params, threads);
     ProductQuantizer pq = ProductQuantizer.train(residualSample(lists, metric, threads), lists.sampleCount, dim, m,
         nbits, iterations, ListBuilder.SEED, threads);

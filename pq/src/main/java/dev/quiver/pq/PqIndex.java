@@ -21,25 +21,39 @@ import java.util.Set;
  * <p>Build parameters: {@code m} (sub-quantizers, divides the dimension; default dimension/4 when
  * that divides, else the dimension), {@code nbits} (1..8, default 8), {@code train} (training
  * sample, default 65,536), {@code iterations} (k-means, default 10), {@code refine} (1 keeps the
- * float vectors for {@code rerank}, default 0). Search parameter: {@code rerank}.
+ * float vectors for {@code rerank}, default 0), {@code fastscan} (with {@code nbits=4}, and by
+ * default there: codes in {@link FastScan} blocks). Search parameter: {@code rerank}.
  *
- * <p>Body: codebooks, codes ({@code count x m} bytes), ids (when given), exact vectors (refine).
+ * <p>Body: codebooks, codes ({@code count x m} bytes, or {@link FastScan#packedBytes}), ids (when
+ * given), exact vectors (refine).
  * See {@link ApproximateIndex} for thread-safety and lifetime.
  */
 public final class PqIndex extends ApproximateIndex<PqIndex.PqScratch> {
   public static final String KIND = "pq";
-  static final Set<String> BUILD_PARAMS = Set.of("m", "nbits", "train", "iterations", "refine");
+  static final Set<String> BUILD_PARAMS = Set.of("m", "nbits", "train", "iterations", "refine", "fastscan");
   private static final Set<String> SEARCH_PARAMS = Set.of("rerank");
   private static final long SEED = 0x5eed_0f_c0deL;
 
   private final ProductQuantizer pq;
   private final MemorySegment codes;
+  private final boolean fastScan;
 
-  private PqIndex(Metric metric, ProductQuantizer pq, int count, IdMap ids, MemorySegment codes, MemorySegment exact,
-                  AutoCloseable owner) {
+  private PqIndex(Metric metric, ProductQuantizer pq, int count, IdMap ids, MemorySegment codes, boolean fastScan,
+                  MemorySegment exact, AutoCloseable owner) {
     super(metric, pq.dimension(), count, ids, null, exact, owner);
     this.pq = pq;
     this.codes = codes;
+    this.fastScan = fastScan;
+  }
+
+  /** Reads the {@code fastscan} parameter: on by default for 4-bit codes, refused for others. */
+  public static boolean fastScan(Params params, int m, int nbits) {
+    boolean fastScan = Knobs.atLeast(params, "fastscan", nbits == 4 ? 1 : 0, 0) > 0;
+    if (fastScan && (nbits != 4 || m > FastScan.MAX_M)) {
+      throw new IllegalArgumentException("fastscan=1 needs nbits=4 and m <= " + FastScan.MAX_M + ", got nbits="
+          + nbits + ", m=" + m);
+    }
+    return fastScan;
   }
 
   /** The default {@code m}: four components per sub-quantizer when the dimension allows. */
@@ -59,6 +73,7 @@ public final class PqIndex extends ApproximateIndex<PqIndex.PqScratch> {
     int iterations = Knobs.atLeast(params, "iterations", KMeans.DEFAULT_ITERATIONS, 1);
     boolean refine = Knobs.atLeast(params, "refine", 0, 0) > 0;
     ProductQuantizer.checkShape(dim, m, nbits);
+    boolean fastScan = fastScan(params, m, nbits);
     boolean cosine = metric == Metric.COSINE;
     float[] sample = KMeans.sample(Rows.source(source, cosine), n, dim, train, SEED);
     ProductQuantizer pq = ProductQuantizer.train(sample, Math.min(n, train), dim, m, nbits, iterations, SEED, threads);
@@ -67,7 +82,12 @@ public final class PqIndex extends ApproximateIndex<PqIndex.PqScratch> {
       MemorySegment codes = arena.allocate(Math.max(1, (long) n * m), 64);
       MemorySegment exact = refine ? arena.allocate(Math.max(1, source.byteSize()), 64) : null;
       encodeAll(source, pq, cosine, codes, exact, threads);
-      return new PqIndex(metric, pq, n, Rows.ids(arena, ids, n), codes, exact, arena);
+      if (fastScan) {
+        byte[] plain = codes.asSlice(0, (long) n * m).toArray(ValueLayout.JAVA_BYTE);
+        codes = arena.allocate(Math.max(1, FastScan.packedBytes(n, m)), 64);
+        FastScan.pack(plain, 0, n, m, codes, 0);
+      }
+      return new PqIndex(metric, pq, n, Rows.ids(arena, ids, n), codes, fastScan, exact, arena);
     } catch (RuntimeException e) {
       arena.close();
       throw e;
@@ -106,17 +126,22 @@ public final class PqIndex extends ApproximateIndex<PqIndex.PqScratch> {
     } catch (IllegalArgumentException e) {
       throw new IOException(file.path() + ": " + e.getMessage(), e);
     }
+    boolean fastScan = "1".equals(meta.get("fastscan"));
+    if (fastScan && (nbits != 4 || m > FastScan.MAX_M)) {
+      throw new IOException(file.path() + ": fast-scan codes with nbits=" + nbits + ", m=" + m);
+    }
+    long codeBytes = fastScan ? FastScan.packedBytes(n, m) : (long) n * m;
     int books = m * (1 << nbits) * (dim / m);
     long[] off = new long[4];
     Layout layout = new Layout();
     off[0] = layout.add((long) books * Float.BYTES);
-    off[1] = layout.add((long) n * m);
+    off[1] = layout.add(codeBytes);
     off[2] = hasIds ? layout.add((long) n * Long.BYTES) : -1;
     off[3] = refine ? layout.add((long) n * dim * Float.BYTES) : -1;
     layout.check(file, KIND);
     MemorySegment body = file.body();
     ProductQuantizer pq = new ProductQuantizer(dim, m, nbits, Layout.readFloats(body, off[0], books));
-    return new PqIndex(metric, pq, n, Rows.ids(body, hasIds, off[2], n), body.asSlice(off[1], (long) n * m),
+    return new PqIndex(metric, pq, n, Rows.ids(body, hasIds, off[2], n), body.asSlice(off[1], codeBytes), fastScan,
         refine ? body.asSlice(off[3], (long) n * dim * Float.BYTES) : null, file);
   }
 
@@ -132,9 +157,10 @@ public final class PqIndex extends ApproximateIndex<PqIndex.PqScratch> {
     meta.put("m", Integer.toString(pq.m()));
     meta.put("nbits", Integer.toString(pq.nbits()));
     meta.put("refine", refines() ? "1" : "0");
+    meta.put("fastscan", fastScan ? "1" : "0");
     IndexFile.write(path, meta, out -> {
       Layout.writeFloats(out, pq.codebooks());
-      Layout.writeSegment(out, codes, (long) count * pq.m());
+      Layout.writeSegment(out, codes, codes.byteSize());
       if (!ids.isIdentity()) {
         Rows.writeIds(out, ids, count);
       }
@@ -156,7 +182,7 @@ public final class PqIndex extends ApproximateIndex<PqIndex.PqScratch> {
 
   @Override
   public long byteSize() {
-    return (long) count * pq.m() + (long) pq.codebooks().length * Float.BYTES + commonBytes();
+    return codes.byteSize() + (long) pq.codebooks().length * Float.BYTES + commonBytes();
   }
 
   @Override
@@ -181,6 +207,10 @@ public final class PqIndex extends ApproximateIndex<PqIndex.PqScratch> {
     } else {
       pq.innerProductTable(s.query, s.table);
     }
+    if (fastScan) {
+      scanBlocks(s, l2);
+      return;
+    }
     int m = pq.m();
     for (int start = 0; start < count; start += BLOCK) {
       int rows = Math.min(BLOCK, count - start);
@@ -190,15 +220,32 @@ public final class PqIndex extends ApproximateIndex<PqIndex.PqScratch> {
     }
   }
 
-  /** Lookup table and a block of codes. */
+  private void scanBlocks(PqScratch s, boolean l2) {
+    s.fast.quantize(s.table);
+    long blockBytes = (long) pq.m() * 32;
+    for (int start = 0; start < count; start += BLOCK) {
+      int rows = Math.min(BLOCK, count - start);
+      s.fast.scan(codes, start / FastScan.BLOCK * blockBytes, FastScan.blocks(rows), 0f, s.scores, 0);
+      if (l2) {
+        for (int i = 0; i < rows; i++) {
+          s.scores[i] = -s.scores[i];
+        }
+      }
+      s.top.offerBlock(s.scores, 0, rows, start, s.accept);
+    }
+  }
+
+  /** Lookup tables and a block of codes. */
   static final class PqScratch extends ApproximateIndex.Scratch {
     final float[] table;
     final byte[] codes;
+    final FastScan.Tables fast;
 
     PqScratch(PqIndex index) {
       super(index);
       table = new float[index.pq.tableSize()];
       codes = new byte[BLOCK * index.pq.m()];
+      fast = new FastScan.Tables(index.pq.m());
     }
   }
 }
