@@ -13,6 +13,7 @@ import dev.quiver.pq.Layout;
 import dev.quiver.pq.PqIndex;
 import dev.quiver.pq.ProductQuantizer;
 import dev.quiver.pq.Rows;
+import dev.quiver.simd.VectorKernels;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -24,16 +25,19 @@ import java.util.Set;
  * Kind {@code ivf-pq}: the inverted file over product-quantizer codes of the residuals
  * {@code x - c} from each item's list centroid {@code c}, as FAISS's IVFPQ.
  *
- * <p>For ip and cosine, {@code q.x = q.c + q.(x - c)}: the first term is the list's coarse rank,
+ * <p>For ip and cosine, {@code q.x' = q.c + q.r'}: the first term is the list's coarse rank,
  * already computed, and the second is read from one lookup table built once per query, so a probe
- * costs nothing beyond its scan. For L2 the table depends on {@code q - c} and is rebuilt per
- * probed list ({@code 2^nbits x dimension} multiply-adds).
+ * costs nothing beyond its scan. L2 uses the same table:
+ * {@code |q - c - r'|^2 = |q - c|^2 - 2 q.r' + (|r'|^2 + 2 c.r')}, where {@code |q - c|^2} comes
+ * from the coarse rank and the last term is kept per item (4 bytes) at build. FAISS instead
+ * rebuilds a table per probed list or precomputes {@code nlist x m x 2^nbits} floats; the per-item
+ * term is smaller than that table whenever lists average fewer than {@code m 2^nbits} items.
  *
  * <p>Build parameters: those of {@link IvfIndex}, {@code m} (default as {@link PqIndex}),
  * {@code nbits} (1..8, default 8), {@code refine} (1 keeps float vectors for {@code rerank}),
  * {@code fastscan} (with {@code nbits=4}, and by default there: codes packed in {@link FastScan}
  * blocks, each list padded to whole blocks, and scanned with tables quantised to bytes).
- * Body: the inverted file's sections, codebooks, codes, exact vectors (refine).
+ * Body: the inverted file's sections, codebooks, codes, the L2 terms, exact vectors (refine).
  */
 public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
   public static final String KIND = "ivf-pq";
@@ -43,13 +47,16 @@ public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
   private final MemorySegment codes;
   /** For fast scan: list {@code l}'s codes start at block {@code blockStarts[l]}; null otherwise. */
   private final int[] blockStarts;
+  /** For L2, {@code |r'|^2 + 2 c.r'} per position; null otherwise. */
+  private final MemorySegment terms;
 
   private IvfPqIndex(Metric metric, int count, IdMap ids, Centroids centroids, int[] starts, MemorySegment ordinals,
-                     ProductQuantizer pq, MemorySegment codes, boolean fastScan, MemorySegment exact,
-                     AutoCloseable owner) {
+                     ProductQuantizer pq, MemorySegment codes, boolean fastScan, MemorySegment terms,
+                     MemorySegment exact, AutoCloseable owner) {
     super(metric, count, ids, centroids, starts, ordinals, exact, owner);
     this.pq = pq;
     this.codes = codes;
+    this.terms = terms;
     this.blockStarts = fastScan ? blockStarts(starts) : null;
   }
 
@@ -83,6 +90,7 @@ public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
     try {
       MemorySegment exact = refine ? arena.allocate(Math.max(1, source.byteSize()), 64) : null;
       byte[] all = encode(lists, pq, exact, threads);
+      MemorySegment terms = metric == Metric.L2 ? distanceTerms(lists, pq, all, arena) : null;
       MemorySegment codes = arena.allocate(Math.max(1, codeBytes(lists.starts, n, m, fastScan)), 64);
       if (fastScan) {
         int[] blocks = blockStarts(lists.starts);
@@ -93,7 +101,7 @@ public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
         MemorySegment.copy(all, 0, codes, ValueLayout.JAVA_BYTE, 0, all.length);
       }
       return new IvfPqIndex(metric, n, Rows.ids(arena, ids, n), lists.centroids, lists.starts, lists.ordinals(arena),
-          pq, codes, fastScan, exact, arena);
+          pq, codes, fastScan, terms, exact, arena);
     } catch (RuntimeException e) {
       arena.close();
       throw e;
@@ -137,6 +145,21 @@ public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
     return all;
   }
 
+  /** {@code |r'|^2 + 2 c.r'} per position, from the decoded residuals. */
+  private static MemorySegment distanceTerms(ListBuilder lists, ProductQuantizer pq, byte[] codes, Arena arena) {
+    int n = lists.order.length;
+    int dim = pq.dimension();
+    MemorySegment terms = arena.allocate(Math.max(1, (long) n * Float.BYTES), 64);
+    float[] r = new float[dim];
+    float[] c = lists.centroids.rows();
+    for (int p = 0; p < n; p++) {
+      pq.decode(codes, p * pq.m(), r);
+      float term = VectorKernels.dot(r, r) + 2f * VectorKernels.dot(c, lists.listOf[p] * dim, r, 0, dim);
+      terms.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, p, term);
+    }
+    return terms;
+  }
+
   static IvfPqIndex open(IndexFile file) throws IOException {
     Header h = new Header(file);
     int m = (int) file.metaLong("m");
@@ -155,11 +178,13 @@ public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
     int books = (1 << nbits) * h.dim;
     long booksOff = h.layout.add((long) books * Float.BYTES);
     long codesOff = h.layout.add(codeBytes);
+    long termsOff = h.metric == Metric.L2 ? h.layout.add((long) h.count * Float.BYTES) : -1;
     long exactOff = h.refine ? h.layout.add((long) h.count * h.dim * Float.BYTES) : -1;
     h.layout.check(file, KIND);
     ProductQuantizer pq = new ProductQuantizer(h.dim, m, nbits, Layout.readFloats(file.body(), booksOff, books));
     return new IvfPqIndex(h.metric, h.count, h.ids(), h.centroids(), starts, h.ordinals(), pq,
-        h.slice(codesOff, codeBytes), fastScan, exactOff < 0 ? null : h.slice(exactOff, (long) h.count * h.dim * Float.BYTES), file);
+        h.slice(codesOff, codeBytes), fastScan, termsOff < 0 ? null : h.slice(termsOff, (long) h.count * Float.BYTES),
+        exactOff < 0 ? null : h.slice(exactOff, (long) h.count * h.dim * Float.BYTES), file);
   }
 
   @Override
@@ -173,6 +198,9 @@ public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
       writeLists(out);
       Layout.writeFloats(out, pq.codebooks());
       Layout.writeSegment(out, codes, codes.byteSize());
+      if (terms != null) {
+        Layout.writeSegment(out, terms, (long) count * Float.BYTES);
+      }
       if (refines()) {
         Layout.writeSegment(out, exact, (long) count * dim * Float.BYTES);
       }
@@ -192,6 +220,7 @@ public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
   @Override
   public long byteSize() {
     return listBytes() + codes.byteSize() + (long) pq.codebooks().length * Float.BYTES
+        + (terms == null ? 0 : (long) count * Float.BYTES)
         + (exact == null ? 0 : (long) count * dim * Float.BYTES);
   }
 
@@ -207,66 +236,60 @@ public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
 
   @Override
   protected void prepareQuery(PqScratch s) {
-    if (!l2) {
-      pq.innerProductTable(s.query, s.table);
-      if (blockStarts != null) {
-        s.fast.quantize(s.table);
-      }
+    pq.innerProductTable(s.query, s.table);
+    if (blockStarts != null) {
+      s.fast.quantize(s.table);
     }
   }
 
   @Override
   protected void scanList(PqScratch s, int list, float coarseRank) {
-    if (l2) {
-      float[] c = centroids.rows();
-      for (int j = 0; j < dim; j++) {
-        s.residual[j] = s.query[j] - c[list * dim + j];
-      }
-      pq.distanceTable(s.residual, s.table);
-      if (blockStarts != null) {
-        s.fast.quantize(s.table);
-      }
-    }
-    if (blockStarts != null) {
-      scanBlocks(s, list, l2 ? 0f : coarseRank);
-      return;
-    }
     int m = pq.m();
-    for (int start = starts[list], end = starts[list + 1]; start < end; start += BLOCK) {
-      int rows = Math.min(BLOCK, end - start);
-      MemorySegment.copy(codes, ValueLayout.JAVA_BYTE, (long) start * m, s.codes, 0, rows * m);
-      pq.scoreRows(s.table, s.codes, rows, l2 ? 0f : coarseRank, l2, s.scores, 0);
-      s.top.offerBlock(s.scores, 0, rows, start, s.accept);
-    }
-  }
-
-  private void scanBlocks(PqScratch s, int list, float bias) {
-    long blockBytes = (long) pq.m() * 32;
-    int perChunk = BLOCK / FastScan.BLOCK;
+    long blockBytes = (long) m * 32;
     int end = starts[list + 1];
-    for (int start = starts[list], block = blockStarts[list]; start < end; start += BLOCK, block += perChunk) {
+    for (int start = starts[list], block = blockStarts == null ? 0 : blockStarts[list]; start < end;
+         start += BLOCK, block += BLOCK / FastScan.BLOCK) {
       int rows = Math.min(BLOCK, end - start);
-      s.fast.scan(codes, block * blockBytes, FastScan.blocks(rows), bias, s.scores, 0);
+      if (blockStarts != null) {
+        s.fast.scan(codes, block * blockBytes, FastScan.blocks(rows), 0f, s.scores, 0);
+      } else {
+        MemorySegment.copy(codes, ValueLayout.JAVA_BYTE, (long) start * m, s.codes, 0, rows * m);
+        pq.scoreRows(s.table, s.codes, rows, 0f, false, s.scores, 0);
+      }
       if (l2) {
-        for (int i = 0; i < rows; i++) {
-          s.scores[i] = -s.scores[i];
-        }
+        toL2Rank(s.scores, rows, start, coarseRank - s.querySquaredNorm);
+      } else {
+        addBias(s.scores, rows, coarseRank);
       }
       s.top.offerBlock(s.scores, 0, rows, start, s.accept);
     }
   }
 
-  /** Lookup tables, residual and a block of codes. */
+  private static void addBias(float[] scores, int rows, float bias) {
+    for (int i = 0; i < rows; i++) {
+      scores[i] += bias;
+    }
+  }
+
+  /**
+   * From {@code q.r'} to {@code -|q - c - r'|^2 = 2 q.r' - term + (2 q.c - |c|^2 - |q|^2)}; the
+   * bracket is {@code coarse}.
+   */
+  private void toL2Rank(float[] scores, int rows, int start, float coarse) {
+    for (int i = 0; i < rows; i++) {
+      scores[i] = 2f * scores[i] - terms.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, start + i) + coarse;
+    }
+  }
+
+  /** Lookup tables and a block of codes. */
   static final class PqScratch extends IvfScratch {
     final float[] table;
-    final float[] residual;
     final byte[] codes;
     final FastScan.Tables fast;
 
     PqScratch(IvfPqIndex index) {
       super(index);
       table = new float[index.pq.tableSize()];
-      residual = new float[index.dim];
       codes = new byte[BLOCK * index.pq.m()];
       fast = new FastScan.Tables(index.pq.m());
     }
