@@ -61,6 +61,11 @@ public abstract class IvfIndex<S extends IvfIndex.IvfScratch> extends Approximat
     return all;
   }
 
+  /** The coarse quantizer (immutable). */
+  public Centroids centroids() {
+    return centroids;
+  }
+
   public int nlist() {
     return centroids.count();
   }

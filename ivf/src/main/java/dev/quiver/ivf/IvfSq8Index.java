@@ -125,6 +125,11 @@ public final class IvfSq8Index extends IvfIndex<IvfSq8Index.Sq8Scratch> {
     });
   }
 
+  /** The residual quantizer (immutable). */
+  public ScalarQuantizer quantizer() {
+    return sq;
+  }
+
   @Override
   public String kind() {
     return KIND;
