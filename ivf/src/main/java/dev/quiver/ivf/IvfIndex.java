@@ -98,7 +98,7 @@ public abstract class IvfIndex<S extends IvfIndex.IvfScratch> extends Approximat
   protected final void collect(S s) {
     if (s.preset < 0) {
       s.probe.reset(s.nprobe);
-      centroids.nearest(s.query, l2, s.probe);
+      centroids.nearest(s.query, l2, s.probe, s.scores);
       s.probeCount = s.probe.drainDescending(s.lists, s.listRanks);
     }
     prepareQuery(s);

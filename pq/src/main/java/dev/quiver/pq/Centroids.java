@@ -3,7 +3,9 @@ package dev.quiver.pq;
 import dev.quiver.engine.SearchThreads;
 import dev.quiver.simd.TopK;
 import dev.quiver.simd.VectorKernels;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * A fixed set of centroids packed for the batched kernel: k-means assignment, PQ encoding and the
@@ -25,6 +27,8 @@ public final class Centroids {
   private final int count;
   private final int dim;
   private final float[] rows;
+  /** The rows off-heap too: kernels may read only native segments. Freed with this object. */
+  private final MemorySegment segment;
   private final float[] norms;
   private final float[][] panels;
 
@@ -42,9 +46,10 @@ public final class Centroids {
     }
     int panelCount = (count + PANEL - 1) / PANEL;
     this.panels = new float[panelCount][dim * PANEL];
-    MemorySegment seg = MemorySegment.ofArray(rows);
+    this.segment = Arena.ofAuto().allocate((long) count * dim * Float.BYTES, 64);
+    MemorySegment.copy(rows, 0, segment, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, count * dim);
     for (int p = 0; p < panelCount; p++) {
-      VectorKernels.packPanel(seg, (long) p * PANEL * dim * Float.BYTES, panelRows(p), dim, panels[p]);
+      VectorKernels.packPanel(segment, (long) p * PANEL * dim * Float.BYTES, panelRows(p), dim, panels[p]);
     }
   }
 
@@ -103,10 +108,21 @@ public final class Centroids {
     }
   }
 
-  /** The best centroids for one query into {@code top} (reset by the caller to the number wanted). */
-  public void nearest(float[] q, boolean l2, TopK top) {
-    for (int c = 0; c < count; c++) {
-      top.offer(c, rank(q, 0, c, l2));
+  /**
+   * The best centroids for one query into {@code top} (reset by the caller to the number wanted),
+   * a {@link VectorKernels#dotRows} scan of the centroids in blocks of {@code scores.length}.
+   */
+  public void nearest(float[] q, boolean l2, TopK top, float[] scores) {
+    long rowBytes = (long) dim * Float.BYTES;
+    for (int start = 0; start < count; start += scores.length) {
+      int n = Math.min(scores.length, count - start);
+      VectorKernels.dotRows(q, segment, start * rowBytes, n, dim, scores, 0);
+      if (l2) {
+        for (int i = 0; i < n; i++) {
+          scores[i] = 2f * scores[i] - norms[start + i];
+        }
+      }
+      top.offerBlock(scores, 0, n, start, null);
     }
   }
 
