@@ -21,7 +21,7 @@ import java.util.logging.Logger;
  * ({@link Tables#errorBound}).
  *
  * <p>The kernel is the Vector API one ({@code dev.quiver.pq.panama}, loaded by name when the
- * {@code jdk.incubator.vector} module is present, the machine has 512-bit vectors and
+ * {@code jdk.incubator.vector} module is present, the machine has 256-bit vectors or wider and
  * {@code -Dquiver.simd=scalar} is not set), else a scalar loop with the same results. Stateless; thread-safe.
  */
 public final class FastScan {

@@ -26,9 +26,12 @@ class FastScanTest {
           int slots = FastScan.blocks(n) * FastScan.BLOCK;
           float[] a = new float[slots + 3];
           float[] b = new float[slots + 3];
-          FastScan.kernel().scan(packed, pad, FastScan.blocks(n), m, tables, 0.37f, -1.5f, a, 3);
           FastScan.scalar().scan(packed, pad, FastScan.blocks(n), m, tables, 0.37f, -1.5f, b, 3);
-          assertArrayEquals(b, a, "m=" + m + ", n=" + n);
+          for (FastScan.Kernel kernel : kernels()) {
+            java.util.Arrays.fill(a, 0f);
+            kernel.scan(packed, pad, FastScan.blocks(n), m, tables, 0.37f, -1.5f, a, 3);
+            assertArrayEquals(b, a, kernel + " m=" + m + ", n=" + n);
+          }
           for (int i = 0; i < n; i++) {
             int sum = 0;
             for (int j = 0; j < m; j++) {
@@ -71,6 +74,12 @@ class FastScanTest {
         }
       }
     }
+  }
+
+  /** The kernel in use, and both widths of the vector kernel (the JDK emulates a width the CPU lacks). */
+  private static java.util.List<FastScan.Kernel> kernels() {
+    return java.util.List.of(FastScan.kernel(), new dev.quiver.pq.panama.PanamaFastScan(512),
+        new dev.quiver.pq.panama.PanamaFastScan(256));
   }
 
   private static byte[] randomCodes(Random rnd, int n, int m) {

@@ -1,13 +1,12 @@
 package dev.quiver.bench.jmh;
 
+import dev.quiver.pq.FastScan;
 import dev.quiver.pq.ProductQuantizer;
+import dev.quiver.pq.panama.PanamaFastScan;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import jdk.incubator.vector.ByteVector;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -20,24 +19,23 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Can a 4-bit "fast scan" PQ layout, with its 16-entry lookup tables held in SIMD registers and
- * read by a byte shuffle, beat the 8-bit table scan of {@link ProductQuantizer#scoreRows}? One
- * operation scores {@value #N} codes; the score is nanoseconds per code.
+ * Does the 4-bit "fast scan" PQ layout ({@link FastScan}: 16-entry tables in SIMD registers, a
+ * byte shuffle per 32 or 16 items) beat the 8-bit table scan of
+ * {@link ProductQuantizer#scoreRows}? One operation scores {@value #N} codes, so the score is
+ * nanoseconds per code.
  *
  * <ul>
- *   <li>{@code adc8}: 8-bit codes, float tables of 256 entries per sub-quantizer, the production
- *       scalar loop.</li>
- *   <li>{@code adc4}: 4-bit codes (one per byte), the same loop on 16-entry tables.</li>
- *   <li>{@code fastScan4}: 4-bit codes packed two per byte in blocks of 64 items (sub-quantizer
- *       major: 32 bytes per sub-quantizer per block, item t in the low nibble, item t + 32 in the
- *       high one); tables quantised to unsigned bytes; one {@code selectFrom} on a 256-bit byte
- *       vector looks up 32 items at once; sums accumulate in 16-bit lanes and are turned back into
- *       floats once per block.</li>
+ *   <li>{@code adc8}: 8-bit codes, float tables of 256 entries per sub-quantizer ({@code m} bytes
+ *       per code).</li>
+ *   <li>{@code adc4}: 4-bit codes one per byte, the same loop on 16-entry tables.</li>
+ *   <li>{@code fastScan512}, {@code fastScan256}, {@code fastScanScalar}: the fast-scan kernels
+ *       on packed codes ({@code m / 2} bytes per code) with byte tables.</li>
  * </ul>
- * Codes per item are {@code m} bytes for adc8/adc4 and {@code m / 2} for fastScan4.
+ * Compare adc8 at {@code m} with fast scan at {@code 2m} for equal code bytes.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -47,25 +45,24 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class PqFastScanBench {
   static final int N = 1 << 15;
-  private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
-  private static final VectorSpecies<Short> S512 = ShortVector.SPECIES_512;
-  private static final VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
-  private static final int BLOCK = 64;
 
   @Param({"16", "32"})
   int m;
 
-  byte[] codes8;
-  byte[] codes4;
-  byte[] packed4;
-  float[] table8;
-  float[] table4;
-  byte[] table4q;
-  float scale;
-  float bias;
-  float[] scores = new float[N];
-  ProductQuantizer pq8;
-  ProductQuantizer pq4;
+  private Arena arena;
+  private byte[] codes8;
+  private byte[] codes4;
+  private MemorySegment packed;
+  private float[] table8;
+  private float[] table4;
+  /** Byte tables for the fast-scan kernels; their speed does not depend on the values. */
+  private byte[] tableBytes;
+  private final float[] scores = new float[N];
+  private ProductQuantizer pq8;
+  private ProductQuantizer pq4;
+  private final FastScan.Kernel wide = new PanamaFastScan(512);
+  private final FastScan.Kernel narrow = new PanamaFastScan(256);
+  private final FastScan.Kernel scalar = FastScan.scalar();
 
   @Setup(Level.Trial)
   public void setup() {
@@ -84,8 +81,16 @@ public class PqFastScanBench {
     table4 = new float[pq4.tableSize()];
     pq8.innerProductTable(q, table8);
     pq4.innerProductTable(q, table4);
-    packed4 = pack(codes4, m);
-    quantiseTable();
+    arena = Arena.ofShared();
+    packed = arena.allocate(FastScan.packedBytes(N, m), 64);
+    FastScan.pack(codes4, 0, N, m, packed, 0);
+    tableBytes = new byte[m * FastScan.TABLE_STRIDE];
+    rnd.nextBytes(tableBytes);
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    arena.close();
   }
 
   private static float[] randomFloats(SplittableRandom rnd, int n) {
@@ -94,44 +99,6 @@ public class PqFastScanBench {
       v[i] = (float) (rnd.nextDouble() * 2 - 1);
     }
     return v;
-  }
-
-  /** Block layout: per block of 64 items, per sub-quantizer, 32 bytes of two nibbles. */
-  static byte[] pack(byte[] codes, int m) {
-    byte[] out = new byte[N * m / 2];
-    for (int b = 0; b < N / BLOCK; b++) {
-      for (int j = 0; j < m; j++) {
-        for (int t = 0; t < 32; t++) {
-          int lo = codes[(b * BLOCK + t) * m + j];
-          int hi = codes[(b * BLOCK + t + 32) * m + j];
-          out[(b * m + j) * 32 + t] = (byte) (lo | hi << 4);
-        }
-      }
-    }
-    return out;
-  }
-
-  /** Per sub-quantizer minimum as bias, one shared scale so that every entry fits a byte. */
-  private void quantiseTable() {
-    table4q = new byte[m * 32];
-    float maxSpan = 0;
-    float[] min = new float[m];
-    for (int j = 0; j < m; j++) {
-      min[j] = Float.POSITIVE_INFINITY;
-      float max = Float.NEGATIVE_INFINITY;
-      for (int c = 0; c < 16; c++) {
-        min[j] = Math.min(min[j], table4[j * 16 + c]);
-        max = Math.max(max, table4[j * 16 + c]);
-      }
-      maxSpan = Math.max(maxSpan, max - min[j]);
-      bias += min[j];
-    }
-    scale = 255f / maxSpan;
-    for (int j = 0; j < m; j++) {
-      for (int c = 0; c < 32; c++) {
-        table4q[j * 32 + c] = (byte) Math.round((table4[j * 16 + (c & 15)] - min[j]) * scale);
-      }
-    }
   }
 
   @Benchmark
@@ -148,30 +115,26 @@ public class PqFastScanBench {
     return scores;
   }
 
+  private float[] fastScan(FastScan.Kernel kernel) {
+    kernel.scan(packed, 0, N / FastScan.BLOCK, m, tableBytes, 0.01f, 0f, scores, 0);
+    return scores;
+  }
+
   @Benchmark
   @OperationsPerInvocation(N)
-  public float[] fastScan4() {
-    float inv = 1f / scale;
-    for (int b = 0; b < N / BLOCK; b++) {
-      ShortVector acc0 = ShortVector.zero(S512);
-      ShortVector acc1 = ShortVector.zero(S512);
-      int base = b * m * 32;
-      for (int j = 0; j < m; j++) {
-        ByteVector packed = ByteVector.fromArray(B256, packed4, base + j * 32);
-        ByteVector table = ByteVector.fromArray(B256, table4q, j * 32);
-        ByteVector lo = packed.and((byte) 0x0f).selectFrom(table);
-        ByteVector hi = packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f).selectFrom(table);
-        acc0 = acc0.add((ShortVector) lo.convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0));
-        acc1 = acc1.add((ShortVector) hi.convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0));
-      }
-      int o = b * BLOCK;
-      for (int part = 0; part < 2; part++) {
-        ((FloatVector) acc0.convertShape(VectorOperators.S2F, F512, part)).mul(inv).add(bias)
-            .intoArray(scores, o + part * 16);
-        ((FloatVector) acc1.convertShape(VectorOperators.S2F, F512, part)).mul(inv).add(bias)
-            .intoArray(scores, o + 32 + part * 16);
-      }
-    }
-    return scores;
+  public float[] fastScan512() {
+    return fastScan(wide);
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(N)
+  public float[] fastScan256() {
+    return fastScan(narrow);
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(N)
+  public float[] fastScanScalar() {
+    return fastScan(scalar);
   }
 }
