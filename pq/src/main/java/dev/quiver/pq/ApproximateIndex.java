@@ -49,6 +49,8 @@ public abstract class ApproximateIndex<S extends ApproximateIndex.Scratch> imple
   private final ThreadLocal<S> scratch;
   private volatile boolean closed;
 
+  // The scratch factory runs on a thread's first search, never during construction.
+  @SuppressWarnings("this-escape")
   protected ApproximateIndex(Metric metric, int dim, int count, IdMap ids, MemorySegment positionOrdinals,
                              MemorySegment exact, AutoCloseable memoryOwner) {
     this.metric = metric;
