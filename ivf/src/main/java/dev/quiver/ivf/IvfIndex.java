@@ -14,6 +14,7 @@ import dev.quiver.pq.Rows;
 import dev.quiver.simd.TopK;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -227,8 +228,17 @@ public abstract class IvfIndex<S extends IvfIndex.IvfScratch> extends Approximat
       return starts;
     }
 
-    MemorySegment ordinals() {
-      return file.body().asSlice(ordinalsOff, (long) count * Integer.BYTES);
+    /** The position-to-ordinal map, checked to stay in range so that ids and filters never read outside. */
+    MemorySegment ordinals() throws IOException {
+      MemorySegment ordinals = file.body().asSlice(ordinalsOff, (long) count * Integer.BYTES);
+      for (int p = 0; p < count; p++) {
+        int ordinal = ordinals.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, p);
+        if (ordinal < 0 || ordinal >= count) {
+          throw new IOException(file.path() + ": corrupt inverted lists (position " + p + " holds ordinal " + ordinal
+              + " of " + count + ")");
+        }
+      }
+      return ordinals;
     }
 
     IdMap ids() {

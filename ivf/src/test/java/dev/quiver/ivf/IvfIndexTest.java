@@ -197,6 +197,18 @@ class IvfIndexTest {
     assertTrue(e.getMessage().contains("checksum"), e.getMessage());
     e = assertThrows(IOException.class, () -> IndexFormats.open(file, false));
     assertTrue(e.getMessage().contains("inverted lists"), e.getMessage());
+    // An ordinal out of range: the ordinals follow the 5 list starts at the next 64-byte boundary.
+    Path good = dir.resolve("good.qvi");
+    try (VectorStore store = Data.store(Data.gaussian(new Random(2), 500, 8));
+         VectorIndex index = build("ivf-flat", store, null, Metric.L2, "nlist=4")) {
+      index.write(good);
+    }
+    try (RandomAccessFile raf = new RandomAccessFile(good.toFile(), "rw")) {
+      raf.seek(4096 + 192 + 4 * 7);
+      raf.write(new byte[] {(byte) 0xf4, 0x01, 0, 0}); // ordinal 500 of 500
+    }
+    e = assertThrows(IOException.class, () -> IndexFormats.open(good, false));
+    assertTrue(e.getMessage().contains("ordinal 500"), e.getMessage());
   }
 
   @Test
