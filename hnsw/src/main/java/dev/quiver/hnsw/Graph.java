@@ -222,6 +222,45 @@ final class Graph {
     };
   }
 
+  /**
+   * Copies {@code node}'s list at {@code level} into {@code dst} with one bulk copy (one bounds
+   * check instead of one per entry); returns its length.
+   */
+  int copyList(int node, int level, int[] dst) {
+    MemorySegment lists = level == 0 ? level0 : upper;
+    long off = listOffset(node, level);
+    int n = count(lists, off);
+    MemorySegment.copy(lists, INT, off + Integer.BYTES, dst, 0, n);
+    return n;
+  }
+
+  /**
+   * Scores {@code nodes[0..n)} into {@code scores}, as {@link #score} does one: one dispatch on
+   * the metric per batch, then a tight loop of kernel calls whose loads the CPU can overlap.
+   */
+  void scoreAll(float[] q, float qExtra, int[] nodes, int n, float[] scores) {
+    MemorySegment v = vectors;
+    long row = rowBytes;
+    int d = dim;
+    switch (mode) {
+      case L2 -> {
+        for (int i = 0; i < n; i++) {
+          scores[i] = -VectorKernels.squareDistance(q, v, nodes[i] * row, d);
+        }
+      }
+      case IP_TRANSFORM -> {
+        for (int i = 0; i < n; i++) {
+          scores[i] = VectorKernels.dot(q, v, nodes[i] * row, d) + qExtra * extras.getAtIndex(FLOAT, nodes[i]);
+        }
+      }
+      default -> {
+        for (int i = 0; i < n; i++) {
+          scores[i] = VectorKernels.dot(q, v, nodes[i] * row, d);
+        }
+      }
+    }
+  }
+
   /** Copies node's vector into {@code dst}; returns its extra coordinate (0 without the transform). */
   float load(int node, float[] dst) {
     MemorySegment.copy(vectors, FLOAT, node * rowBytes, dst, 0, dim);

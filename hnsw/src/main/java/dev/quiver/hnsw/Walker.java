@@ -17,6 +17,32 @@ final class Walker {
   final NodeHeap results = NodeHeap.worstFirst();
   private int entry;
   private float entryScore;
+  /** A popped node's neighbours, then those not yet visited, then their scores. */
+  private int[] list = new int[0];
+  private int[] fresh = new int[0];
+  private float[] scores = new float[0];
+
+  private void ensureList(int slots) {
+    if (list.length < slots) {
+      list = new int[slots];
+      fresh = new int[slots];
+      scores = new float[slots];
+    }
+  }
+
+  /** Copies c's list, keeps the unvisited entries in {@link #fresh} and scores them; returns how many. */
+  private int expand(Graph g, float[] q, float qExtra, int c, int level) {
+    int n = g.copyList(c, level, list);
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+      int nb = list[i];
+      if (visited.add(nb)) {
+        fresh[m++] = nb;
+      }
+    }
+    g.scoreAll(q, qExtra, fresh, m, scores);
+    return m;
+  }
 
   /** The node reached by the last {@link #start}/{@link #descend}. */
   int entry() {
@@ -69,23 +95,18 @@ final class Walker {
     visited.add(entry);
     candidates.push(entry, entryScore);
     results.push(entry, entryScore);
-    MemorySegment lists = g.lists(level);
+    ensureList(g.slots(level));
     while (!candidates.isEmpty()) {
       long c = candidates.pop();
       if (results.size() >= ef && NodeHeap.score(c) < results.topScore()) {
         break;
       }
-      long off = g.listOffset(NodeHeap.node(c), level);
-      int n = Graph.count(lists, off);
-      for (int i = 0; i < n; i++) {
-        int nb = Graph.neighbour(lists, off, i);
-        if (!visited.add(nb)) {
-          continue;
-        }
-        float s = g.score(q, qExtra, nb);
+      int m = expand(g, q, qExtra, NodeHeap.node(c), level);
+      for (int i = 0; i < m; i++) {
+        float s = scores[i];
         if (results.size() < ef || s > results.topScore()) {
-          candidates.push(nb, s);
-          results.pushBounded(nb, s, ef);
+          candidates.push(fresh[i], s);
+          results.pushBounded(fresh[i], s, ef);
         }
       }
     }
@@ -115,22 +136,18 @@ final class Walker {
     }
     long scored = 1;
     long giveUpFloor = ef + FALLBACK_MIN_SCORED;
-    MemorySegment lists = g.level0;
+    ensureList(g.slots0);
     while (!candidates.isEmpty()) {
       long c = candidates.pop();
       if (results.size() >= ef && NodeHeap.score(c) < results.topScore()) {
         break;
       }
-      long off = g.listOffset(NodeHeap.node(c), 0);
-      int n = Graph.count(lists, off);
-      for (int i = 0; i < n; i++) {
-        int nb = Graph.neighbour(lists, off, i);
-        if (!visited.add(nb)) {
-          continue;
-        }
-        float s = g.score(q, 0f, nb);
-        scored++;
+      int m = expand(g, q, 0f, NodeHeap.node(c), 0);
+      scored += m;
+      for (int i = 0; i < m; i++) {
+        float s = scores[i];
         if (results.size() < ef || s > results.topScore()) {
+          int nb = fresh[i];
           candidates.push(nb, s);
           tested++;
           if (eligible(nb, filter, deleted)) {
