@@ -79,6 +79,7 @@ public final class HnswIndex implements VectorIndex {
   private final AutoCloseable memoryOwner;
   private final boolean hasIds;
   private final ThreadLocal<Scratch> scratch;
+  private final ThreadLocal<Linker.Scratch> linkScratch;
   /** Adds hold the read side while linking; growing the memory holds the write side. */
   private final ReentrantReadWriteLock growth = new ReentrantReadWriteLock();
   /** Serialises taking ordinals, writing new rows and growing. */
@@ -104,6 +105,7 @@ public final class HnswIndex implements VectorIndex {
     this.linker = new Linker(config, entry);
     int dim = graph.dim;
     this.scratch = ThreadLocal.withInitial(() -> new Scratch(dim));
+    this.linkScratch = ThreadLocal.withInitial(() -> new Linker.Scratch(dim, config));
   }
 
   /**
@@ -228,9 +230,11 @@ public final class HnswIndex implements VectorIndex {
     Scratch s = scratch.get();
     float[] q = s.prepare(query, metric);
     out.reset(k);
+    // An add grows the graph, then publishes size, then the entry point. Reading them in the
+    // reverse order guarantees a graph at least as new as every node the entry and size name.
+    long e = linker.entry();
     int n = size;
     Graph g = graph;
-    long e = linker.entry();
     if (e < 0 || n == 0) {
       return;
     }
@@ -364,7 +368,7 @@ public final class HnswIndex implements VectorIndex {
     }
     growth.readLock().lock();
     try {
-      linker.insert(graph, new Linker.Scratch(dimension(), config), node);
+      linker.insert(graph, linkScratch.get(), node);
     } finally {
       growth.readLock().unlock();
     }
