@@ -92,7 +92,7 @@ public final class PanamaKernelProvider implements KernelProvider {
       s1 = FloatVector.fromArray(F, a, aOffset + i, m)
           .fma(FloatVector.fromArray(F, b, bOffset + i, m), s1);
     }
-    return s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+    return sum(s0.add(s1).add(s2.add(s3)));
   }
 
   @Override
@@ -114,7 +114,7 @@ public final class PanamaKernelProvider implements KernelProvider {
       s1 = load(segment, offset + (long) i * Float.BYTES, m)
           .fma(FloatVector.fromArray(F, q, i, m), s1);
     }
-    return s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+    return sum(s0.add(s1).add(s2.add(s3)));
   }
 
   @Override
@@ -136,7 +136,7 @@ public final class PanamaKernelProvider implements KernelProvider {
       s1 = squareDiff(FloatVector.fromArray(F, a, aOffset + i, m),
           FloatVector.fromArray(F, b, bOffset + i, m), s1);
     }
-    return s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+    return sum(s0.add(s1).add(s2.add(s3)));
   }
 
   @Override
@@ -158,7 +158,7 @@ public final class PanamaKernelProvider implements KernelProvider {
       s1 = squareDiff(load(segment, offset + (long) i * Float.BYTES, m),
           FloatVector.fromArray(F, q, i, m), s1);
     }
-    return s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+    return sum(s0.add(s1).add(s2.add(s3)));
   }
 
   @Override
@@ -183,9 +183,9 @@ public final class PanamaKernelProvider implements KernelProvider {
       aa0 = x.fma(x, aa0);
       bb0 = y.fma(y, bb0);
     }
-    float dot = ab0.add(ab1).reduceLanes(VectorOperators.ADD);
-    float na = aa0.add(aa1).reduceLanes(VectorOperators.ADD);
-    float nb = bb0.add(bb1).reduceLanes(VectorOperators.ADD);
+    float dot = sum(ab0.add(ab1));
+    float na = sum(aa0.add(aa1));
+    float nb = sum(bb0.add(bb1));
     return na == 0 || nb == 0 ? 0f : (float) (dot / Math.sqrt((double) na * nb));
   }
 
@@ -259,7 +259,7 @@ public final class PanamaKernelProvider implements KernelProvider {
       if (rem != 0) {
         a = zero.blend(load(segment, o + tailOffset), keep).fma(qt, a);
       }
-      scores[scoresOffset + r] = a.add(b).reduceLanes(VectorOperators.ADD);
+      scores[scoresOffset + r] = sum(a.add(b));
     }
     for (int r = whole; r < rows; r++) {
       scores[scoresOffset + r] = dot(q, segment, offset + r * rowBytes, dim);
@@ -296,7 +296,7 @@ public final class PanamaKernelProvider implements KernelProvider {
         // Zeroed lanes meet zero query lanes: their difference adds nothing.
         a = squareDiff(zero.blend(load(segment, o + tailOffset), keep), qt, a);
       }
-      scores[scoresOffset + r] = a.add(b).reduceLanes(VectorOperators.ADD);
+      scores[scoresOffset + r] = sum(a.add(b));
     }
     for (int r = whole; r < rows; r++) {
       scores[scoresOffset + r] = squareDistance(q, segment, offset + r * rowBytes, dim);
@@ -659,12 +659,12 @@ public final class PanamaKernelProvider implements KernelProvider {
     for (; i <= length - L; i += L) {
       s0 = halfToFloat(segment, offset + (long) i * Short.BYTES).fma(load(q, i), s0);
     }
-    float sum = s0.add(s1).reduceLanes(VectorOperators.ADD);
+    float total = sum(s0.add(s1));
     for (; i < length; i++) {
-      sum += q[i] * Float.float16ToFloat(
+      total += q[i] * Float.float16ToFloat(
           segment.get(ValueLayout.JAVA_SHORT_UNALIGNED, offset + (long) i * Short.BYTES));
     }
-    return sum;
+    return total;
   }
 
   /**
@@ -751,6 +751,24 @@ public final class PanamaKernelProvider implements KernelProvider {
       index[l] = high ? (bit ? L + l : l ^ s) : (bit ? L + (l ^ s) : l);
     }
     return FloatVector.fromArray(F, index, 0);
+  }
+
+  /**
+   * Horizontal sum in a fixed butterfly order (lane i with lane i ^ 8, then ^ 4, ^ 2, ^ 1).
+   * {@code reduceLanes(ADD)} leaves the order of float additions unspecified, and the interpreter,
+   * C1 and C2 do pick different orders: the same query then scores an item differently before and
+   * after warm-up. Lane-wise adds and permutes are exact, so this sum is the same in every tier.
+   */
+  private static float sum(FloatVector v) {
+    if (XOR8 != null) {
+      v = v.add(v.rearrange(XOR8));
+    }
+    if (XOR4 != null) {
+      v = v.add(v.rearrange(XOR4));
+    }
+    v = v.add(v.rearrange(XOR2));
+    v = v.add(v.rearrange(XOR1));
+    return v.lane(0);
   }
 
   private static VectorShuffle<Float> xorShuffle(int s) {
