@@ -108,10 +108,13 @@ class SweepCommandTest {
   }
 
   @Test
-  void learnSetIsChecked() {
-    Cli ok = sweep("--learn", dir.resolve("data/learn.fvecs").toString(), "--out", dir.resolve("learn").toString());
-    assertEquals(0, ok.exit(), ok::toString);
-    assertTrue(ok.out().contains("learn set"), ok::toString);
+  void learnSetGoesToTheBuild() {
+    // The flat kind takes no build parameters, so it names the learn parameter it was given.
+    Path learn = dir.resolve("data/learn.fvecs");
+    Cli flat = sweep("--learn", learn.toString(), "--out", dir.resolve("learn").toString());
+    assertEquals(2, flat.exit(), flat::toString);
+    assertTrue(flat.out().contains("learn set " + learn + ": 30 x 16"), flat::toString);
+    assertTrue(flat.err().contains("learn=" + learn.toAbsolutePath()), flat::toString);
     Cli missing = sweep("--learn", dir.resolve("data/none.fvecs").toString(), "--out", dir.resolve("bad").toString());
     assertEquals(2, missing.exit(), missing::toString);
     assertTrue(missing.err().contains("none.fvecs"), missing::toString);

@@ -66,14 +66,15 @@ public final class Sweep {
           base.dimension(), c.query(), queries.length, c.metric().shortName(), c.k(), mode(),
           VectorKernels.provider().name());
       // Built before the ground truth is computed so that bad build parameters fail at once.
+      Params build = c.indexBuildParams();
       long t0 = System.nanoTime();
-      VectorIndex index = format.build(base, null, c.metric(), c.build(), c.threads());
+      VectorIndex index = format.build(base, null, c.metric(), build, c.threads());
       double buildSeconds = (System.nanoTime() - t0) / 1e9;
       try (index) {
         log.printf("built %s (%s) in %.2f s, %,d bytes%n", c.kind(),
-            c.build().toString().isEmpty() ? "defaults" : c.build(), buildSeconds, index.byteSize());
+            build.toString().isEmpty() ? "defaults" : build, buildSeconds, index.byteSize());
         gt = groundTruth(base, queries);
-        ours(index, buildSeconds, queries, gt, rows);
+        ours(index, build, buildSeconds, queries, gt, rows);
       }
     }
     for (Peer peer : peers) {
@@ -95,13 +96,13 @@ public final class Sweep {
         c.progress());
   }
 
-  private void ours(VectorIndex index, double buildSeconds, float[][] queries, int[][] gt, List<SweepRow> rows) {
+  private void ours(VectorIndex index, Params build, double buildSeconds, float[][] queries, int[][] gt, List<SweepRow> rows) {
     try (QueryRunner runner = new QueryRunner(index, queries, c.k(), c.threads(), c.batch())) {
       log.printf("warming up for %.0f s%n", c.warmupSeconds());
       runner.warmUp(c.search().getFirst(), c.warmupSeconds());
       for (Params setting : c.search()) {
         Measurement m = runner.measure(setting);
-        SweepRow row = row("quiver-" + c.kind(), c.build().toString(), setting.toString(),
+        SweepRow row = row("quiver-" + c.kind(), build.toString(), setting.toString(),
             Recall.atK(gt, m.ids(), c.k()), m.qps(), m.p50Micros(), m.p99Micros(), buildSeconds, index.byteSize(),
             queries.length);
         rows.add(row);
@@ -156,7 +157,7 @@ public final class Sweep {
     }
   }
 
-  /** The learn set is for query-aware builds; checked here so that a bad file fails before any work. */
+  /** The learn set goes to the build as {@code learn=PATH}; checked here so that a bad file fails early. */
   private void checkLearn(int dimension) throws IOException {
     if (c.learn() == null) {
       return;

@@ -15,7 +15,8 @@ import java.util.List;
  * @param threads search threads (and build threads)
  * @param batch queries per {@code searchBatch} call; 0 sends one query per {@code search} call
  * @param search one entry per row of the results; at least one (possibly empty) entry
- * @param learn training queries (.fvecs) for query-aware builds, or null
+ * @param learn training queries (.fvecs) for query-aware builds, or null; the index gets it as the
+ *     build parameter {@code learn=PATH}
  * @param warmupSeconds time spent searching before the first measured setting, for the JIT
  * @param progress whether to show progress bars for long steps
  */
@@ -42,6 +43,19 @@ public record SweepConfig(String kind, Metric metric, Path base, Path query, Pat
     build = build == null ? Params.DEFAULT : build;
     search = search == null || search.isEmpty() ? List.of(Params.DEFAULT) : List.copyOf(search);
     peers = peers == null ? List.of() : List.copyOf(peers);
+  }
+
+  /** What the index is built with: {@link #build}, plus {@code learn=PATH} when a learn set is given. */
+  public Params indexBuildParams() {
+    if (learn == null) {
+      return build;
+    }
+    String path = learn.toAbsolutePath().toString();
+    if (path.contains(",")) {
+      throw new IllegalArgumentException("learn file path " + path + " holds a comma, which build parameters cannot");
+    }
+    String given = build.toString();
+    return Params.parse((given.isEmpty() ? "" : given + ",") + "learn=" + path);
   }
 
   /** Parses {@code "k=v,...;k=v,..."} into one {@link Params} per setting; blank gives one empty setting. */
