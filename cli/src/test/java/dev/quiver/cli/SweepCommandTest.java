@@ -114,7 +114,7 @@ class SweepCommandTest {
     Cli flat = sweep("--learn", learn.toString(), "--out", dir.resolve("learn").toString());
     assertEquals(2, flat.exit(), flat::toString);
     assertTrue(flat.out().contains("learn set " + learn + ": 30 x 16"), flat::toString);
-    assertTrue(flat.err().contains("learn=" + learn.toAbsolutePath()), flat::toString);
+    assertTrue(flat.err().contains("learn=" + learn), flat::toString);
     Cli missing = sweep("--learn", dir.resolve("data/none.fvecs").toString(), "--out", dir.resolve("bad").toString());
     assertEquals(2, missing.exit(), missing::toString);
     assertTrue(missing.err().contains("none.fvecs"), missing::toString);

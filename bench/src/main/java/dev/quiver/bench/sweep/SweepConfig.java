@@ -50,7 +50,7 @@ public record SweepConfig(String kind, Metric metric, Path base, Path query, Pat
     if (learn == null) {
       return build;
     }
-    String path = learn.toAbsolutePath().toString();
+    String path = learn.toString();
     if (path.contains(",")) {
       throw new IllegalArgumentException("learn file path " + path + " holds a comma, which build parameters cannot");
     }

@@ -23,8 +23,8 @@ class SweepConfigTest {
   void learnSetBecomesABuildParameter() {
     Path learn = Path.of("data", "learn.fvecs");
     SweepConfig c = config(Params.parse("M=16"), learn);
-    assertEquals("M=16,learn=" + learn.toAbsolutePath(), c.indexBuildParams().toString());
-    assertEquals("learn=" + learn.toAbsolutePath(), config(Params.DEFAULT, learn).indexBuildParams().toString());
+    assertEquals("M=16,learn=" + learn, c.indexBuildParams().toString());
+    assertEquals("learn=" + learn, config(Params.DEFAULT, learn).indexBuildParams().toString());
     assertEquals("M=16", config(Params.parse("M=16"), null).indexBuildParams().toString());
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> config(Params.DEFAULT, Path.of("/tmp/a,b.fvecs")).indexBuildParams());
