@@ -1,7 +1,7 @@
 /**
  * Hierarchical navigable small-world graphs, built concurrently, searched with per-call efSearch.
  *
- * <p>This module is a placeholder in the build: it holds no implementation yet, and nothing in
- * Quiver registers or claims an index or runtime from it.
+ * <p>{@link dev.quiver.hnsw.HnswIndex} is the index; {@link dev.quiver.hnsw.HnswIndexFormat} registers
+ * it as kind {@code hnsw}.
  */
 package dev.quiver.hnsw;

@@ -1,0 +1,64 @@
+package dev.quiver.hnsw;
+
+import dev.quiver.engine.Params;
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * Build parameters of an HNSW graph, named as hnswlib and FAISS name them.
+ *
+ * @param m neighbours chosen per node and layer; layer 0 keeps up to {@code 2 m}
+ * @param efConstruction candidate list size while linking a node
+ * @param seed seed of the level assignment: with one thread a build is reproducible
+ * @param ipTransform inner product only: build on the L2 transform instead of the raw inner
+ *     product (parameter {@code ipGraph=transform}, default {@code raw}; see {@link HnswIndex})
+ * @param learn optional file of sample queries (.fvecs, .npy) that shapes the graph for
+ *     off-distribution queries (see {@link QueryAwareLinks}); null for none
+ */
+record HnswConfig(int m, int efConstruction, long seed, boolean ipTransform, Path learn) {
+  static final int DEFAULT_M = 16;
+  static final int DEFAULT_EF_CONSTRUCTION = 200;
+  static final long DEFAULT_SEED = 42;
+  /** Up to 255 neighbours keeps a node's layer-0 list within a few cache lines of a 4 KiB page. */
+  static final int MAX_M = 128;
+  private static final Set<String> NAMES = Set.of("M", "efConstruction", "seed", "ipGraph", "learn");
+
+  HnswConfig {
+    if (m < 2 || m > MAX_M) {
+      throw new IllegalArgumentException("M must be in [2, " + MAX_M + "], got " + m);
+    }
+    if (efConstruction < 1) {
+      throw new IllegalArgumentException("efConstruction must be positive, got " + efConstruction);
+    }
+  }
+
+  /** Reads {@code M}, {@code efConstruction}, {@code seed}, {@code ipGraph}, {@code learn}; rejects others. */
+  static HnswConfig from(Params params) {
+    Params p = params == null ? Params.DEFAULT : params;
+    for (String name : p.asMap().keySet()) {
+      if (!NAMES.contains(name)) {
+        throw new IllegalArgumentException("unknown hnsw build parameter '" + name + "'; known: M, efConstruction,"
+            + " seed, ipGraph, learn");
+      }
+    }
+    String seed = p.asMap().get("seed");
+    long seedValue;
+    try {
+      seedValue = seed == null ? DEFAULT_SEED : Long.parseLong(seed);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("parameter seed=" + seed + " is not an integer");
+    }
+    String ipGraph = p.asMap().getOrDefault("ipGraph", "raw");
+    if (!ipGraph.equals("raw") && !ipGraph.equals("transform")) {
+      throw new IllegalArgumentException("parameter ipGraph=" + ipGraph + " must be raw or transform");
+    }
+    String learn = p.asMap().get("learn");
+    return new HnswConfig(p.intValue("M", DEFAULT_M), p.intValue("efConstruction", DEFAULT_EF_CONSTRUCTION),
+        seedValue, ipGraph.equals("transform"), learn == null || learn.isBlank() ? null : Path.of(learn));
+  }
+
+  /** Capacity of a layer-0 list: twice M, as in the HNSW paper. */
+  int m0() {
+    return 2 * m;
+  }
+}

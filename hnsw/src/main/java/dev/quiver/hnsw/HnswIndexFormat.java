@@ -1,0 +1,42 @@
+package dev.quiver.hnsw;
+
+import dev.quiver.engine.IndexFile;
+import dev.quiver.engine.IndexFormat;
+import dev.quiver.engine.Metric;
+import dev.quiver.engine.Params;
+import dev.quiver.engine.VectorIndex;
+import dev.quiver.engine.VectorStore;
+import dev.quiver.engine.io.VectorFiles;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * Registers {@link HnswIndex} as kind {@code hnsw}. Build parameters: {@code M},
+ * {@code efConstruction}, {@code seed}, {@code ipGraph} (raw or transform) and {@code learn=PATH}, a file of sample queries
+ * (.fvecs or .npy) for a query-aware build. Search parameter: {@code efSearch}.
+ */
+public final class HnswIndexFormat implements IndexFormat {
+
+  @Override
+  public String kind() {
+    return HnswIndex.KIND;
+  }
+
+  @Override
+  public VectorIndex build(VectorStore vectors, long[] ids, Metric metric, Params params, int threads) {
+    HnswConfig config = HnswConfig.from(params);
+    if (config.learn() == null) {
+      return HnswIndex.build(vectors, ids, metric, params, null, threads);
+    }
+    try (VectorStore learn = VectorFiles.readFloats(config.learn())) {
+      return HnswIndex.build(vectors, ids, metric, params, learn, threads);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the learn queries " + config.learn() + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public VectorIndex open(IndexFile file) throws IOException {
+    return HnswFile.open(file);
+  }
+}

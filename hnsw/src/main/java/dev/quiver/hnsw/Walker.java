@@ -1,0 +1,169 @@
+package dev.quiver.hnsw;
+
+import dev.quiver.engine.OrdinalFilter;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One thread's graph walks: the greedy descent through the upper layers and the beam search of a
+ * layer, with the visited set, candidate queue and result list they reuse, so that a walk
+ * allocates nothing. Not thread-safe: one per thread.
+ */
+final class Walker {
+  /** A filtered walk never gives up before scoring this many nodes beyond efSearch. */
+  static final int FALLBACK_MIN_SCORED = 64;
+
+  final Visited visited = new Visited();
+  final NodeHeap candidates = NodeHeap.bestFirst();
+  final NodeHeap results = NodeHeap.worstFirst();
+  private int entry;
+  private float entryScore;
+  /** A popped node's neighbours, then those not yet visited, then their scores. */
+  private int[] list = new int[0];
+  private int[] fresh = new int[0];
+  private float[] scores = new float[0];
+
+  private void ensureList(int slots) {
+    if (list.length < slots) {
+      list = new int[slots];
+      fresh = new int[slots];
+      scores = new float[slots];
+    }
+  }
+
+  /** Copies c's list, keeps the unvisited entries in {@link #fresh} and scores them; returns how many. */
+  private int expand(Graph g, float[] q, float qExtra, int c, int level) {
+    int n = g.copyList(c, level, list);
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+      int nb = list[i];
+      if (visited.add(nb)) {
+        fresh[m++] = nb;
+      }
+    }
+    g.scoreAll(q, qExtra, fresh, m, scores);
+    return m;
+  }
+
+  /** The node reached by the last {@link #start}/{@link #descend}. */
+  int entry() {
+    return entry;
+  }
+
+  float entryScore() {
+    return entryScore;
+  }
+
+  void start(Graph g, float[] q, float qExtra, int node) {
+    entry = node;
+    entryScore = g.score(q, qExtra, node);
+  }
+
+  /** Greedy descent from the current entry through layers {@code from} down to {@code to + 1}. */
+  void descend(Graph g, float[] q, float qExtra, int from, int to) {
+    int best = entry;
+    float bestScore = entryScore;
+    for (int level = from; level > to; level--) {
+      MemorySegment lists = g.upper;
+      boolean moved = true;
+      while (moved) {
+        moved = false;
+        long off = g.listOffset(best, level);
+        int n = Graph.count(lists, off);
+        for (int i = 0; i < n; i++) {
+          int nb = Graph.neighbour(lists, off, i);
+          float s = g.score(q, qExtra, nb);
+          if (s > bestScore) {
+            bestScore = s;
+            best = nb;
+            moved = true;
+          }
+        }
+      }
+    }
+    entry = best;
+    entryScore = bestScore;
+  }
+
+  /**
+   * Beam search of {@code level} from the current entry, keeping the best {@code ef} in
+   * {@link #results}: the walk of the HNSW paper (its Algorithm 2).
+   */
+  void searchLayer(Graph g, float[] q, float qExtra, int level, int ef) {
+    visited.reset(g.capacity);
+    candidates.clear();
+    results.clear();
+    visited.add(entry);
+    candidates.push(entry, entryScore);
+    results.push(entry, entryScore);
+    ensureList(g.slots(level));
+    while (!candidates.isEmpty()) {
+      long c = candidates.pop();
+      if (results.size() >= ef && NodeHeap.score(c) < results.topScore()) {
+        break;
+      }
+      int m = expand(g, q, qExtra, NodeHeap.node(c), level);
+      for (int i = 0; i < m; i++) {
+        float s = scores[i];
+        if (results.size() < ef || s > results.topScore()) {
+          candidates.push(fresh[i], s);
+          results.pushBounded(fresh[i], s, ef);
+        }
+      }
+    }
+  }
+
+  /**
+   * Beam search of layer 0 for a user query whose results must pass {@code filter} (null: all)
+   * and not be deleted. Rejected nodes still steer the walk; only the result list excludes them.
+   *
+   * <p>Returns false when the walk gives up: once it has scored more nodes than the number of
+   * eligible items it estimates (the share of eligible nodes among those it tested, times
+   * {@code size}), scoring the eligible items directly is cheaper, and exact. That happens for
+   * very selective filters (a few percent of the items or fewer), where a walk would otherwise
+   * roam most of the graph looking for eligible nodes.
+   */
+  boolean searchLayer0Filtered(Graph g, float[] q, int ef, OrdinalFilter filter, Tombstones deleted, int size) {
+    visited.reset(g.capacity);
+    candidates.clear();
+    results.clear();
+    visited.add(entry);
+    candidates.push(entry, entryScore);
+    long tested = 1;
+    long eligible = 0;
+    if (eligible(entry, filter, deleted)) {
+      results.push(entry, entryScore);
+      eligible++;
+    }
+    long scored = 1;
+    long giveUpFloor = ef + FALLBACK_MIN_SCORED;
+    ensureList(g.slots0);
+    while (!candidates.isEmpty()) {
+      long c = candidates.pop();
+      if (results.size() >= ef && NodeHeap.score(c) < results.topScore()) {
+        break;
+      }
+      int m = expand(g, q, 0f, NodeHeap.node(c), 0);
+      scored += m;
+      for (int i = 0; i < m; i++) {
+        float s = scores[i];
+        if (results.size() < ef || s > results.topScore()) {
+          int nb = fresh[i];
+          candidates.push(nb, s);
+          tested++;
+          if (eligible(nb, filter, deleted)) {
+            eligible++;
+            results.pushBounded(nb, s, ef);
+          }
+        }
+      }
+      if (scored > giveUpFloor && scored * tested > size * eligible) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean eligible(int node, OrdinalFilter filter, Tombstones deleted) {
+    return !deleted.contains(node) && (filter == null || filter.test(node));
+  }
+}

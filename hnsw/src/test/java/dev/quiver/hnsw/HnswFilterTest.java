@@ -1,0 +1,128 @@
+package dev.quiver.hnsw;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.quiver.engine.Metric;
+import dev.quiver.engine.OrdinalFilter;
+import dev.quiver.engine.Params;
+import dev.quiver.engine.SearchResults;
+import dev.quiver.engine.VectorStore;
+import java.util.BitSet;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Filters applied during the walk, and the exact fallback for very selective ones. */
+class HnswFilterTest {
+  private static final int N = 6000;
+  private static final int K = 10;
+  private static final Params SEARCH = Params.parse("efSearch=64");
+  private static float[][] base;
+  private static float[][] queries;
+  private static VectorStore store;
+  private static HnswIndex index;
+
+  @BeforeAll
+  static void build() {
+    float[][][] data = TestData.baseAndQueries(21, N, 100, 24, 30, false);
+    base = data[0];
+    queries = data[1];
+    store = TestData.store(base);
+    index = HnswIndex.build(store, null, Metric.L2, Params.parse("M=12,efConstruction=80"), null, 2);
+  }
+
+  @AfterAll
+  static void close() {
+    index.close();
+    store.close();
+  }
+
+  private static OrdinalFilter[] randomFilters(long seed, double share) {
+    Random rnd = new Random(seed);
+    OrdinalFilter[] filters = new OrdinalFilter[queries.length];
+    for (int q = 0; q < queries.length; q++) {
+      BitSet allowed = new BitSet(N);
+      for (int i = 0; i < N; i++) {
+        if (rnd.nextDouble() < share) {
+          allowed.set(i);
+        }
+      }
+      filters[q] = OrdinalFilter.allowing(allowed);
+    }
+    return filters;
+  }
+
+  private static void assertAllAllowed(long[][] found, OrdinalFilter[] filters) {
+    for (int q = 0; q < found.length; q++) {
+      for (long id : found[q]) {
+        assertTrue(filters[q].test((int) id), "query " + q + " returned excluded item " + id);
+      }
+    }
+  }
+
+  @Test
+  void halfFilteredKeepsRecallAndNeverReturnsExcluded() {
+    OrdinalFilter[] filters = randomFilters(1, 0.5);
+    long[][] found = TestData.search(index, queries, K, filters, SEARCH);
+    assertAllAllowed(found, filters);
+    double recall = TestData.recall(TestData.groundTruth(base, Metric.L2, queries, K, filters), found, K);
+    assertTrue(recall >= 0.95, "recall@10 with half the items filtered: " + recall);
+  }
+
+  @Test
+  void selectiveFiltersFallBackToExactSearch() {
+    for (double share : new double[] {0.1, 0.01, 0.002}) {
+      OrdinalFilter[] filters = randomFilters(2, share);
+      long[][] found = TestData.search(index, queries, K, filters, SEARCH);
+      assertAllAllowed(found, filters);
+      int[][] truth = TestData.groundTruth(base, Metric.L2, queries, K, filters);
+      for (int q = 0; q < queries.length; q++) {
+        assertEquals(truth[q].length, found[q].length, "share " + share + " query " + q);
+      }
+      double recall = TestData.recall(truth, found, Math.min(K, minLength(truth)));
+      assertTrue(recall >= 0.95, "share " + share + ": recall " + recall);
+    }
+  }
+
+  private static int minLength(int[][] rows) {
+    int min = Integer.MAX_VALUE;
+    for (int[] r : rows) {
+      min = Math.min(min, r.length);
+    }
+    return Math.max(1, min);
+  }
+
+  @Test
+  void filterAcceptingNothingGivesNoResults() {
+    SearchResults out = new SearchResults(K);
+    index.search(queries[0], K, ordinal -> false, SEARCH, out);
+    assertEquals(0, out.count());
+  }
+
+  @Test
+  void filterAcceptingFewerThanKGivesExactlyThose() {
+    BitSet allowed = new BitSet();
+    allowed.set(17);
+    allowed.set(4242);
+    allowed.set(5999);
+    SearchResults out = new SearchResults(K);
+    index.search(queries[3], K, OrdinalFilter.allowing(allowed), SEARCH, out);
+    long[] ids = out.ids();
+    java.util.Arrays.sort(ids);
+    assertArrayEquals(new long[] {17, 4242, 5999}, ids);
+  }
+
+  @Test
+  void batchAppliesEachQuerysOwnFilter() {
+    OrdinalFilter[] filters = randomFilters(3, 0.3);
+    SearchResults[] out = TestData.results(queries.length, K);
+    index.searchBatch(queries, K, filters, SEARCH, out, 2);
+    long[][] single = TestData.search(index, queries, K, filters, SEARCH);
+    for (int q = 0; q < queries.length; q++) {
+      assertArrayEquals(single[q], out[q].ids(), "query " + q);
+    }
+  }
+}
