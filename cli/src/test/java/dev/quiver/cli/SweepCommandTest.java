@@ -59,6 +59,21 @@ class SweepCommandTest {
   }
 
   @Test
+  void oneRowPerSearchSetting() throws IOException {
+    Path out = dir.resolve("out-hnsw");
+    Path learn = dir.resolve("data/learn.fvecs");
+    Cli r = sweep("--index", "hnsw", "--build", "M=8,efConstruction=64", "--search", "efSearch=10;efSearch=300",
+        "--learn", learn.toString(), "--out", out.toString());
+    assertEquals(0, r.exit(), r::toString);
+    List<SweepRow> rows = ResultsCsv.read(out.resolve("results.csv"));
+    assertEquals(List.of("efSearch=10", "efSearch=300"), rows.stream().map(SweepRow::searchParams).toList());
+    assertEquals("M=8,efConstruction=64,learn=" + learn, rows.getFirst().buildParams());
+    assertTrue(rows.get(1).recall() >= 0.99, rows::toString);
+    assertTrue(rows.get(1).recall() >= rows.get(0).recall(), rows::toString);
+    assertTrue(rows.get(0).buildSeconds() == rows.get(1).buildSeconds(), "built once");
+  }
+
+  @Test
   void queriesLimitAndGivenGroundTruth() throws IOException {
     Path out = dir.resolve("out-limit");
     assertEquals(0, sweep("--queries", "7", "--k", "5", "--out", out.toString()).exit());
