@@ -1,7 +1,6 @@
 /**
- * Inverted-file indexes (IVF-Flat, IVF-PQ, IVF-SQ8) over a k-means coarse quantizer.
- *
- * <p>This module is a placeholder in the build: it holds no implementation yet, and nothing in
- * Quiver registers or claims an index or runtime from it.
+ * Inverted-file indexes over a k-means coarse quantizer, lists stored contiguously by list:
+ * {@code ivf-flat} (float32 rows), {@code ivf-sq8} (int8 codes) and {@code ivf-pq} (product
+ * quantized residuals). See {@link dev.quiver.ivf.IvfIndex}.
  */
 package dev.quiver.ivf;

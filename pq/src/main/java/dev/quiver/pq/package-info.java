@@ -1,7 +1,8 @@
 /**
- * Product and scalar quantizers: codebooks, asymmetric distance tables, SQ8.
- *
- * <p>This module is a placeholder in the build: it holds no implementation yet, and nothing in
- * Quiver registers or claims an index or runtime from it.
+ * Quantizers and the quantized flat kinds: batched k-means ({@link dev.quiver.pq.KMeans} over
+ * {@link dev.quiver.pq.Centroids} panels), the product quantizer with per-query lookup tables
+ * ({@link dev.quiver.pq.ProductQuantizer}), SQ8 on the int8 kernel
+ * ({@link dev.quiver.pq.ScalarQuantizer}), and the kinds {@code pq} and {@code sq8}. Also the base
+ * class the quantized and inverted-file kinds share ({@link dev.quiver.pq.ApproximateIndex}).
  */
 package dev.quiver.pq;

@@ -1,0 +1,300 @@
+package dev.quiver.pq;
+
+import dev.quiver.engine.Checks;
+import dev.quiver.engine.IdMap;
+import dev.quiver.engine.Metric;
+import dev.quiver.engine.OrdinalFilter;
+import dev.quiver.engine.Params;
+import dev.quiver.engine.SearchResults;
+import dev.quiver.engine.SearchThreads;
+import dev.quiver.engine.VectorIndex;
+import dev.quiver.simd.TopK;
+import dev.quiver.simd.VectorKernels;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.function.IntPredicate;
+
+/**
+ * What the quantized and inverted-file kinds share: query checks and normalisation, per-thread
+ * scratch, filters, the optional exact re-rank, results, batches and the lifetime of the memory.
+ * A subclass only fills a {@link TopK} with candidates ({@link #collect}).
+ *
+ * <p>Items are stored at <em>positions</em> that a kind may order as it likes (IVF groups them by
+ * list); {@code positionOrdinals}, when not null, maps a position to the item's ordinal (its
+ * place in the vectors the index was built from), which is what filters test and ids are keyed
+ * by. Candidates in the {@link TopK} are positions; internal scores are higher-is-better (the
+ * negated distance for L2).
+ *
+ * <p>With exact vectors kept ({@code refine=1} at build, one float32 row per position), the
+ * search parameter {@code rerank=R} collects the best {@code max(k, R)} candidates by their
+ * approximate score and returns the best {@code k} of them by their exact score.
+ *
+ * <p>Thread-safe for searches; nothing is allocated per query once a thread's scratch is warm.
+ * {@link #close()} frees (or unmaps) everything; a search after it throws IllegalStateException.
+ *
+ * @param <S> the kind's per-thread scratch
+ */
+public abstract class ApproximateIndex<S extends ApproximateIndex.Scratch> implements VectorIndex {
+  private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+  /** Scores computed per block of a scan, as in the flat index. */
+  protected static final int BLOCK = 1024;
+
+  protected final Metric metric;
+  protected final int dim;
+  protected final int count;
+  protected final IdMap ids;
+  protected final MemorySegment positionOrdinals;
+  protected final MemorySegment exact;
+  private final AutoCloseable memoryOwner;
+  private final ThreadLocal<S> scratch;
+  private volatile boolean closed;
+
+  // The scratch factory runs on a thread's first search, never during construction.
+  @SuppressWarnings("this-escape")
+  protected ApproximateIndex(Metric metric, int dim, int count, IdMap ids, MemorySegment positionOrdinals,
+                             MemorySegment exact, AutoCloseable memoryOwner) {
+    this.metric = metric;
+    this.dim = dim;
+    this.count = count;
+    this.ids = ids;
+    this.positionOrdinals = positionOrdinals;
+    this.exact = exact;
+    this.memoryOwner = memoryOwner;
+    this.scratch = ThreadLocal.withInitial(this::newScratch);
+  }
+
+  /** A fresh scratch for the calling thread. */
+  protected abstract S newScratch();
+
+  /**
+   * Parses the kind's own search parameters (the set named by {@link #searchParameters}) into
+   * {@code s}; called only when a thread sees a {@link Params} object it has not seen last.
+   */
+  protected abstract void configure(S s, Params params);
+
+  /** The search parameter names this kind accepts, {@code rerank} included when it has exact vectors. */
+  protected abstract java.util.Set<String> searchParameters();
+
+  /**
+   * Offers candidates for the prepared query {@code s.query} into {@code s.top} (reset to the
+   * collection depth), every offer through {@code s.accept} (null when no filter).
+   */
+  protected abstract void collect(S s);
+
+  @Override
+  public final Metric metric() {
+    return metric;
+  }
+
+  @Override
+  public final int dimension() {
+    return dim;
+  }
+
+  @Override
+  public final int size() {
+    return count;
+  }
+
+  @Override
+  public final long id(int ordinal) {
+    Checks.index("ordinal", ordinal, count);
+    return ids.id(ordinal);
+  }
+
+  /** The ordinal of external id {@code id}, or -1 when absent. */
+  public final int ordinal(long id) {
+    return ids.ordinal(id);
+  }
+
+  /** True when exact vectors are kept for re-ranking. */
+  public final boolean refines() {
+    return exact != null;
+  }
+
+  /** Bytes of the ids and position map; kinds add their own. */
+  protected final long commonBytes() {
+    return (ids.isIdentity() ? 0 : (long) count * Long.BYTES)
+        + (positionOrdinals == null ? 0 : (long) count * Integer.BYTES)
+        + (exact == null ? 0 : (long) count * dim * Float.BYTES);
+  }
+
+  protected final int ordinalAt(int position) {
+    return positionOrdinals == null ? position : positionOrdinals.getAtIndex(INT, position);
+  }
+
+  @Override
+  public final void search(float[] query, int k, OrdinalFilter filter, Params params, SearchResults out) {
+    checkOpen();
+    Checks.k(k);
+    S s = scratch.get();
+    s.prepareParams(params, this);
+    Checks.vector(query, dim, "query");
+    searchOne(s, query, k, filter, out);
+  }
+
+  /** One checked query on the calling thread with its scratch, parameters already prepared. */
+  protected final void searchOne(S s, float[] query, int k, OrdinalFilter filter, SearchResults out) {
+    out.reset(k);
+    if (count == 0) {
+      return;
+    }
+    s.load(query, metric);
+    int kk = Math.min(k, count);
+    int depth = Math.min(count, Math.max(kk, s.rerank));
+    s.top.reset(depth);
+    s.filter.filter = filter;
+    s.accept = filter == null ? null : s.filter;
+    collect(s);
+    s.ensureOutput(depth);
+    TopK best = s.rerank > 0 ? rerank(s, kk) : s.top;
+    int n = best.drainDescending(s.positions, s.values);
+    for (int i = 0; i < n; i++) {
+      out.add(ids.id(ordinalAt(s.positions[i])), metric.externalScore(s.values[i]));
+    }
+  }
+
+  /** Re-scores the candidates with the exact vectors; returns the best {@code k} of them. */
+  private TopK rerank(S s, int k) {
+    int n = s.top.drainDescending(s.positions, s.values);
+    s.exactTop.reset(k);
+    long rowBytes = (long) dim * Float.BYTES;
+    for (int i = 0; i < n; i++) {
+      int p = s.positions[i];
+      float score = metric == Metric.L2
+          ? -VectorKernels.squareDistance(s.query, exact, p * rowBytes, dim)
+          : VectorKernels.dot(s.query, exact, p * rowBytes, dim);
+      s.exactTop.offer(p, score);
+    }
+    return s.exactTop;
+  }
+
+  /**
+   * Splits the queries into one contiguous range per thread; each thread searches its queries
+   * one by one with its own scratch. Kinds may batch further inside {@link #searchRange}.
+   */
+  @Override
+  public final void searchBatch(float[][] queries, int k, OrdinalFilter[] filters, Params params,
+                                SearchResults[] out, int threads) {
+    checkOpen();
+    Checks.k(k);
+    Checks.positive("threads", threads);
+    if (filters != null && filters.length != queries.length) {
+      throw new IllegalArgumentException(filters.length + " filters for " + queries.length + " queries");
+    }
+    if (out.length < queries.length) {
+      throw new IllegalArgumentException(out.length + " result holders for " + queries.length + " queries");
+    }
+    for (int i = 0; i < queries.length; i++) {
+      Checks.vector(queries[i], dim, "query " + i);
+    }
+    scratch.get().prepareParams(params, this);
+    int nq = queries.length;
+    int parts = SearchThreads.parallelism(Math.min(threads, Math.max(1, nq)));
+    int chunk = (nq + parts - 1) / parts;
+    SearchThreads.run(parts, p -> {
+      S s = scratch.get();
+      s.prepareParams(params, this);
+      searchRange(s, queries, p * chunk, Math.min(nq, (p + 1) * chunk), k, filters, out);
+    });
+  }
+
+  /** Searches {@code queries[from..to)} on the calling thread. */
+  protected void searchRange(S s, float[][] queries, int from, int to, int k, OrdinalFilter[] filters,
+                             SearchResults[] out) {
+    for (int q = from; q < to; q++) {
+      searchOne(s, queries[q], k, filters == null ? null : filters[q], out[q]);
+    }
+  }
+
+  protected final void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException(kind() + " index is closed");
+    }
+  }
+
+  @Override
+  public final void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      memoryOwner.close();
+    } catch (Exception e) {
+      throw new IllegalStateException("failed to release " + kind() + " index memory", e);
+    }
+  }
+
+  /** Tests the ordinal behind a candidate position against the caller's filter. */
+  protected static final class PositionFilter implements IntPredicate {
+    private final ApproximateIndex<?> index;
+    OrdinalFilter filter;
+
+    PositionFilter(ApproximateIndex<?> index) {
+      this.index = index;
+    }
+
+    @Override
+    public boolean test(int position) {
+      return filter.test(index.ordinalAt(position));
+    }
+  }
+
+  /** Per-thread buffers, sized on first use and grown, never shrunk. Subclassed by each kind. */
+  public static class Scratch {
+    /** The prepared query: a copy, normalised for cosine. */
+    public final float[] query;
+    /** Scores of one block of a scan. */
+    public final float[] scores = new float[BLOCK];
+    /** The candidates, positions with higher-is-better scores. */
+    public final TopK top = new TopK(10);
+    final TopK exactTop = new TopK(10);
+    /** The caller's filter seen through positions, or null: pass to {@link TopK#offerBlock}. */
+    public IntPredicate accept;
+    final PositionFilter filter;
+    /** {@code |q|^2} of the prepared query (after normalisation). */
+    public float querySquaredNorm;
+    /** The re-rank depth of the current parameters; 0 for none. */
+    public int rerank;
+    private Params lastParams;
+    int[] positions = new int[16];
+    float[] values = new float[16];
+
+    protected Scratch(ApproximateIndex<?> index) {
+      this.query = new float[index.dim];
+      this.filter = new PositionFilter(index);
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    final void prepareParams(Params params, ApproximateIndex index) {
+      Params p = params == null ? Params.DEFAULT : params;
+      if (p == lastParams) {
+        return;
+      }
+      Knobs.only(p, index.kind() + " search", index.searchParameters());
+      rerank = Knobs.atLeast(p, "rerank", 0, 0);
+      if (rerank > 0 && index.exact == null) {
+        throw new IllegalArgumentException("rerank=" + rerank + " needs exact vectors: build the "
+            + index.kind() + " index with refine=1");
+      }
+      index.configure(this, p);
+      lastParams = p;
+    }
+
+    final void load(float[] q, Metric metric) {
+      System.arraycopy(q, 0, query, 0, query.length);
+      if (metric == Metric.COSINE) {
+        VectorKernels.normalize(query);
+      }
+      querySquaredNorm = VectorKernels.dot(query, query);
+    }
+
+    final void ensureOutput(int k) {
+      if (positions.length < k) {
+        positions = new int[k];
+        values = new float[k];
+      }
+    }
+  }
+}

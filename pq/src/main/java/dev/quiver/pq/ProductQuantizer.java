@@ -1,0 +1,214 @@
+package dev.quiver.pq;
+
+import java.util.Arrays;
+
+/**
+ * A product quantizer: the {@code dim} components are cut into {@code m} sub-vectors of
+ * {@code dsub = dim / m} components, and each sub-vector is replaced by the index of its closest
+ * centroid in a codebook of {@code 2^nbits} entries trained by k-means. A code is {@code m} bytes
+ * (one per sub-quantizer, whatever {@code nbits <= 8}).
+ *
+ * <p>Search is asymmetric (ADC): the query stays in float; a per-query lookup table holds, for
+ * every sub-quantizer and codebook entry, the partial score of the query's sub-vector against
+ * that entry, so scoring a code is {@code m} table reads and adds. The estimate is then exactly
+ * the score of the query against the code's reconstruction {@link #decode}, up to float rounding,
+ * which bounds its error (see {@link #innerProductTable} and {@link #distanceTable}).
+ *
+ * <p>Immutable after training; thread-safe.
+ */
+public final class ProductQuantizer {
+  private final int dim;
+  private final int m;
+  private final int dsub;
+  private final int ksub;
+  /** Codebook entry c of sub-quantizer j at {@code ((j * ksub) + c) * dsub}. */
+  private final float[] codebooks;
+  private final Centroids[] books;
+
+  /** A quantizer over trained {@code codebooks} (kept, not copied), as read back from a file. */
+  public ProductQuantizer(int dim, int m, int nbits, float[] codebooks) {
+    checkShape(dim, m, nbits);
+    this.dim = dim;
+    this.m = m;
+    this.dsub = dim / m;
+    this.ksub = 1 << nbits;
+    if (codebooks.length != m * ksub * dsub) {
+      throw new IllegalArgumentException("codebooks hold " + codebooks.length + " floats, expected "
+          + m * ksub * dsub + " for m=" + m + ", nbits=" + nbits + ", dimension=" + dim);
+    }
+    this.codebooks = codebooks;
+    this.books = new Centroids[m];
+    for (int j = 0; j < m; j++) {
+      books[j] = new Centroids(Arrays.copyOfRange(codebooks, j * ksub * dsub, (j + 1) * ksub * dsub), ksub, dsub);
+    }
+  }
+
+  /** Checks {@code m} divides {@code dim} and {@code 1 <= nbits <= 8}. */
+  public static void checkShape(int dim, int m, int nbits) {
+    if (m <= 0 || dim % m != 0) {
+      throw new IllegalArgumentException("PQ m=" + m + " must be positive and divide the dimension " + dim);
+    }
+    if (nbits < 1 || nbits > 8) {
+      throw new IllegalArgumentException("PQ nbits=" + nbits + " must be between 1 and 8");
+    }
+  }
+
+  /**
+   * Trains one codebook per sub-quantizer with k-means on {@code n} points (back to back).
+   *
+   * @throws IllegalArgumentException fewer than {@code 2^nbits} training points, or a bad shape
+   */
+  public static ProductQuantizer train(float[] points, int n, int dim, int m, int nbits, int iterations,
+                                       long seed, int threads) {
+    checkShape(dim, m, nbits);
+    int dsub = dim / m;
+    int ksub = 1 << nbits;
+    if (n < ksub) {
+      throw new IllegalArgumentException("PQ with nbits=" + nbits + " needs at least " + ksub
+          + " training vectors, got " + n);
+    }
+    float[] codebooks = new float[m * ksub * dsub];
+    float[] sub = new float[n * dsub];
+    for (int j = 0; j < m; j++) {
+      extract(points, n, dim, j * dsub, dsub, sub);
+      float[] c = KMeans.train(sub, n, dsub, ksub, iterations, seed + j, threads).centroids();
+      System.arraycopy(c, 0, codebooks, j * ksub * dsub, ksub * dsub);
+    }
+    return new ProductQuantizer(dim, m, nbits, codebooks);
+  }
+
+  private static void extract(float[] points, int n, int dim, int from, int dsub, float[] sub) {
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(points, i * dim + from, sub, i * dsub, dsub);
+    }
+  }
+
+  public int dimension() {
+    return dim;
+  }
+
+  /** Sub-quantizers, which is also the code size in bytes. */
+  public int m() {
+    return m;
+  }
+
+  public int nbits() {
+    return Integer.numberOfTrailingZeros(ksub);
+  }
+
+  /** Entries per codebook, {@code 2^nbits}. */
+  public int ksub() {
+    return ksub;
+  }
+
+  /** The codebooks (not a copy: do not modify). */
+  public float[] codebooks() {
+    return codebooks;
+  }
+
+  /** Floats in a lookup table: {@code m * ksub}. */
+  public int tableSize() {
+    return m * ksub;
+  }
+
+  /**
+   * Encodes {@code n} vectors (back to back in {@code vectors}) into {@code codes[i * m ..]}, each
+   * sub-vector by the batched nearest-centroid kernel, on up to {@code threads} threads.
+   */
+  public void encode(float[] vectors, int n, byte[] codes, int threads) {
+    float[] sub = new float[n * dsub];
+    int[] labels = new int[n];
+    float[] ranks = new float[n];
+    for (int j = 0; j < m; j++) {
+      extract(vectors, n, dim, j * dsub, dsub, sub);
+      Arrays.fill(labels, -1);
+      books[j].assign(sub, n, true, labels, ranks, threads);
+      for (int i = 0; i < n; i++) {
+        codes[i * m + j] = (byte) labels[i];
+      }
+    }
+  }
+
+  /** Writes the reconstruction of the code at {@code codes[offset..offset+m)} into {@code out[0..dim)}. */
+  public void decode(byte[] codes, int offset, float[] out) {
+    for (int j = 0; j < m; j++) {
+      int c = codes[offset + j] & 0xff;
+      System.arraycopy(codebooks, (j * ksub + c) * dsub, out, j * dsub, dsub);
+    }
+  }
+
+  /**
+   * {@code table[j * ksub + c] = q_j . codebook_j[c]}, so that {@link #score} of a code is the
+   * inner product of {@code q} with its reconstruction {@code x'}. Hence
+   * {@code |score - q.x| = |q.(x' - x)| <= |q| |x - x'|}.
+   */
+  public void innerProductTable(float[] q, float[] table) {
+    for (int j = 0; j < m; j++) {
+      int qo = j * dsub;
+      for (int c = 0; c < ksub; c++) {
+        int co = (j * ksub + c) * dsub;
+        float s = 0;
+        for (int t = 0; t < dsub; t++) {
+          s += q[qo + t] * codebooks[co + t];
+        }
+        table[j * ksub + c] = s;
+      }
+    }
+  }
+
+  /**
+   * {@code table[j * ksub + c] = |q_j - codebook_j[c]|^2}, so that {@link #score} of a code is
+   * {@code |q - x'|^2}. By the triangle inequality,
+   * {@code |sqrt(score) - |q - x|| <= |x - x'|}.
+   */
+  public void distanceTable(float[] q, float[] table) {
+    for (int j = 0; j < m; j++) {
+      int qo = j * dsub;
+      for (int c = 0; c < ksub; c++) {
+        int co = (j * ksub + c) * dsub;
+        float s = 0;
+        for (int t = 0; t < dsub; t++) {
+          float d = q[qo + t] - codebooks[co + t];
+          s += d * d;
+        }
+        table[j * ksub + c] = s;
+      }
+    }
+  }
+
+  /** The table sum of one code at {@code codes[offset..offset+m)}. */
+  public float score(float[] table, byte[] codes, int offset) {
+    float s = 0;
+    for (int j = 0; j < m; j++) {
+      s += table[j * ksub + (codes[offset + j] & 0xff)];
+    }
+    return s;
+  }
+
+  /**
+   * The table sums of {@code rows} codes back to back in {@code codes} into
+   * {@code out[outOffset ..]}, plus {@code bias}, negated when {@code negate} (L2 ranks by the
+   * negated distance). The ADC inner loop: four sub-quantizers per step keep four independent
+   * adds in flight.
+   */
+  public void scoreRows(float[] table, byte[] codes, int rows, float bias, boolean negate, float[] out, int outOffset) {
+    int m4 = m & ~3;
+    for (int r = 0; r < rows; r++) {
+      int base = r * m;
+      float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      int j = 0;
+      for (; j < m4; j += 4) {
+        int t = j * ksub;
+        s0 += table[t + (codes[base + j] & 0xff)];
+        s1 += table[t + ksub + (codes[base + j + 1] & 0xff)];
+        s2 += table[t + 2 * ksub + (codes[base + j + 2] & 0xff)];
+        s3 += table[t + 3 * ksub + (codes[base + j + 3] & 0xff)];
+      }
+      for (; j < m; j++) {
+        s0 += table[j * ksub + (codes[base + j] & 0xff)];
+      }
+      float s = bias + ((s0 + s1) + (s2 + s3));
+      out[outOffset + r] = negate ? -s : s;
+    }
+  }
+}

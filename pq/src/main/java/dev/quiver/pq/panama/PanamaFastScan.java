@@ -1,0 +1,111 @@
+package dev.quiver.pq.panama;
+
+import dev.quiver.pq.FastScan;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API fast-scan kernel. Per sub-quantizer and block of 64 items it loads the 32 bytes
+ * of 64 nibbles, looks the nibbles up in the sub-quantizer's table with {@code selectFrom} and
+ * adds the bytes, zero-extended, into 16-bit accumulators:
+ * <ul>
+ *   <li>512-bit machines: two 32-lane lookups (one {@code vpermb} each on AVX-512 VBMI) into two
+ *       32-lane accumulators;</li>
+ *   <li>256-bit machines: four 16-lane lookups (in-lane byte shuffles) into four 16-lane
+ *       accumulators.</li>
+ * </ul>
+ * Loaded by name from {@link FastScan} only when the incubator module is present.
+ */
+public final class PanamaFastScan implements FastScan.Kernel {
+  private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
+  private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
+  private static final VectorSpecies<Short> S256 = ShortVector.SPECIES_256;
+  private static final VectorSpecies<Short> S512 = ShortVector.SPECIES_512;
+  private static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
+  private static final VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
+
+  private final boolean wide;
+
+  /** The variant for this machine's vector width; refuses machines narrower than 256 bits. */
+  public PanamaFastScan() {
+    this(ShortVector.SPECIES_PREFERRED.vectorBitSize());
+  }
+
+  /** The 512-bit variant for {@code bits >= 512}, the 256-bit one for {@code bits >= 256}. */
+  public PanamaFastScan(int bits) {
+    if (bits < 256) {
+      throw new UnsupportedOperationException("fast scan needs 256-bit vectors, this machine has " + bits);
+    }
+    this.wide = bits >= 512;
+  }
+
+  @Override
+  public void scan(MemorySegment codes, long offset, int blocks, int m, byte[] tables, float inverseScale, float bias,
+                   float[] out, int outOffset) {
+    for (int b = 0; b < blocks; b++) {
+      long base = offset + (long) b * m * 32;
+      int o = outOffset + b * FastScan.BLOCK;
+      if (wide) {
+        block512(codes, base, m, tables, inverseScale, bias, out, o);
+      } else {
+        block256(codes, base, m, tables, inverseScale, bias, out, o);
+      }
+    }
+  }
+
+  private static void block512(MemorySegment codes, long base, int m, byte[] tables, float inverseScale, float bias,
+                               float[] out, int o) {
+    ShortVector acc0 = ShortVector.zero(S512);
+    ShortVector acc1 = ShortVector.zero(S512);
+    for (int j = 0; j < m; j++) {
+      ByteVector packed = ByteVector.fromMemorySegment(B256, codes, base + j * 32L, ByteOrder.LITTLE_ENDIAN);
+      ByteVector table = ByteVector.fromArray(B256, tables, j * FastScan.TABLE_STRIDE);
+      ByteVector lo = packed.and((byte) 0x0f).selectFrom(table);
+      ByteVector hi = packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f).selectFrom(table);
+      acc0 = acc0.add((ShortVector) lo.convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0));
+      acc1 = acc1.add((ShortVector) hi.convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0));
+    }
+    for (int part = 0; part < 2; part++) {
+      ((FloatVector) acc0.convertShape(VectorOperators.S2F, F512, part)).fma(inverseScale, bias)
+          .intoArray(out, o + part * 16);
+      ((FloatVector) acc1.convertShape(VectorOperators.S2F, F512, part)).fma(inverseScale, bias)
+          .intoArray(out, o + 32 + part * 16);
+    }
+  }
+
+  private static void block256(MemorySegment codes, long base, int m, byte[] tables, float inverseScale, float bias,
+                               float[] out, int o) {
+    ShortVector acc0 = ShortVector.zero(S256);
+    ShortVector acc1 = ShortVector.zero(S256);
+    ShortVector acc2 = ShortVector.zero(S256);
+    ShortVector acc3 = ShortVector.zero(S256);
+    for (int j = 0; j < m; j++) {
+      long at = base + j * 32L;
+      ByteVector p0 = ByteVector.fromMemorySegment(B128, codes, at, ByteOrder.LITTLE_ENDIAN);
+      ByteVector p1 = ByteVector.fromMemorySegment(B128, codes, at + 16, ByteOrder.LITTLE_ENDIAN);
+      ByteVector table = ByteVector.fromArray(B128, tables, j * FastScan.TABLE_STRIDE);
+      acc0 = acc0.add(widen(p0.and((byte) 0x0f).selectFrom(table)));
+      acc1 = acc1.add(widen(p1.and((byte) 0x0f).selectFrom(table)));
+      acc2 = acc2.add(widen(p0.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f).selectFrom(table)));
+      acc3 = acc3.add(widen(p1.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f).selectFrom(table)));
+    }
+    store256(acc0, inverseScale, bias, out, o);
+    store256(acc1, inverseScale, bias, out, o + 16);
+    store256(acc2, inverseScale, bias, out, o + 32);
+    store256(acc3, inverseScale, bias, out, o + 48);
+  }
+
+  private static ShortVector widen(ByteVector v) {
+    return (ShortVector) v.convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+  }
+
+  private static void store256(ShortVector acc, float inverseScale, float bias, float[] out, int o) {
+    ((FloatVector) acc.convertShape(VectorOperators.S2F, F256, 0)).fma(inverseScale, bias).intoArray(out, o);
+    ((FloatVector) acc.convertShape(VectorOperators.S2F, F256, 1)).fma(inverseScale, bias).intoArray(out, o + 8);
+  }
+}
