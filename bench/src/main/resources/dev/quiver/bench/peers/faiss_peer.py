@@ -10,6 +10,7 @@ exit status 3.
 
 import argparse
 import ctypes
+import math
 import os
 import sys
 import threading
@@ -35,25 +36,52 @@ def faiss_metric(metric):
     return faiss.METRIC_L2 if metric == "l2" else faiss.METRIC_INNER_PRODUCT
 
 
-def build_flat(d, metric, params, base):
+# Defaults are the engine's own, so that a sweep without build parameters compares like with like.
+def default_nlist(n):
+    return max(1, min(n, round(4 * math.sqrt(n))))
+
+
+def default_m(d):
+    return d // 4 if d % 4 == 0 else d
+
+
+def flat_quantizer(d, metric):
     return faiss.IndexFlatL2(d) if metric == "l2" else faiss.IndexFlatIP(d)
 
 
-def build_hnsw(d, metric, params, base):
+def build_flat(d, n, metric, params):
+    return flat_quantizer(d, metric)
+
+
+def build_hnsw(d, n, metric, params):
     index = faiss.IndexHNSWFlat(d, int(params.get("M", 16)), faiss_metric(metric))
     index.hnsw.efConstruction = int(params.get("efConstruction", 200))
     return index
 
 
-def build_ivf_flat(d, metric, params, base):
-    quantizer = faiss.IndexFlatL2(d) if metric == "l2" else faiss.IndexFlatIP(d)
-    return faiss.IndexIVFFlat(quantizer, d, int(params.get("nlist", 1024)), faiss_metric(metric))
+def build_ivf_flat(d, n, metric, params):
+    nlist = int(params.get("nlist", default_nlist(n)))
+    return faiss.IndexIVFFlat(flat_quantizer(d, metric), d, nlist, faiss_metric(metric))
 
 
-def build_ivf_pq(d, metric, params, base):
-    quantizer = faiss.IndexFlatL2(d) if metric == "l2" else faiss.IndexFlatIP(d)
-    return faiss.IndexIVFPQ(quantizer, d, int(params.get("nlist", 1024)), int(params.get("m", 8)),
+def build_ivf_sq8(d, n, metric, params):
+    nlist = int(params.get("nlist", default_nlist(n)))
+    return faiss.IndexIVFScalarQuantizer(flat_quantizer(d, metric), d, nlist, faiss.ScalarQuantizer.QT_8bit,
+                                         faiss_metric(metric))
+
+
+def build_ivf_pq(d, n, metric, params):
+    nlist = int(params.get("nlist", default_nlist(n)))
+    return faiss.IndexIVFPQ(flat_quantizer(d, metric), d, nlist, int(params.get("m", default_m(d))),
                             int(params.get("nbits", 8)), faiss_metric(metric))
+
+
+def build_pq(d, n, metric, params):
+    return faiss.IndexPQ(d, int(params.get("m", default_m(d))), int(params.get("nbits", 8)), faiss_metric(metric))
+
+
+def build_sq8(d, n, metric, params):
+    return faiss.IndexScalarQuantizer(d, faiss.ScalarQuantizer.QT_8bit, faiss_metric(metric))
 
 
 def set_ef(index, value):
@@ -70,10 +98,14 @@ KINDS = {
     "flat": dict(build=build_flat, build_keys=(), search={}, ladder=[{}]),
     "hnsw": dict(build=build_hnsw, build_keys=("M", "efConstruction"), search={"efSearch": set_ef},
                  ladder=[{"efSearch": e} for e in EF_LADDER]),
-    "ivf-flat": dict(build=build_ivf_flat, build_keys=("nlist",), search={"nprobe": set_nprobe},
+    "ivf-flat": dict(build=build_ivf_flat, build_keys=("nlist", "train"), search={"nprobe": set_nprobe},
                      ladder=[{"nprobe": p} for p in NPROBE_LADDER]),
-    "ivf-pq": dict(build=build_ivf_pq, build_keys=("nlist", "m", "nbits"), search={"nprobe": set_nprobe},
+    "ivf-sq8": dict(build=build_ivf_sq8, build_keys=("nlist", "train"), search={"nprobe": set_nprobe},
+                    ladder=[{"nprobe": p} for p in NPROBE_LADDER]),
+    "ivf-pq": dict(build=build_ivf_pq, build_keys=("nlist", "m", "nbits", "train"), search={"nprobe": set_nprobe},
                    ladder=[{"nprobe": p} for p in NPROBE_LADDER]),
+    "pq": dict(build=build_pq, build_keys=("m", "nbits", "train"), search={}, ladder=[{}]),
+    "sq8": dict(build=build_sq8, build_keys=(), search={}, ladder=[{}]),
 }
 
 
@@ -230,10 +262,12 @@ def main():
     d = base.shape[1]
 
     t0 = time.perf_counter()
-    index = kind["build"](d, a.metric, build, base)
+    index = kind["build"](d, len(base), a.metric, build)
     if not index.is_trained:
-        # FAISS's own advice: a few dozen to a few hundred training points per centroid suffice.
-        index.train(base[:min(len(base), 256 * getattr(index, "nlist", 1))])
+        # The engine's training sample: 64 points per list for IVF kinds, 65,536 otherwise.
+        nlist = getattr(index, "nlist", 0)
+        train = int(build.get("train", 64 * nlist if nlist else 65536))
+        index.train(base[:min(len(base), max(train, nlist))])
     index.add(base)
     build_s = time.perf_counter() - t0
     del base
