@@ -1,0 +1,17 @@
+package dev.quiver.bench.peers;
+
+import dev.quiver.engine.Metric;
+import dev.quiver.engine.Params;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What the sweep asks of a peer: the same files, k, query count, threading mode and settings as
+ * its own run. {@code workDir} receives the peer's id and latency files.
+ *
+ * @param queries how many queries of the file to use (the first ones); always positive here
+ * @param batch 0 for one query per call
+ */
+public record PeerRequest(String kind, Metric metric, Path base, Path query, int k, int queries,
+                          int threads, int batch, Params build, List<Params> search,
+                          double warmupSeconds, Path workDir) {}

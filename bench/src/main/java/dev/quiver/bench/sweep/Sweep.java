@@ -1,0 +1,191 @@
+package dev.quiver.bench.sweep;
+
+import dev.quiver.bench.peers.Peer;
+import dev.quiver.bench.peers.PeerRequest;
+import dev.quiver.bench.peers.PeerResult;
+import dev.quiver.bench.peers.Peers;
+import dev.quiver.bench.plot.RecallQpsPlot;
+import dev.quiver.engine.IndexFormat;
+import dev.quiver.engine.IndexFormats;
+import dev.quiver.engine.Params;
+import dev.quiver.engine.Recall;
+import dev.quiver.engine.VectorIndex;
+import dev.quiver.engine.VectorStore;
+import dev.quiver.engine.io.VectorFiles;
+import dev.quiver.simd.VectorKernels;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The recall-vs-latency sweep: builds one index kind over a base file, searches it at every
+ * setting after a warm-up, runs the same files through the requested peers, scores everyone
+ * against the same exact ground truth, and writes {@code results.csv}, {@code plot.png} and
+ * {@code plot.svg} into the output directory.
+ */
+public final class Sweep {
+  public static final String RESULTS = "results.csv";
+  public static final String PLOT_PNG = "plot.png";
+  public static final String PLOT_SVG = "plot.svg";
+
+  private final SweepConfig c;
+  private final PrintWriter log;
+
+  private Sweep(SweepConfig config, PrintWriter log) {
+    this.c = config;
+    this.log = log;
+  }
+
+  /** Runs the sweep, printing progress and the table to {@code log}; returns its rows. */
+  public static List<SweepRow> run(SweepConfig config, PrintWriter log) throws IOException {
+    return new Sweep(config, log).run();
+  }
+
+  private List<SweepRow> run() throws IOException {
+    requireFile("base", c.base());
+    requireFile("query", c.query());
+    if (c.groundTruth() != null) {
+      requireFile("ground truth", c.groundTruth());
+    }
+    IndexFormat format = IndexFormats.forKind(c.kind());
+    List<Peer> peers = c.peers().stream().map(Peers::forName).toList();
+    Files.createDirectories(c.out());
+
+    List<SweepRow> rows = new ArrayList<>();
+    float[][] queries;
+    int[][] gt;
+    try (VectorStore base = VectorFiles.readFloats(c.base())) {
+      queries = readQueries(base.dimension());
+      checkLearn(base.dimension());
+      log.printf("base %s: %,d x %d; queries %s: %,d; metric %s, k %d, %s; %s kernels%n", c.base(), base.size(),
+          base.dimension(), c.query(), queries.length, c.metric().shortName(), c.k(), mode(),
+          VectorKernels.provider().name());
+      // Built before the ground truth is computed so that bad build parameters fail at once.
+      Params build = c.indexBuildParams();
+      long t0 = System.nanoTime();
+      VectorIndex index = format.build(base, null, c.metric(), build, c.threads());
+      double buildSeconds = (System.nanoTime() - t0) / 1e9;
+      try (index) {
+        log.printf("built %s (%s) in %.2f s, %,d bytes%n", c.kind(),
+            build.toString().isEmpty() ? "defaults" : build, buildSeconds, index.byteSize());
+        gt = groundTruth(base, queries);
+        ours(index, build, buildSeconds, queries, gt, rows);
+      }
+    }
+    for (Peer peer : peers) {
+      peer(peer, queries.length, gt, rows);
+    }
+    log.println();
+    log.print(ResultTable.format(rows));
+    ResultsCsv.write(c.out().resolve(RESULTS), rows);
+    RecallQpsPlot.write(rows, title(), c.out().resolve(PLOT_PNG), c.out().resolve(PLOT_SVG));
+    log.printf("wrote %s, %s, %s%n", c.out().resolve(RESULTS), c.out().resolve(PLOT_PNG), c.out().resolve(PLOT_SVG));
+    return rows;
+  }
+
+  private int[][] groundTruth(VectorStore base, float[][] queries) throws IOException {
+    if (c.groundTruth() != null) {
+      return GroundTruth.read(c.groundTruth(), queries.length, c.k());
+    }
+    return GroundTruth.cachedOrCompute(c.base(), c.query(), base, queries, c.metric(), c.k(), c.threads(),
+        c.progress());
+  }
+
+  private void ours(VectorIndex index, Params build, double buildSeconds, float[][] queries, int[][] gt, List<SweepRow> rows) {
+    try (QueryRunner runner = new QueryRunner(index, queries, c.k(), c.threads(), c.batch())) {
+      log.printf("warming up for %.0f s%n", c.warmupSeconds());
+      runner.warmUp(c.search().getFirst(), c.warmupSeconds());
+      for (Params setting : c.search()) {
+        Measurement m = runner.measure(setting);
+        SweepRow row = row("quiver-" + c.kind(), build.toString(), setting.toString(),
+            Recall.atK(gt, m.ids(), c.k()), m.qps(), m.p50Micros(), m.p99Micros(), buildSeconds, index.byteSize(),
+            queries.length);
+        rows.add(row);
+        log.println(ResultTable.line(row));
+      }
+    }
+  }
+
+  private void peer(Peer peer, int queryCount, int[][] gt, List<SweepRow> rows) throws IOException {
+    Optional<String> missing = peer.unavailable();
+    if (missing.isPresent()) {
+      log.println(peer.name() + ": skipped, " + missing.get());
+      return;
+    }
+    PeerRequest request = new PeerRequest(c.kind(), c.metric(), c.base(), c.query(), c.k(), queryCount, c.threads(),
+        c.batch(), c.build(), c.search(), c.warmupSeconds(), c.out().resolve("peers").resolve(peer.name()));
+    List<PeerResult> results;
+    try {
+      results = peer.run(request, line -> log.println("  [" + peer.name() + "] " + line));
+    } catch (IOException e) {
+      log.println(e.getMessage());
+      return;
+    }
+    for (PeerResult r : results) {
+      Histogram latencies = r.readLatencies();
+      SweepRow row = row(r.index(), r.buildParams(), r.searchParams(), Recall.atK(gt, r.readIds(), c.k()),
+          r.queries() / r.wallSeconds(), latencies.getValueAtPercentile(50) / 1e3,
+          latencies.getValueAtPercentile(99) / 1e3, r.buildSeconds(), r.indexBytes(), r.queries());
+      rows.add(row);
+      log.println(ResultTable.line(row));
+    }
+  }
+
+  private SweepRow row(String index, String build, String search, double recall, double qps, double p50, double p99,
+                       double buildSeconds, long bytes, int queries) {
+    return new SweepRow(index, build, search, c.k(), recall, qps, p50, p99, buildSeconds, bytes, c.threads(),
+        c.batch(), queries, c.metric().shortName(), c.base().getFileName().toString(),
+        c.query().getFileName().toString());
+  }
+
+  private float[][] readQueries(int dimension) throws IOException {
+    try (VectorStore store = VectorFiles.readFloats(c.query(), c.queries() == 0 ? Integer.MAX_VALUE : c.queries())) {
+      if (store.dimension() != dimension) {
+        throw new IllegalArgumentException("query file " + c.query() + " has dimension " + store.dimension()
+            + ", base file " + c.base() + " has " + dimension);
+      }
+      float[][] queries = new float[store.size()][];
+      for (int i = 0; i < queries.length; i++) {
+        queries[i] = store.get(i);
+      }
+      return queries;
+    }
+  }
+
+  /** The learn set goes to the build as {@code learn=PATH}; checked here so that a bad file fails early. */
+  private void checkLearn(int dimension) throws IOException {
+    if (c.learn() == null) {
+      return;
+    }
+    requireFile("learn", c.learn());
+    int learnDimension = VectorFiles.dimension(c.learn());
+    if (learnDimension != dimension) {
+      throw new IllegalArgumentException("learn file " + c.learn() + " has dimension " + learnDimension
+          + ", base file " + c.base() + " has " + dimension);
+    }
+    log.printf("learn set %s: %,d x %d%n", c.learn(), VectorFiles.rows(c.learn()), learnDimension);
+  }
+
+  private String mode() {
+    if (c.batch() > 0) {
+      return "batches of " + c.batch() + " on " + c.threads() + " thread(s)";
+    }
+    return c.threads() == 1 ? "one query per call on 1 thread" : "one query per call on " + c.threads() + " threads";
+  }
+
+  private String title() {
+    return "recall@" + c.k() + " vs QPS - " + c.base().getFileName() + " / " + c.query().getFileName() + ", "
+        + c.metric().shortName() + ", " + mode();
+  }
+
+  private static void requireFile(String what, Path path) {
+    if (!Files.isRegularFile(path)) {
+      throw new IllegalArgumentException(what + " file not found: " + path);
+    }
+  }
+}
