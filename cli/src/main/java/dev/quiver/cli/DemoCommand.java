@@ -41,7 +41,8 @@ final class DemoCommand extends QuiverCommand {
   int batch;
 
   @Option(names = "--reference", defaultValue = "200",
-      description = "Queries checked against the double-precision reference (default ${DEFAULT-VALUE}).")
+      description = "Queries checked against the double-precision reference (default ${DEFAULT-VALUE},"
+          + " at most --queries).")
   int referenceQueries;
 
   @Option(names = "--warmup-s", defaultValue = "3", description = "Warm-up seconds per mode (default ${DEFAULT-VALUE}).")
@@ -52,9 +53,9 @@ final class DemoCommand extends QuiverCommand {
 
   @Override
   public Integer call() {
-    if (referenceQueries <= 0 || referenceQueries > queries) {
-      throw new IllegalArgumentException("--reference must be in [1, --queries = " + queries + "], got "
-          + referenceQueries);
+    referenceQueries = Math.min(referenceQueries, queries);
+    if (referenceQueries <= 0) {
+      throw new IllegalArgumentException("--reference must be positive, got " + referenceQueries);
     }
     int cores = cores();
     long t0 = System.nanoTime();
