@@ -68,7 +68,7 @@ class KernelProviderTest {
     for (int dim : dims()) {
       for (long offset : OFFSETS) {
         float[] q = randomFloats(rnd, dim), v = randomFloats(rnd, dim);
-        MemorySegment seg = segmentOf(v, offset, dim % 2 == 0);
+        MemorySegment seg = segmentOf(v, offset, Memory.of(dim));
         String what = k.name() + " dim=" + dim + " offset=" + offset;
         assertClose(refDot(q, 0, v, 0, dim), dotBound(q, 0, v, 0, dim),
             k.dot(q, seg, offset, dim), "dot " + what);
@@ -100,7 +100,7 @@ class KernelProviderTest {
       long offset = OFFSETS[rnd.nextInt(OFFSETS.length)];
       int scoresOffset = rnd.nextInt(7);
       float[] q = randomFloats(rnd, dim), data = randomFloats(rnd, rows * dim);
-      MemorySegment seg = segmentOf(data, offset, rows % 2 == 0);
+      MemorySegment seg = segmentOf(data, offset, Memory.of(rows));
       float[] dots = filled(scoresOffset + rows + 3, Float.NaN);
       float[] l2s = filled(scoresOffset + rows + 3, Float.NaN);
       k.dotRows(q, seg, offset, rows, dim, dots, scoresOffset);
@@ -127,7 +127,7 @@ class KernelProviderTest {
       long offset = OFFSETS[rnd.nextInt(OFFSETS.length)];
       float[] data = randomFloats(rnd, rows * dim);
       float[] panel = filled(dim * PANEL, Float.NaN);
-      k.packPanel(segmentOf(data, offset, dim % 2 == 1), offset, rows, dim, panel);
+      k.packPanel(segmentOf(data, offset, Memory.of(dim + 1)), offset, rows, dim, panel);
       for (int j = 0; j < dim; j++) {
         for (int r = 0; r < PANEL; r++) {
           float expected = r < rows ? data[r * dim + j] : 0f;
@@ -149,7 +149,7 @@ class KernelProviderTest {
         float[] queries = randomFloats(rnd, (q0 + queryCount) * dim);
         float[] data = randomFloats(rnd, rows * dim);
         float[] panel = new float[dim * PANEL];
-        k.packPanel(segmentOf(data, 4, true), 4, rows, dim, panel);
+        k.packPanel(segmentOf(data, 4, Memory.of(dim + queryCount)), 4, rows, dim, panel);
         float[] scores = filled(queryCount * PANEL, Float.NaN);
         k.dotPanel(queries, q0, queryCount, dim, panel, scores);
         for (int i = 0; i < queryCount; i++) {
@@ -189,7 +189,7 @@ class KernelProviderTest {
       assertEquals(expected, k.dotInt8(a, aOff, b, bOff, dim), "arrays " + what);
       long offset = OFFSETS[rnd.nextInt(OFFSETS.length)];
       byte[] q = Arrays.copyOfRange(a, aOff, aOff + dim);
-      MemorySegment seg = exactSegment(offset + dim, dim % 2 == 0);
+      MemorySegment seg = exactSegment(offset + dim, Memory.of(dim).bytesOnly());
       MemorySegment.copy(b, bOff, seg, ValueLayout.JAVA_BYTE, offset, dim);
       assertEquals(expected, k.dotInt8(q, seg, offset, dim), "segment " + what + " offset=" + offset);
     }
@@ -209,7 +209,7 @@ class KernelProviderTest {
             ? (short) (rnd.nextInt(0x7C00) | (rnd.nextBoolean() ? 0x8000 : 0))
             : Float.floatToFloat16((float) rnd.nextDouble(-4, 4));
       }
-      MemorySegment seg = halfSegment(h, offset, dim % 2 == 1);
+      MemorySegment seg = halfSegment(h, offset, Memory.of(dim).bytesOnly());
       double expected = 0, bound = 0;
       for (int i = 0; i < dim; i++) {
         double p = (double) q[i] * Float.float16ToFloat(h[i]);
@@ -228,7 +228,7 @@ class KernelProviderTest {
     int n = 32;
     float[] oneHot = new float[n];
     short[] h = new short[n];
-    MemorySegment seg = exactSegment(2L * n, false);
+    MemorySegment seg = exactSegment(2L * n, Memory.NATIVE);
     for (int bits = 0; bits < 1 << 16; bits++) {
       int pos = bits % n;
       oneHot[pos] = 1f;
@@ -348,7 +348,7 @@ class KernelProviderTest {
       this.dim = dim;
       queries = randomFloats(rnd, QUERIES * dim);
       data = randomFloats(rnd, ROWS * dim);
-      segment = segmentOf(data, 12, false);
+      segment = segmentOf(data, 12, Memory.of(dim));
       panel = new float[dim * PANEL];
       bytes = randomBytes(rnd, 2 * dim);
       for (int r = 0; r < ROWS; r++) {
@@ -371,7 +371,7 @@ class KernelProviderTest {
         hb += Math.abs(p);
         id += bytes[i] * bytes[dim + i];
       }
-      halves = halfSegment(h, 0, false);
+      halves = halfSegment(h, 0, Memory.NATIVE);
       cosine = dots[0][0]
           / Math.sqrt(refDot(queries, 0, queries, 0, dim) * refDot(data, 0, data, 0, dim));
       cosineBound = KernelProviderTest.cosineBound(queries, data, dim);
@@ -478,19 +478,37 @@ class KernelProviderTest {
     return v;
   }
 
-  /** A segment of exactly the bytes needed, off-heap or on a byte[] heap array. */
-  private static MemorySegment exactSegment(long bytes, boolean heap) {
-    return heap ? MemorySegment.ofArray(new byte[(int) bytes]) : ARENA.allocate(bytes, 1);
+  /** Where a test segment lives: every kernel must accept all three kinds. */
+  private enum Memory {
+    NATIVE, BYTE_ARRAY, FLOAT_ARRAY;
+
+    static Memory of(int selector) {
+      return values()[selector % 3];
+    }
+
+    /** A float[] cannot back a segment whose size is not a multiple of 4 bytes. */
+    Memory bytesOnly() {
+      return this == FLOAT_ARRAY ? BYTE_ARRAY : this;
+    }
   }
 
-  private static MemorySegment segmentOf(float[] values, long offset, boolean heap) {
-    MemorySegment seg = exactSegment(offset + 4L * values.length, heap);
+  /** A segment of exactly the bytes needed, so that a read past the end fails. */
+  private static MemorySegment exactSegment(long bytes, Memory memory) {
+    return switch (memory) {
+      case NATIVE -> ARENA.allocate(bytes, 1);
+      case BYTE_ARRAY -> MemorySegment.ofArray(new byte[(int) bytes]);
+      case FLOAT_ARRAY -> MemorySegment.ofArray(new float[(int) (bytes / Float.BYTES)]);
+    };
+  }
+
+  private static MemorySegment segmentOf(float[] values, long offset, Memory memory) {
+    MemorySegment seg = exactSegment(offset + 4L * values.length, memory);
     MemorySegment.copy(values, 0, seg, FLOAT, offset, values.length);
     return seg;
   }
 
-  private static MemorySegment halfSegment(short[] values, long offset, boolean heap) {
-    MemorySegment seg = exactSegment(offset + 2L * values.length, heap);
+  private static MemorySegment halfSegment(short[] values, long offset, Memory memory) {
+    MemorySegment seg = exactSegment(offset + 2L * values.length, memory);
     MemorySegment.copy(values, 0, seg, SHORT, offset, values.length);
     return seg;
   }
