@@ -250,8 +250,12 @@ def main():
         settings = kind["ladder"]
 
     # Single queries run one OpenMP thread each (the sweep's threads are Python threads then);
-    # batches use all the sweep's threads inside FAISS and its BLAS.
-    faiss.omp_set_num_threads(a.threads if a.batch > 0 else 1)
+    # batches use all the sweep's threads inside FAISS and its BLAS. A flat batch is one sgemm per
+    # block: OpenMP threads around a threaded OpenBLAS oversubscribe the cores (measured on 1M x 64,
+    # 2 cores: 244 queries/s with OpenMP 2 + BLAS 2, 718 with OpenMP 1 + BLAS 2), so the flat
+    # kind leaves the threads to OpenBLAS alone.
+    omp_threads = a.threads if a.batch > 0 and a.kind != "flat" else 1
+    faiss.omp_set_num_threads(omp_threads)
     print("faiss %s, %s, OpenMP threads %d" % (faiss.__version__, blas_info(), faiss.omp_get_max_threads()))
 
     base = read_fvecs(a.base)
