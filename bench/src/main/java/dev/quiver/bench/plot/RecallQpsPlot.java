@@ -66,7 +66,27 @@ public final class RecallQpsPlot {
       XYSeries s = chart.addSeries(series.getKey(), x, y);
       s.setMarker(SeriesMarkers.CIRCLE);
     }
+    spanWholeDecades(styler, rows);
     return chart;
+  }
+
+  /**
+   * A log axis labels only powers of ten: widening it to whole decades keeps at least two labels
+   * when every point lies within one decade (as flat indexes' points do).
+   */
+  private static void spanWholeDecades(XYStyler styler, List<SweepRow> rows) {
+    double min = Double.POSITIVE_INFINITY;
+    double max = 0;
+    for (SweepRow r : rows) {
+      if (r.qps() > 0) {
+        min = Math.min(min, r.qps());
+        max = Math.max(max, r.qps());
+      }
+    }
+    if (max > 0) {
+      styler.setYAxisMin(Math.pow(10, Math.floor(Math.log10(min))));
+      styler.setYAxisMax(Math.pow(10, Math.ceil(Math.log10(max * 1.0001))));
+    }
   }
 
   private static Map<String, List<SweepRow>> bySeries(List<SweepRow> rows) {
