@@ -81,7 +81,8 @@ final class DemoCommand extends QuiverCommand {
           referenceQueries, seconds(t0));
       out().printf(Locale.ROOT, ROW, "mode", "queries", "recall@" + k, "qps", "p50 us", "p99 us");
       run(index, data.userQueries(), reference, 1, 0, "one query per call, 1 thread");
-      run(index, data.userQueries(), reference, cores, batch, "batches of " + batch + " on " + cores + " threads");
+      int perBatch = Math.min(batch, queries);
+      run(index, data.userQueries(), reference, cores, perBatch, "batches of " + perBatch + " on " + cores + " threads");
     }
     return 0;
   }
