@@ -17,6 +17,8 @@ import java.util.List;
  */
 final class Npy {
   static final String FLOAT32 = "<f4";
+  /** numpy's default float type: accepted and narrowed to float32 on read. */
+  static final String FLOAT64 = "<f8";
   static final String INT32 = "<i4";
   static final String INT64 = "<i8";
 
@@ -24,6 +26,8 @@ final class Npy {
   private static final int DATA_ALIGNMENT = 64;
   private static final long MAX_HEADER_BYTES = 1 << 20;
   private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+  private static final ValueLayout.OfDouble DOUBLE_LE =
+      ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
   private Npy() {}
 
@@ -75,8 +79,7 @@ final class Npy {
       throws IOException {
     Path path = file.path();
     if (!accepted.contains(header.descr())) {
-      String hint = header.descr().equals("<f8") ? " (save with arr.astype(numpy.float32))" : "";
-      throw new IOException(path + ": unsupported .npy dtype '" + header.descr() + "'; expected one of " + accepted + hint);
+      throw new IOException(path + ": unsupported .npy dtype '" + header.descr() + "'; expected one of " + accepted);
     }
     if (header.fortranOrder()) {
       throw new IOException(path + ": .npy array is in Fortran (column-major) order; save a C-order array"
@@ -105,15 +108,35 @@ final class Npy {
   }
 
   static VectorStore readFloats(MappedFile file, int limit) throws IOException {
-    Layout layout = layout(file, List.of(FLOAT32));
+    Layout layout = layout(file, List.of(FLOAT32, FLOAT64));
     int rows = Math.min(layout.rows(), limit);
     VectorStore store = VectorStore.allocate(layout.columns(), rows);
     try {
-      store.appendRows(file.segment(), layout.dataOffset(), rows, ByteOrder.LITTLE_ENDIAN);
+      if (layout.descr().equals(FLOAT32)) {
+        store.appendRows(file.segment(), layout.dataOffset(), rows, ByteOrder.LITTLE_ENDIAN);
+      } else {
+        appendNarrowed(file.segment(), layout, rows, store);
+      }
       return store;
     } catch (IllegalArgumentException e) {
       store.close();
       throw new IOException(file.path() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Float64 rows narrowed to float32; a value beyond float range becomes infinite and is refused. */
+  private static void appendNarrowed(MemorySegment s, Layout layout, int rows, VectorStore store) {
+    float[] row = new float[layout.columns()];
+    long offset = layout.dataOffset();
+    for (int r = 0; r < rows; r++) {
+      for (int c = 0; c < row.length; c++, offset += Double.BYTES) {
+        row[c] = (float) s.get(DOUBLE_LE, offset);
+      }
+      try {
+        store.add(row);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("row " + r + ": " + e.getMessage(), e);
+      }
     }
   }
 

@@ -44,6 +44,31 @@ class NpyTest {
   }
 
   @Test
+  void narrowsFloat64RowsAndRefusesValuesBeyondFloatRange() throws IOException {
+    double[] values = {0.1, -2.5, 1e-3, 3.0e38, -7.25, 1.0 / 3};
+    String dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }";
+    Path p = RawFiles.write(dir, "f8.npy", RawFiles.npy(1, dict, doublesLe(values)));
+    try (var store = VectorFiles.readFloats(p)) {
+      for (int i = 0; i < values.length; i++) {
+        assertEquals((float) values[i], store.get(i / 3)[i % 3]);
+      }
+    }
+    values[4] = 1e300;
+    Path big = RawFiles.write(dir, "big.npy", RawFiles.npy(1, dict, doublesLe(values)));
+    IOException e = assertThrows(IOException.class, () -> VectorFiles.readFloats(big));
+    assertTrue(e.getMessage().contains("big.npy") && e.getMessage().contains("row 1")
+        && e.getMessage().contains("Infinity"), e.getMessage());
+  }
+
+  private static byte[] doublesLe(double[] values) {
+    ByteBuffer data = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+    for (double v : values) {
+      data.putDouble(v);
+    }
+    return data.array();
+  }
+
+  @Test
   void readsInt64GroundTruthThatFitsInInt32() throws IOException {
     long[] values = {0, 1, -1, Integer.MAX_VALUE, Integer.MIN_VALUE, 123456789};
     ByteBuffer data = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
