@@ -121,6 +121,10 @@ public final class ProductQuantizer {
    * sub-vector by the batched nearest-centroid kernel, on up to {@code threads} threads.
    */
   public void encode(float[] vectors, int n, byte[] codes, int threads) {
+    if (ksub < Centroids.PANEL) {
+      encodeSmall(vectors, n, codes);
+      return;
+    }
     float[] sub = new float[n * dsub];
     int[] labels = new int[n];
     float[] ranks = new float[n];
@@ -130,6 +134,40 @@ public final class ProductQuantizer {
       books[j].assign(sub, n, true, labels, ranks, threads);
       for (int i = 0; i < n; i++) {
         codes[i * m + j] = (byte) labels[i];
+      }
+    }
+  }
+
+  /**
+   * Encoding for codebooks smaller than one panel (nbits < 6, as fast scan's 4 bits): the panel
+   * kernel would pad 16 entries to 64 and scan all 64 per point, so a direct loop over the
+   * entries is several times faster. Ranks as {@link Centroids} for L2: {@code 2 x.c - |c|^2}.
+   */
+  private void encodeSmall(float[] vectors, int n, byte[] codes) {
+    float[] norms = new float[m * ksub];
+    for (int e = 0; e < m * ksub; e++) {
+      for (int t = 0; t < dsub; t++) {
+        norms[e] += codebooks[e * dsub + t] * codebooks[e * dsub + t];
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < m; j++) {
+        int xo = i * dim + j * dsub;
+        int best = 0;
+        float bestRank = Float.NEGATIVE_INFINITY;
+        for (int c = 0; c < ksub; c++) {
+          int co = (j * ksub + c) * dsub;
+          float dot = 0;
+          for (int t = 0; t < dsub; t++) {
+            dot += vectors[xo + t] * codebooks[co + t];
+          }
+          float rank = 2f * dot - norms[j * ksub + c];
+          if (rank > bestRank) {
+            bestRank = rank;
+            best = c;
+          }
+        }
+        codes[i * m + j] = (byte) best;
       }
     }
   }
