@@ -1,5 +1,8 @@
 package dev.quiver.pq;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -17,6 +20,8 @@ import java.util.Arrays;
  * <p>Immutable after training; thread-safe.
  */
 public final class ProductQuantizer {
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
   private final int dim;
   private final int m;
   private final int dsub;
@@ -116,6 +121,10 @@ public final class ProductQuantizer {
    * sub-vector by the batched nearest-centroid kernel, on up to {@code threads} threads.
    */
   public void encode(float[] vectors, int n, byte[] codes, int threads) {
+    if (ksub < Centroids.PANEL) {
+      encodeSmall(vectors, n, codes);
+      return;
+    }
     float[] sub = new float[n * dsub];
     int[] labels = new int[n];
     float[] ranks = new float[n];
@@ -125,6 +134,40 @@ public final class ProductQuantizer {
       books[j].assign(sub, n, true, labels, ranks, threads);
       for (int i = 0; i < n; i++) {
         codes[i * m + j] = (byte) labels[i];
+      }
+    }
+  }
+
+  /**
+   * Encoding for codebooks smaller than one panel (nbits < 6, as fast scan's 4 bits): the panel
+   * kernel would pad 16 entries to 64 and scan all 64 per point, so a direct loop over the
+   * entries is several times faster. Ranks as {@link Centroids} for L2: {@code 2 x.c - |c|^2}.
+   */
+  private void encodeSmall(float[] vectors, int n, byte[] codes) {
+    float[] norms = new float[m * ksub];
+    for (int e = 0; e < m * ksub; e++) {
+      for (int t = 0; t < dsub; t++) {
+        norms[e] += codebooks[e * dsub + t] * codebooks[e * dsub + t];
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < m; j++) {
+        int xo = i * dim + j * dsub;
+        int best = 0;
+        float bestRank = Float.NEGATIVE_INFINITY;
+        for (int c = 0; c < ksub; c++) {
+          int co = (j * ksub + c) * dsub;
+          float dot = 0;
+          for (int t = 0; t < dsub; t++) {
+            dot += vectors[xo + t] * codebooks[co + t];
+          }
+          float rank = 2f * dot - norms[j * ksub + c];
+          if (rank > bestRank) {
+            bestRank = rank;
+            best = c;
+          }
+        }
+        codes[i * m + j] = (byte) best;
       }
     }
   }
@@ -192,6 +235,10 @@ public final class ProductQuantizer {
    * adds in flight.
    */
   public void scoreRows(float[] table, byte[] codes, int rows, float bias, boolean negate, float[] out, int outOffset) {
+    if (ksub == 256 && (m & 7) == 0) {
+      scoreRows8(table, codes, rows, bias, negate, out, outOffset);
+      return;
+    }
     int m4 = m & ~3;
     for (int r = 0; r < rows; r++) {
       int base = r * m;
@@ -206,6 +253,33 @@ public final class ProductQuantizer {
       }
       for (; j < m; j++) {
         s0 += table[j * ksub + (codes[base + j] & 0xff)];
+      }
+      float s = bias + ((s0 + s1) + (s2 + s3));
+      out[outOffset + r] = negate ? -s : s;
+    }
+  }
+
+  /**
+   * {@link #scoreRows} for 8-bit codes and {@code m} a multiple of 8, summing in the same order.
+   * Eight codes are read as one long and split with shifts: the scan is bound by loads, and this
+   * takes one load per eight codes instead of eight, leaving the table reads.
+   */
+  private void scoreRows8(float[] table, byte[] codes, int rows, float bias, boolean negate, float[] out,
+                          int outOffset) {
+    for (int r = 0; r < rows; r++) {
+      int base = r * m;
+      float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (int j = 0; j < m; j += 8) {
+        long w = (long) LONGS.get(codes, base + j);
+        int t = j << 8;
+        s0 += table[t + (int) (w & 0xff)];
+        s1 += table[t + 256 + (int) ((w >>> 8) & 0xff)];
+        s2 += table[t + 512 + (int) ((w >>> 16) & 0xff)];
+        s3 += table[t + 768 + (int) ((w >>> 24) & 0xff)];
+        s0 += table[t + 1024 + (int) ((w >>> 32) & 0xff)];
+        s1 += table[t + 1280 + (int) ((w >>> 40) & 0xff)];
+        s2 += table[t + 1536 + (int) ((w >>> 48) & 0xff)];
+        s3 += table[t + 1792 + (int) (w >>> 56)];
       }
       float s = bias + ((s0 + s1) + (s2 + s3));
       out[outOffset + r] = negate ? -s : s;

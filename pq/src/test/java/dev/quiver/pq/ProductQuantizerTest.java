@@ -12,7 +12,7 @@ class ProductQuantizerTest {
   @Test
   void adcIsTheExactScoreOfTheReconstructionAndWithinItsBound() {
     Random rnd = new Random(1);
-    for (int[] shape : new int[][] {{24, 6, 8}, {30, 5, 4}, {16, 16, 6}, {9, 3, 8}}) {
+    for (int[] shape : new int[][] {{24, 6, 8}, {30, 5, 4}, {16, 16, 6}, {9, 3, 8}, {16, 8, 8}, {48, 16, 8}}) {
       int dim = shape[0], m = shape[1], nbits = shape[2];
       int n = 600;
       float[][] base = Data.clustered(rnd, n, dim, 20, 0.5);

@@ -64,16 +64,32 @@ def build_ivf_flat(d, n, metric, params):
     return faiss.IndexIVFFlat(flat_quantizer(d, metric), d, nlist, faiss_metric(metric))
 
 
+def refined(index, params):
+    """With refine=1 the engine keeps float32 vectors for rerank; FAISS's counterpart is IndexRefineFlat."""
+    if int(params.get("refine", 0)) == 0:
+        return index
+    outer = faiss.IndexRefineFlat(index)
+    outer.ivf = index  # nprobe is set on the inner index
+    return outer
+
+
 def build_ivf_sq8(d, n, metric, params):
     nlist = int(params.get("nlist", default_nlist(n)))
-    return faiss.IndexIVFScalarQuantizer(flat_quantizer(d, metric), d, nlist, faiss.ScalarQuantizer.QT_8bit,
-                                         faiss_metric(metric))
+    # Both encode residuals from the list centroid (FAISS's by_residual default).
+    return refined(faiss.IndexIVFScalarQuantizer(flat_quantizer(d, metric), d, nlist, faiss.ScalarQuantizer.QT_8bit,
+                                                 faiss_metric(metric)), params)
 
 
 def build_ivf_pq(d, n, metric, params):
     nlist = int(params.get("nlist", default_nlist(n)))
-    return faiss.IndexIVFPQ(flat_quantizer(d, metric), d, nlist, int(params.get("m", default_m(d))),
-                            int(params.get("nbits", 8)), faiss_metric(metric))
+    m, nbits = int(params.get("m", default_m(d))), int(params.get("nbits", 8))
+    # The engine packs 4-bit codes for fast scan by default (fastscan=0 turns it off), as IVFPQFastScan does.
+    if nbits == 4 and int(params.get("fastscan", 1)) != 0:
+        ivf = faiss.IndexIVFPQFastScan(flat_quantizer(d, metric), d, nlist, m, nbits, faiss_metric(metric))
+        ivf.by_residual = True  # FAISS 1.7 defaults to False here; the engine encodes residuals
+    else:
+        ivf = faiss.IndexIVFPQ(flat_quantizer(d, metric), d, nlist, m, nbits, faiss_metric(metric))
+    return refined(ivf, params)
 
 
 def build_pq(d, n, metric, params):
@@ -89,7 +105,15 @@ def set_ef(index, value):
 
 
 def set_nprobe(index, value):
-    index.nprobe = value
+    getattr(index, "ivf", index).nprobe = value
+
+
+def set_rerank(index, value):
+    # The engine re-ranks max(k, rerank) candidates; IndexRefineFlat re-ranks k * k_factor.
+    index.k_factor = max(1.0, value / K[0])
+
+
+K = [10]
 
 
 # Sweep index kind -> how FAISS builds its counterpart, the build and search parameters it takes
@@ -100,9 +124,11 @@ KINDS = {
                  ladder=[{"efSearch": e} for e in EF_LADDER]),
     "ivf-flat": dict(build=build_ivf_flat, build_keys=("nlist", "train"), search={"nprobe": set_nprobe},
                      ladder=[{"nprobe": p} for p in NPROBE_LADDER]),
-    "ivf-sq8": dict(build=build_ivf_sq8, build_keys=("nlist", "train"), search={"nprobe": set_nprobe},
+    "ivf-sq8": dict(build=build_ivf_sq8, build_keys=("nlist", "train", "refine"),
+                    search={"nprobe": set_nprobe, "rerank": set_rerank},
                     ladder=[{"nprobe": p} for p in NPROBE_LADDER]),
-    "ivf-pq": dict(build=build_ivf_pq, build_keys=("nlist", "m", "nbits", "train"), search={"nprobe": set_nprobe},
+    "ivf-pq": dict(build=build_ivf_pq, build_keys=("nlist", "m", "nbits", "train", "refine", "fastscan"),
+                   search={"nprobe": set_nprobe, "rerank": set_rerank},
                    ladder=[{"nprobe": p} for p in NPROBE_LADDER]),
     "pq": dict(build=build_pq, build_keys=("m", "nbits", "train"), search={}, ladder=[{}]),
     "sq8": dict(build=build_sq8, build_keys=(), search={}, ladder=[{}]),
@@ -233,6 +259,7 @@ def main():
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
 
+    K[0] = a.k
     kind = KINDS.get(a.kind)
     if kind is None:
         raise PeerError("FAISS peer has no counterpart for index kind '%s'; it maps %s"
@@ -269,7 +296,7 @@ def main():
     index = kind["build"](d, len(base), a.metric, build)
     if not index.is_trained:
         # The engine's training sample: 64 points per list for IVF kinds, 65,536 otherwise.
-        nlist = getattr(index, "nlist", 0)
+        nlist = getattr(getattr(index, "ivf", index), "nlist", 0)
         train = int(build.get("train", 64 * nlist if nlist else 65536))
         index.train(base[:min(len(base), max(train, nlist))])
     index.add(base)
