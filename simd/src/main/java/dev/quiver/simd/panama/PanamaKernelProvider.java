@@ -370,6 +370,95 @@ public final class PanamaKernelProvider implements KernelProvider {
     }
   }
 
+  /*
+   * Gathered rows: the rows of a graph node's neighbours lie anywhere in memory, and each is
+   * usually a cache miss. Four rows per step, read chunk by chunk side by side, put four misses
+   * in flight at once instead of one after another; the loop is flat over (group, chunk) pairs
+   * as in dotLongRows. Rows shorter than a vector, and the last count % 4 rows, go one by one.
+   */
+
+  @Override
+  public void dotRows(float[] q, MemorySegment segment, int[] ordinals, int count, int dim,
+                      float[] scores) {
+    int full = dim / L, rem = dim % L, chunks = full + (rem == 0 ? 0 : 1);
+    int groups = dim < L ? 0 : count / 4;
+    long rowBytes = (long) dim * Float.BYTES;
+    FloatVector zero = FloatVector.zero(F), a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+    long o0 = 0, o1 = 0, o2 = 0, o3 = 0;
+    int k = 0, c = 0;
+    while (k < groups) {
+      if (c == 0) {
+        int r = 4 * k;
+        o0 = ordinals[r] * rowBytes;
+        o1 = ordinals[r + 1] * rowBytes;
+        o2 = ordinals[r + 2] * rowBytes;
+        o3 = ordinals[r + 3] * rowBytes;
+      }
+      boolean partial = c == full;
+      int j = partial ? dim - L : c * L;
+      VectorMask<Float> m = IOTA.compare(VectorOperators.GE, partial ? L - rem : 0);
+      FloatVector qv = load(q, j);
+      long b = (long) j * Float.BYTES;
+      a0 = zero.blend(load(segment, o0 + b), m).fma(qv, a0);
+      a1 = zero.blend(load(segment, o1 + b), m).fma(qv, a1);
+      a2 = zero.blend(load(segment, o2 + b), m).fma(qv, a2);
+      a3 = zero.blend(load(segment, o3 + b), m).fma(qv, a3);
+      if (++c == chunks) {
+        storeFourSums(a0, a1, a2, a3, scores, 4 * k, 1);
+        a0 = zero;
+        a1 = zero;
+        a2 = zero;
+        a3 = zero;
+        c = 0;
+        k++;
+      }
+    }
+    for (int r = 4 * groups; r < count; r++) {
+      scores[r] = dot(q, segment, ordinals[r] * rowBytes, dim);
+    }
+  }
+
+  @Override
+  public void squareDistanceRows(float[] q, MemorySegment segment, int[] ordinals, int count,
+                                 int dim, float[] scores) {
+    int full = dim / L, rem = dim % L, chunks = full + (rem == 0 ? 0 : 1);
+    int groups = dim < L ? 0 : count / 4;
+    long rowBytes = (long) dim * Float.BYTES;
+    FloatVector zero = FloatVector.zero(F), a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+    long o0 = 0, o1 = 0, o2 = 0, o3 = 0;
+    int k = 0, c = 0;
+    while (k < groups) {
+      if (c == 0) {
+        int r = 4 * k;
+        o0 = ordinals[r] * rowBytes;
+        o1 = ordinals[r + 1] * rowBytes;
+        o2 = ordinals[r + 2] * rowBytes;
+        o3 = ordinals[r + 3] * rowBytes;
+      }
+      boolean partial = c == full;
+      int j = partial ? dim - L : c * L;
+      VectorMask<Float> m = IOTA.compare(VectorOperators.GE, partial ? L - rem : 0);
+      FloatVector qv = zero.blend(load(q, j), m);
+      long b = (long) j * Float.BYTES;
+      a0 = squareDiff(zero.blend(load(segment, o0 + b), m), qv, a0);
+      a1 = squareDiff(zero.blend(load(segment, o1 + b), m), qv, a1);
+      a2 = squareDiff(zero.blend(load(segment, o2 + b), m), qv, a2);
+      a3 = squareDiff(zero.blend(load(segment, o3 + b), m), qv, a3);
+      if (++c == chunks) {
+        storeFourSums(a0, a1, a2, a3, scores, 4 * k, 1);
+        a0 = zero;
+        a1 = zero;
+        a2 = zero;
+        a3 = zero;
+        c = 0;
+        k++;
+      }
+    }
+    for (int r = 4 * groups; r < count; r++) {
+      scores[r] = squareDistance(q, segment, ordinals[r] * rowBytes, dim);
+    }
+  }
+
   /**
    * The lanes of a row's partial last chunk that belong to the row: the last {@code rem} lanes of
    * a load ending at the row's end, or the first {@code rem} of one starting at its start when
