@@ -113,8 +113,8 @@ final class Graph {
     MemorySegment upperIndex = arena.allocate((long) n * Integer.BYTES, 64);
     upperIndex.fill((byte) -1);
     return new Graph(s,
-        arena.allocate(Math.max(1, s.vectorBytes(n)), 64),
-        arena.allocate(s.level0Bytes(n), 64),
+        HugePages.allocate(arena, Math.max(1, s.vectorBytes(n))),
+        HugePages.allocate(arena, s.level0Bytes(n)),
         arena.allocate(n, 64),
         upperIndex,
         arena.allocate(Math.max(Integer.BYTES, s.upperBytes(s.upperCapacity)), 64),
