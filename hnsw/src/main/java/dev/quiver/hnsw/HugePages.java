@@ -75,9 +75,8 @@ final class HugePages {
         return arena.allocate(bytes, 64);
       }
       long start = (base.address() + HUGE - 1) & -HUGE;
-      int advised = (int) MADVISE.invokeExact(MemorySegment.ofAddress(start), bytes, MADV_HUGEPAGE);
-      // A refused advice leaves ordinary pages, which are still correct memory.
-      assert advised == 0 || advised == -1;
+      // A refused advice (THP off) leaves ordinary pages, which are still correct memory.
+      int ignored = (int) MADVISE.invokeExact(MemorySegment.ofAddress(start), bytes, MADV_HUGEPAGE);
       long address = base.address();
       return MemorySegment.ofAddress(start).reinterpret(bytes, arena, s -> unmap(address, length));
     } catch (Throwable t) {
