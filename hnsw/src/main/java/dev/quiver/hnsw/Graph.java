@@ -113,8 +113,8 @@ final class Graph {
     MemorySegment upperIndex = arena.allocate((long) n * Integer.BYTES, 64);
     upperIndex.fill((byte) -1);
     return new Graph(s,
-        arena.allocate(Math.max(1, s.vectorBytes(n)), 64),
-        arena.allocate(s.level0Bytes(n), 64),
+        HugePages.allocate(arena, Math.max(1, s.vectorBytes(n))),
+        HugePages.allocate(arena, s.level0Bytes(n)),
         arena.allocate(n, 64),
         upperIndex,
         arena.allocate(Math.max(Integer.BYTES, s.upperBytes(s.upperCapacity)), 64),
@@ -235,29 +235,26 @@ final class Graph {
   }
 
   /**
-   * Scores {@code nodes[0..n)} into {@code scores}, as {@link #score} does one: one dispatch on
-   * the metric per batch, then a tight loop of kernel calls whose loads the CPU can overlap.
+   * Scores {@code nodes[0..n)} into {@code scores}, as {@link #score} does one, with one call of
+   * the gathered-rows kernel: it reads several rows at once, so their cache misses overlap.
    */
   void scoreAll(float[] q, float qExtra, int[] nodes, int n, float[] scores) {
-    MemorySegment v = vectors;
-    long row = rowBytes;
-    int d = dim;
     switch (mode) {
       case L2 -> {
+        VectorKernels.squareDistanceRows(q, vectors, nodes, n, dim, scores);
         for (int i = 0; i < n; i++) {
-          scores[i] = -VectorKernels.squareDistance(q, v, nodes[i] * row, d);
+          scores[i] = -scores[i];
         }
       }
       case IP_TRANSFORM -> {
-        for (int i = 0; i < n; i++) {
-          scores[i] = VectorKernels.dot(q, v, nodes[i] * row, d) + qExtra * extras.getAtIndex(FLOAT, nodes[i]);
+        VectorKernels.dotRows(q, vectors, nodes, n, dim, scores);
+        if (qExtra != 0f) {
+          for (int i = 0; i < n; i++) {
+            scores[i] += qExtra * extras.getAtIndex(FLOAT, nodes[i]);
+          }
         }
       }
-      default -> {
-        for (int i = 0; i < n; i++) {
-          scores[i] = VectorKernels.dot(q, v, nodes[i] * row, d);
-        }
-      }
+      default -> VectorKernels.dotRows(q, vectors, nodes, n, dim, scores);
     }
   }
 

@@ -143,11 +143,8 @@ final class Linker {
         return;
       }
       float te = g.load(target, s.base);
-      for (int i = 0; i < count; i++) {
-        int nb = Graph.neighbour(lists, off, i);
-        s.pruneNodes[i] = nb;
-        s.pruneScores[i] = g.score(s.base, te, nb);
-      }
+      g.copyList(target, level, s.pruneNodes);
+      g.scoreAll(s.base, te, s.pruneNodes, count, s.pruneScores);
       s.pruneNodes[count] = node;
       s.pruneScores[count] = score;
       sortBestFirst(s.pruneNodes, s.pruneScores, count + 1);

@@ -1,7 +1,6 @@
 package dev.quiver.hnsw;
 
 import dev.quiver.engine.OrdinalFilter;
-import java.lang.foreign.MemorySegment;
 
 /**
  * One thread's graph walks: the greedy descent through the upper layers and the beam search of a
@@ -62,19 +61,17 @@ final class Walker {
   void descend(Graph g, float[] q, float qExtra, int from, int to) {
     int best = entry;
     float bestScore = entryScore;
+    ensureList(g.m);
     for (int level = from; level > to; level--) {
-      MemorySegment lists = g.upper;
       boolean moved = true;
       while (moved) {
         moved = false;
-        long off = g.listOffset(best, level);
-        int n = Graph.count(lists, off);
+        int n = g.copyList(best, level, list);
+        g.scoreAll(q, qExtra, list, n, scores);
         for (int i = 0; i < n; i++) {
-          int nb = Graph.neighbour(lists, off, i);
-          float s = g.score(q, qExtra, nb);
-          if (s > bestScore) {
-            bestScore = s;
-            best = nb;
+          if (scores[i] > bestScore) {
+            bestScore = scores[i];
+            best = list[i];
             moved = true;
           }
         }

@@ -52,6 +52,18 @@ public interface KernelProvider {
                           float[] scores, int scoresOffset);
 
   /**
+   * Scores one query against {@code count} rows picked by ordinal: {@code scores[i] = dot(q, row
+   * ordinals[i])}, row {@code r} being the {@code dim} floats at byte {@code r * dim * 4}. The
+   * inner loop of a graph walk, whose rows lie scattered in memory: implementations may read
+   * several rows at once so that their cache misses overlap.
+   */
+  void dotRows(float[] q, MemorySegment segment, int[] ordinals, int count, int dim, float[] scores);
+
+  /** As {@link #dotRows(float[], MemorySegment, int[], int, int, float[])} with squared Euclidean distance. */
+  void squareDistanceRows(float[] q, MemorySegment segment, int[] ordinals, int count, int dim,
+                          float[] scores);
+
+  /**
    * Copies {@code rows} (at most {@link VectorKernels#PANEL_ROWS}) consecutive vectors of
    * {@code dim} floats starting at byte {@code offset} into {@code panel} transposed, dimension
    * major: {@code panel[j * PANEL_ROWS + r] = row r, component j}. Slots of rows

@@ -116,6 +116,24 @@ public final class ScalarKernelProvider implements KernelProvider {
   }
 
   @Override
+  public void dotRows(float[] q, MemorySegment segment, int[] ordinals, int count, int dim,
+                      float[] scores) {
+    long rowBytes = (long) dim * Float.BYTES;
+    for (int i = 0; i < count; i++) {
+      scores[i] = dot(q, segment, ordinals[i] * rowBytes, dim);
+    }
+  }
+
+  @Override
+  public void squareDistanceRows(float[] q, MemorySegment segment, int[] ordinals, int count,
+                                 int dim, float[] scores) {
+    long rowBytes = (long) dim * Float.BYTES;
+    for (int i = 0; i < count; i++) {
+      scores[i] = squareDistance(q, segment, ordinals[i] * rowBytes, dim);
+    }
+  }
+
+  @Override
   public void packPanel(MemorySegment segment, long offset, int rows, int dim, float[] panel) {
     long rowBytes = (long) dim * Float.BYTES;
     for (int r = 0; r < PANEL; r++) {

@@ -61,6 +61,16 @@ public final class VectorKernels {
     PROVIDER.squareDistanceRows(q, segment, offset, rows, dim, scores, scoresOffset);
   }
 
+  public static void dotRows(float[] q, MemorySegment segment, int[] ordinals, int count, int dim,
+                             float[] scores) {
+    PROVIDER.dotRows(q, segment, ordinals, count, dim, scores);
+  }
+
+  public static void squareDistanceRows(float[] q, MemorySegment segment, int[] ordinals, int count,
+                                        int dim, float[] scores) {
+    PROVIDER.squareDistanceRows(q, segment, ordinals, count, dim, scores);
+  }
+
   public static void packPanel(MemorySegment segment, long offset, int rows, int dim, float[] panel) {
     PROVIDER.packPanel(segment, offset, rows, dim, panel);
   }

@@ -118,6 +118,41 @@ class KernelProviderTest {
     }
   }
 
+  /**
+   * Rows picked by ordinal, in any order and with repeats, from a segment sized exactly, so that
+   * the first and last rows sit at its edges; counts 0..9 cover empty, partial and several
+   * groups of four.
+   */
+  @ParameterizedTest
+  @MethodSource("providers")
+  void dotRowsAndSquareDistanceRowsByOrdinal(KernelProvider k) {
+    SplittableRandom rnd = new SplittableRandom(14);
+    for (int dim : dims()) {
+      for (int count = 0; count <= 9; count++) {
+        int rows = 1 + rnd.nextInt(12);
+        float[] q = randomFloats(rnd, dim), data = randomFloats(rnd, rows * dim);
+        MemorySegment seg = segmentOf(data, 0, Memory.of(dim + count));
+        int[] ordinals = new int[count + rnd.nextInt(3)];
+        for (int i = 0; i < ordinals.length; i++) {
+          ordinals[i] = i % 3 == 0 ? rows - 1 : rnd.nextInt(rows);
+        }
+        float[] dots = filled(count + 3, Float.NaN), l2s = filled(count + 3, Float.NaN);
+        k.dotRows(q, seg, ordinals, count, dim, dots);
+        k.squareDistanceRows(q, seg, ordinals, count, dim, l2s);
+        for (int i = 0; i < count; i++) {
+          String what = k.name() + " dim=" + dim + " count=" + count + " i=" + i;
+          int o = ordinals[i] * dim;
+          assertClose(refDot(q, 0, data, o, dim), dotBound(q, 0, data, o, dim), dots[i],
+              "dotRows by ordinal " + what);
+          assertClose(refL2(q, 0, data, o, dim), l2Bound(q, 0, data, o, dim), l2s[i],
+              "squareDistanceRows by ordinal " + what);
+        }
+        assertUntouched(dots, 0, count, k.name() + " dotRows by ordinal dim=" + dim);
+        assertUntouched(l2s, 0, count, k.name() + " squareDistanceRows by ordinal dim=" + dim);
+      }
+    }
+  }
+
   @ParameterizedTest
   @MethodSource("providers")
   void packPanelTransposesAndZeroFills(KernelProvider k) {

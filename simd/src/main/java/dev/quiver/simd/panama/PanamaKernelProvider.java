@@ -322,7 +322,7 @@ public final class PanamaKernelProvider implements KernelProvider {
       a2 = zero.blend(load(segment, p + 2 * stride), m).fma(qv, a2);
       a3 = zero.blend(load(segment, p + 3 * stride), m).fma(qv, a3);
       if (++c == chunks) {
-        storeFourSums(a0, a1, a2, a3, scores, scoresOffset + k, quarter);
+        storeFourSums(a0, a1, a2, a3, scores, scoresOffset + k, quarter, 4);
         a0 = zero;
         a1 = zero;
         a2 = zero;
@@ -355,7 +355,7 @@ public final class PanamaKernelProvider implements KernelProvider {
       a2 = squareDiff(zero.blend(load(segment, p + 2 * stride), m), qv, a2);
       a3 = squareDiff(zero.blend(load(segment, p + 3 * stride), m), qv, a3);
       if (++c == chunks) {
-        storeFourSums(a0, a1, a2, a3, scores, scoresOffset + k, quarter);
+        storeFourSums(a0, a1, a2, a3, scores, scoresOffset + k, quarter, 4);
         a0 = zero;
         a1 = zero;
         a2 = zero;
@@ -367,6 +367,97 @@ public final class PanamaKernelProvider implements KernelProvider {
     }
     for (int r = 4 * quarter; r < rows; r++) {
       scores[scoresOffset + r] = squareDistance(q, segment, offset + r * rowBytes, dim);
+    }
+  }
+
+  /*
+   * Gathered rows: the rows of a graph node's neighbours lie anywhere in memory, and each is
+   * usually a cache miss. Four rows per step, read chunk by chunk side by side, put four misses
+   * in flight at once instead of one after another; the loop is flat over (group, chunk) pairs
+   * as in dotLongRows. A last group of fewer than four repeats its last row (a cache hit) rather
+   * than scoring the leftovers one by one: a walk's lists of unvisited neighbours are short, so
+   * leftovers are a large share of its rows. Rows shorter than a vector go one by one.
+   */
+
+  @Override
+  public void dotRows(float[] q, MemorySegment segment, int[] ordinals, int count, int dim,
+                      float[] scores) {
+    int full = dim / L, rem = dim % L, chunks = full + (rem == 0 ? 0 : 1);
+    int groups = dim < L ? 0 : (count + 3) / 4;
+    long rowBytes = (long) dim * Float.BYTES;
+    FloatVector zero = FloatVector.zero(F), a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+    long o0 = 0, o1 = 0, o2 = 0, o3 = 0;
+    int k = 0, c = 0;
+    while (k < groups) {
+      if (c == 0) {
+        int r = 4 * k, last = count - 1;
+        o0 = ordinals[r] * rowBytes;
+        o1 = ordinals[Math.min(r + 1, last)] * rowBytes;
+        o2 = ordinals[Math.min(r + 2, last)] * rowBytes;
+        o3 = ordinals[Math.min(r + 3, last)] * rowBytes;
+      }
+      boolean partial = c == full;
+      int j = partial ? dim - L : c * L;
+      VectorMask<Float> m = IOTA.compare(VectorOperators.GE, partial ? L - rem : 0);
+      FloatVector qv = load(q, j);
+      long b = (long) j * Float.BYTES;
+      a0 = zero.blend(load(segment, o0 + b), m).fma(qv, a0);
+      a1 = zero.blend(load(segment, o1 + b), m).fma(qv, a1);
+      a2 = zero.blend(load(segment, o2 + b), m).fma(qv, a2);
+      a3 = zero.blend(load(segment, o3 + b), m).fma(qv, a3);
+      if (++c == chunks) {
+        storeFourSums(a0, a1, a2, a3, scores, 4 * k, 1, Math.min(4, count - 4 * k));
+        a0 = zero;
+        a1 = zero;
+        a2 = zero;
+        a3 = zero;
+        c = 0;
+        k++;
+      }
+    }
+    for (int r = 4 * groups; r < count; r++) {
+      scores[r] = dot(q, segment, ordinals[r] * rowBytes, dim);
+    }
+  }
+
+  @Override
+  public void squareDistanceRows(float[] q, MemorySegment segment, int[] ordinals, int count,
+                                 int dim, float[] scores) {
+    int full = dim / L, rem = dim % L, chunks = full + (rem == 0 ? 0 : 1);
+    int groups = dim < L ? 0 : (count + 3) / 4;
+    long rowBytes = (long) dim * Float.BYTES;
+    FloatVector zero = FloatVector.zero(F), a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+    long o0 = 0, o1 = 0, o2 = 0, o3 = 0;
+    int k = 0, c = 0;
+    while (k < groups) {
+      if (c == 0) {
+        int r = 4 * k, last = count - 1;
+        o0 = ordinals[r] * rowBytes;
+        o1 = ordinals[Math.min(r + 1, last)] * rowBytes;
+        o2 = ordinals[Math.min(r + 2, last)] * rowBytes;
+        o3 = ordinals[Math.min(r + 3, last)] * rowBytes;
+      }
+      boolean partial = c == full;
+      int j = partial ? dim - L : c * L;
+      VectorMask<Float> m = IOTA.compare(VectorOperators.GE, partial ? L - rem : 0);
+      FloatVector qv = zero.blend(load(q, j), m);
+      long b = (long) j * Float.BYTES;
+      a0 = squareDiff(zero.blend(load(segment, o0 + b), m), qv, a0);
+      a1 = squareDiff(zero.blend(load(segment, o1 + b), m), qv, a1);
+      a2 = squareDiff(zero.blend(load(segment, o2 + b), m), qv, a2);
+      a3 = squareDiff(zero.blend(load(segment, o3 + b), m), qv, a3);
+      if (++c == chunks) {
+        storeFourSums(a0, a1, a2, a3, scores, 4 * k, 1, Math.min(4, count - 4 * k));
+        a0 = zero;
+        a1 = zero;
+        a2 = zero;
+        a3 = zero;
+        c = 0;
+        k++;
+      }
+    }
+    for (int r = 4 * groups; r < count; r++) {
+      scores[r] = squareDistance(q, segment, ordinals[r] * rowBytes, dim);
     }
   }
 
@@ -393,9 +484,9 @@ public final class PanamaKernelProvider implements KernelProvider {
     return floats < L ? 0 : (int) ((floats - L) / dim + 1);
   }
 
-  /** Writes the lane sums of a0..a3 to {@code scores[s + i * stride]}, i = 0..3. */
+  /** Writes the lane sums of a0..a(n-1) to {@code scores[s + i * stride]}, i < n <= 4. */
   private static void storeFourSums(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3,
-                                    float[] scores, int s, int stride) {
+                                    float[] scores, int s, int stride, int n) {
     // After two butterfly steps lane i holds a partial sum of a(i % 4); folding the L/4 groups
     // of four lanes onto the first completes the sums.
     FloatVector w = combine(combine(a0, a1, BIT1, XOR1), combine(a2, a3, BIT1, XOR1), BIT2, XOR2);
@@ -406,9 +497,15 @@ public final class PanamaKernelProvider implements KernelProvider {
       w = w.add(w.rearrange(XOR8));
     }
     scores[s] = w.lane(0);
-    scores[s + stride] = w.lane(1);
-    scores[s + 2 * stride] = w.lane(2);
-    scores[s + 3 * stride] = w.lane(3);
+    if (n > 1) {
+      scores[s + stride] = w.lane(1);
+    }
+    if (n > 2) {
+      scores[s + 2 * stride] = w.lane(2);
+    }
+    if (n > 3) {
+      scores[s + 3 * stride] = w.lane(3);
+    }
   }
 
   /**
