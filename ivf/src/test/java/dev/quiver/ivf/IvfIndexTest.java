@@ -12,6 +12,7 @@ import dev.quiver.engine.Params;
 import dev.quiver.engine.SearchResults;
 import dev.quiver.engine.VectorIndex;
 import dev.quiver.engine.VectorStore;
+import dev.quiver.pq.Data;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Path;

@@ -8,6 +8,7 @@ import dev.quiver.engine.Params;
 import dev.quiver.engine.SearchResults;
 import dev.quiver.engine.VectorStore;
 import dev.quiver.pq.Centroids;
+import dev.quiver.pq.Data;
 import dev.quiver.pq.FastScan;
 import dev.quiver.pq.ProductQuantizer;
 import dev.quiver.pq.Rows;

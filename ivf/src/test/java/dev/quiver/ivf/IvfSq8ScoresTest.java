@@ -7,6 +7,7 @@ import dev.quiver.engine.Params;
 import dev.quiver.engine.SearchResults;
 import dev.quiver.engine.VectorStore;
 import dev.quiver.pq.Centroids;
+import dev.quiver.pq.Data;
 import dev.quiver.pq.Rows;
 import dev.quiver.pq.ScalarQuantizer;
 import java.util.Random;

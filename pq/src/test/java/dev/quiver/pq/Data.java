@@ -9,10 +9,10 @@ import java.util.Random;
 import java.util.function.IntPredicate;
 
 /** Test data and the double-precision brute-force reference. */
-final class Data {
+public final class Data {
   private Data() {}
 
-  static float[][] gaussian(Random rnd, int n, int dim) {
+  public static float[][] gaussian(Random rnd, int n, int dim) {
     float[][] v = new float[n][dim];
     for (float[] row : v) {
       for (int j = 0; j < dim; j++) {
@@ -23,7 +23,7 @@ final class Data {
   }
 
   /** {@code n} points around {@code clusters} random centres (spread 1) with noise {@code sigma}. */
-  static float[][] clustered(Random rnd, int n, int dim, int clusters, double sigma) {
+  public static float[][] clustered(Random rnd, int n, int dim, int clusters, double sigma) {
     float[][] centres = gaussian(rnd, clusters, dim);
     float[][] v = new float[n][dim];
     for (int i = 0; i < n; i++) {
@@ -35,7 +35,7 @@ final class Data {
     return v;
   }
 
-  static float[] flat(float[][] rows) {
+  public static float[] flat(float[][] rows) {
     int dim = rows[0].length;
     float[] out = new float[rows.length * dim];
     for (int i = 0; i < rows.length; i++) {
@@ -44,7 +44,7 @@ final class Data {
     return out;
   }
 
-  static VectorStore store(float[][] rows) {
+  public static VectorStore store(float[][] rows) {
     VectorStore store = VectorStore.allocate(rows[0].length, rows.length);
     for (float[] r : rows) {
       store.add(r);
@@ -52,7 +52,7 @@ final class Data {
     return store;
   }
 
-  static double score(float[] item, float[] query, Metric metric) {
+  public static double score(float[] item, float[] query, Metric metric) {
     double dot = 0, ni = 0, nq = 0, l2 = 0;
     for (int i = 0; i < item.length; i++) {
       dot += (double) item[i] * query[i];
@@ -69,7 +69,7 @@ final class Data {
   }
 
   /** Exact top k ordinals, best first, among those {@code filter} accepts. */
-  static int[] topK(float[][] base, float[] query, int k, Metric metric, IntPredicate filter) {
+  public static int[] topK(float[][] base, float[] query, int k, Metric metric, IntPredicate filter) {
     Integer[] order = new Integer[base.length];
     double[] scores = new double[base.length];
     for (int i = 0; i < base.length; i++) {
@@ -81,7 +81,7 @@ final class Data {
   }
 
   /** Fraction of the exact top k (ordinals = ids) found in {@code got}. */
-  static double recall(int[] exact, SearchResults got) {
+  public static double recall(int[] exact, SearchResults got) {
     int hit = 0;
     for (int e : exact) {
       for (int i = 0; i < got.count(); i++) {
@@ -94,7 +94,7 @@ final class Data {
     return (double) hit / exact.length;
   }
 
-  static SearchResults[] results(int n, int k) {
+  public static SearchResults[] results(int n, int k) {
     SearchResults[] out = new SearchResults[n];
     for (int i = 0; i < n; i++) {
       out[i] = new SearchResults(k);
