@@ -67,7 +67,7 @@ public final class FlatIndex implements VectorIndex {
     }
     Arena arena = Arena.ofShared();
     try {
-      MemorySegment rows = arena.allocate(Math.max(1, source.byteSize()), VectorStore.ALIGNMENT);
+      MemorySegment rows = HugePages.allocate(arena, Math.max(1, source.byteSize()));
       MemorySegment.copy(source.segment(), 0, rows, 0, source.byteSize());
       VectorStore copy = VectorStore.view(rows, source.dimension(), n);
       if (metric == Metric.COSINE) {

@@ -1,5 +1,6 @@
 package dev.quiver.hnsw;
 
+import dev.quiver.engine.HugePages;
 import dev.quiver.engine.Metric;
 import dev.quiver.simd.VectorKernels;
 import java.lang.foreign.Arena;

@@ -1,4 +1,4 @@
-package dev.quiver.hnsw;
+package dev.quiver.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package dev.quiver.hnsw;
+package dev.quiver.engine;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -15,8 +15,13 @@ import java.util.Optional;
  * mapped anonymously (zero pages, untouched) and advised with {@code MADV_HUGEPAGE} before the
  * first write, which also works where the system's THP mode is {@code madvise}. Elsewhere, or
  * when a call fails, it falls back to the arena's own zeroed allocation. Thread-safe.
+ *
+ * <p>The mapping is made through the FFM linker, a restricted operation: run with
+ * {@code --enable-native-access=ALL-UNNAMED} (the launcher does) to avoid the JDK's warning.
+ * Anonymous pages are also zero without being written, so large copies into them skip the
+ * zeroing pass that {@link Arena#allocate} makes.
  */
-final class HugePages {
+public final class HugePages {
   /** Below this a region spans too few huge pages to matter. */
   private static final long MIN_BYTES = 4L << 20;
   private static final long HUGE = 2L << 20;
@@ -62,7 +67,7 @@ final class HugePages {
    * {@code bytes} of zeroed memory, aligned to at least 64 bytes, freed when {@code arena}
    * closes.
    */
-  static MemorySegment allocate(Arena arena, long bytes) {
+  public static MemorySegment allocate(Arena arena, long bytes) {
     if (MMAP == null || bytes < MIN_BYTES) {
       return arena.allocate(bytes, 64);
     }
