@@ -1,5 +1,6 @@
 package dev.quiver.bench.jmh;
 
+import dev.quiver.engine.HugePages;
 import dev.quiver.simd.KernelProvider;
 import dev.quiver.simd.ScalarKernelProvider;
 import dev.quiver.simd.TopK;
@@ -84,7 +85,8 @@ public class ScanBenchmark {
     rows = (int) (DATA_BYTES / ((long) dim * Float.BYTES)) / BLOCK * BLOCK;
     bytes = (long) rows * dim * Float.BYTES;
     arena = Arena.ofShared();
-    data = arena.allocate(bytes, 64);
+    // The memory FlatIndex scans: huge pages where the system grants them, for every kernel here.
+    data = HugePages.allocate(arena, bytes);
     SplittableRandom rnd = new SplittableRandom(7);
     for (long i = 0; i < (long) rows * dim; i++) {
       data.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) rnd.nextDouble(-1, 1));
