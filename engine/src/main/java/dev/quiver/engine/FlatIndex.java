@@ -42,15 +42,14 @@ public final class FlatIndex implements VectorIndex {
   private final VectorStore vectors;
   private final IdMap ids;
   private final float[] squaredNorms;
-  private final AutoCloseable memoryOwner;
+  private final IndexMemory memory;
   private final ThreadLocal<Scratch> scratch;
-  private volatile boolean closed;
 
   private FlatIndex(Metric metric, VectorStore vectors, IdMap ids, AutoCloseable memoryOwner) {
     this.metric = metric;
     this.vectors = vectors;
     this.ids = ids;
-    this.memoryOwner = memoryOwner;
+    this.memory = new IndexMemory(KIND, memoryOwner);
     this.squaredNorms = metric == Metric.L2 ? squaredNorms(vectors) : null;
     this.scratch = ThreadLocal.withInitial(() -> new Scratch(vectors.dimension()));
   }
@@ -351,22 +350,12 @@ public final class FlatIndex implements VectorIndex {
   }
 
   private void checkOpen() {
-    if (closed) {
-      throw new IllegalStateException("flat index is closed");
-    }
+    memory.checkOpen();
   }
 
   @Override
   public void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    try {
-      memoryOwner.close();
-    } catch (Exception e) {
-      throw new IllegalStateException("failed to release flat index memory", e);
-    }
+    memory.close();
   }
 
   /** Per-thread buffers, sized on first use and grown, never shrunk. */

@@ -1,6 +1,7 @@
 package dev.quiver.hnsw;
 
 import dev.quiver.engine.Checks;
+import dev.quiver.engine.IndexMemory;
 import dev.quiver.engine.Metric;
 import dev.quiver.engine.OrdinalFilter;
 import dev.quiver.engine.Params;
@@ -76,7 +77,7 @@ public final class HnswIndex implements VectorIndex {
   final Linker linker;
   final Tombstones deleted;
   final float maxNorm;
-  private final AutoCloseable memoryOwner;
+  private final IndexMemory memory;
   private final boolean hasIds;
   private final ThreadLocal<Scratch> scratch;
   private final ThreadLocal<Linker.Scratch> linkScratch;
@@ -89,7 +90,6 @@ public final class HnswIndex implements VectorIndex {
   private int upperUsed;
   private int queryAwareLinks;
   private Long2LongHashMap ordinals;
-  private volatile boolean closed;
 
   HnswIndex(Metric metric, HnswConfig config, Graph graph, int size, int upperUsed, long entry, float maxNorm,
             Tombstones deleted, AutoCloseable memoryOwner) {
@@ -100,7 +100,7 @@ public final class HnswIndex implements VectorIndex {
     this.upperUsed = upperUsed;
     this.maxNorm = maxNorm;
     this.deleted = deleted;
-    this.memoryOwner = memoryOwner;
+    this.memory = new IndexMemory(KIND, memoryOwner);
     this.hasIds = graph.ids != null;
     this.linker = new Linker(config, entry);
     int dim = graph.dim;
@@ -530,22 +530,12 @@ public final class HnswIndex implements VectorIndex {
   }
 
   private void checkOpen() {
-    if (closed) {
-      throw new IllegalStateException("hnsw index is closed");
-    }
+    memory.checkOpen();
   }
 
   @Override
   public void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    try {
-      memoryOwner.close();
-    } catch (Exception e) {
-      throw new IllegalStateException("failed to release hnsw index memory", e);
-    }
+    memory.close();
   }
 
   /** Per-thread search buffers, grown on demand, never shrunk. */

@@ -2,6 +2,7 @@ package dev.quiver.pq;
 
 import dev.quiver.engine.Checks;
 import dev.quiver.engine.IdMap;
+import dev.quiver.engine.IndexMemory;
 import dev.quiver.engine.Metric;
 import dev.quiver.engine.OrdinalFilter;
 import dev.quiver.engine.Params;
@@ -45,9 +46,8 @@ public abstract class ApproximateIndex<S extends ApproximateIndex.Scratch> imple
   protected final IdMap ids;
   protected final MemorySegment positionOrdinals;
   protected final MemorySegment exact;
-  private final AutoCloseable memoryOwner;
+  private final IndexMemory memory;
   private final ThreadLocal<S> scratch;
-  private volatile boolean closed;
 
   // The scratch factory runs on a thread's first search, never during construction.
   @SuppressWarnings("this-escape")
@@ -59,7 +59,7 @@ public abstract class ApproximateIndex<S extends ApproximateIndex.Scratch> imple
     this.ids = ids;
     this.positionOrdinals = positionOrdinals;
     this.exact = exact;
-    this.memoryOwner = memoryOwner;
+    this.memory = new IndexMemory(kind(), memoryOwner);
     this.scratch = ThreadLocal.withInitial(this::newScratch);
   }
 
@@ -208,22 +208,12 @@ public abstract class ApproximateIndex<S extends ApproximateIndex.Scratch> imple
   }
 
   protected final void checkOpen() {
-    if (closed) {
-      throw new IllegalStateException(kind() + " index is closed");
-    }
+    memory.checkOpen();
   }
 
   @Override
   public final void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    try {
-      memoryOwner.close();
-    } catch (Exception e) {
-      throw new IllegalStateException("failed to release " + kind() + " index memory", e);
-    }
+    memory.close();
   }
 
   /** Tests the ordinal behind a candidate position against the caller's filter. */
