@@ -1,7 +1,4 @@
 /**
- * Two-tower model inference on the CPU: feature hashing, embeddings, MLP heads.
- *
- * <p>This module is a placeholder in the build: it holds no implementation yet, and nothing in
- * Quiver registers or claims an index or runtime from it.
+ * Two-tower model inference on the CPU: feature hashing, embeddings, MLP towers and heads.
  */
 package dev.quiver.tower;
