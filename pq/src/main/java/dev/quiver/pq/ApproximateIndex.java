@@ -51,7 +51,9 @@ public abstract class ApproximateIndex<S extends ApproximateIndex.Scratch> imple
   private final ThreadLocal<S> scratch;
   /** Ordinal to position, built on first use; null until then and when positions are ordinals. */
   private volatile MemorySegment ordinalPositions;
+  /** Owns {@link #ordinalPositions}; guarded by {@link #positionsLock}. */
   private Arena positionsArena;
+  private final Object positionsLock = new Object();
 
   // The scratch factory runs on a thread's first search, never during construction.
   @SuppressWarnings("this-escape")
@@ -158,18 +160,20 @@ public abstract class ApproximateIndex<S extends ApproximateIndex.Scratch> imple
    * Builds the ordinal-to-position map on first use (searches never need it) in an arena of its
    * own, which {@link #close()} frees; a mapped file thus needs no write access for it.
    */
-  private synchronized MemorySegment invertPositions() {
-    if (ordinalPositions == null) {
-      checkOpen();
-      Arena arena = Arena.ofShared();
-      MemorySegment inverse = arena.allocate(Math.max(1, (long) count * Integer.BYTES), 64);
-      for (int p = 0; p < count; p++) {
-        inverse.setAtIndex(INT, positionOrdinals.getAtIndex(INT, p), p);
+  private MemorySegment invertPositions() {
+    synchronized (positionsLock) {
+      if (ordinalPositions == null) {
+        checkOpen();
+        Arena arena = Arena.ofShared();
+        MemorySegment inverse = arena.allocate(Math.max(1, (long) count * Integer.BYTES), 64);
+        for (int p = 0; p < count; p++) {
+          inverse.setAtIndex(INT, positionOrdinals.getAtIndex(INT, p), p);
+        }
+        positionsArena = arena;
+        ordinalPositions = inverse;
       }
-      positionsArena = arena;
-      ordinalPositions = inverse;
+      return ordinalPositions;
     }
-    return ordinalPositions;
   }
 
   @Override
@@ -262,11 +266,14 @@ public abstract class ApproximateIndex<S extends ApproximateIndex.Scratch> imple
 
   @Override
   public final void close() {
-    memory.close();
-    synchronized (this) {
-      if (positionsArena != null) {
-        positionsArena.close();
-        positionsArena = null;
+    try {
+      memory.close();
+    } finally {
+      synchronized (positionsLock) {
+        if (positionsArena != null) {
+          positionsArena.close();
+          positionsArena = null;
+        }
       }
     }
   }
