@@ -41,7 +41,8 @@ public interface VectorIndex extends AutoCloseable {
    * Cosine kinds hold normalised vectors. Kinds that keep exact vectors (flat, HNSW, IVF-flat,
    * quantized kinds built with {@code refine=1}) give the stored row; the others give the
    * reconstruction from the item's code (for IVF, list centroid plus decoded residual), which is
-   * what their approximate scores measure. Allocates nothing.
+   * what their approximate scores measure. Allocates nothing once warm (the IVF kinds build
+   * their ordinal-to-position map, 4 bytes an item, on the first call).
    *
    * @throws IllegalArgumentException {@code ordinal} outside {@code [0, size)}, or {@code out}
    *     not of length {@link #dimension()}
