@@ -38,7 +38,7 @@ final class Fixtures {
   /** A copy of a variant's model directory under {@code tmp}, to be spoiled by a test. */
   static Path copy(String variant, Path tmp) {
     try {
-      Path to = Files.createDirectories(tmp.resolve(variant));
+      Path to = Files.createTempDirectory(tmp, variant);
       try (Stream<Path> files = Files.list(dir(variant))) {
         for (Path f : (Iterable<Path>) files::iterator) {
           Files.copy(f, to.resolve(f.getFileName()));
