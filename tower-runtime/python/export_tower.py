@@ -1,0 +1,487 @@
+#!/usr/bin/python3
+"""Exports a PyTorch two-tower model to Quiver's tower format (docs/TOWER.md).
+
+A model directory holds model.safetensors (the state_dict, tensors named as PyTorch names them)
+and model.json (features, layers and heads of both towers). `TwoTower` below is a reference
+module built from a plain spec; `export(model, out_dir)` writes any such module.
+
+Commands (run with Debian's python3-torch: /usr/bin/python3):
+  export_tower.py fixtures --out DIR   small models, requests and PyTorch's outputs, for tests
+  export_tower.py bench --out DIR      the benchmark model, its requests, and the user tower in ONNX
+"""
+import argparse
+import bisect
+import json
+import os
+import random
+import struct
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+MASK64 = (1 << 64) - 1
+
+
+# ---------------------------------------------------------------- the stable hash (FeatureHash.java)
+
+def fmix64(h):
+    h ^= h >> 33
+    h = (h * 0xFF51AFD7ED558CCD) & MASK64
+    h ^= h >> 33
+    h = (h * 0xC4CEB93E53FCA8FF) & MASK64
+    h ^= h >> 33
+    return h
+
+
+def feature_hash(value):
+    """FNV-1a 64 of the UTF-8 bytes (a long id: of its decimal string), then MurmurHash3's fmix64."""
+    data = str(value).encode("utf-8", errors="replace") if not isinstance(value, bool) else None
+    if data is None:
+        raise ValueError("booleans are not ids")
+    h = 0xCBF29CE484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001B3) & MASK64
+    return fmix64(h)
+
+
+def bucket(value, buckets):
+    return feature_hash(value) % buckets
+
+
+# ---------------------------------------------------------------- the reference module
+
+ACTIVATIONS = {
+    "relu": lambda s: nn.ReLU(),
+    "leaky_relu": lambda s: nn.LeakyReLU(s),
+    "sigmoid": lambda s: nn.Sigmoid(),
+    "tanh": lambda s: nn.Tanh(),
+    "silu": lambda s: nn.SiLU(),
+}
+
+
+def dense_stack(in_dim, layers):
+    """nn.Sequential of Linear [BatchNorm1d] [activation] per layer spec; returns it and the config."""
+    mods, configs = [], []
+    for spec in layers:
+        lin = nn.Linear(in_dim, spec["units"], bias=spec.get("bias", True))
+        cfg = {"linear": str(len(mods)), "units": spec["units"]}
+        if not spec.get("bias", True):
+            cfg["bias"] = False
+        mods.append(lin)
+        if spec.get("batch_norm"):
+            cfg["batch_norm"] = str(len(mods))
+            mods.append(nn.BatchNorm1d(spec["units"]))
+        act = spec.get("activation", "none")
+        if act != "none":
+            slope = spec.get("negative_slope", 0.01)
+            mods.append(ACTIVATIONS[act](slope))
+            cfg["activation"] = act
+            if act == "leaky_relu":
+                cfg["negative_slope"] = slope
+        configs.append(cfg)
+        in_dim = spec["units"]
+    return nn.Sequential(*mods), configs, in_dim
+
+
+class SENet(nn.Module):
+    """FiBiNET's squeeze-and-excitation over feature fields."""
+
+    def __init__(self, fields, hidden, activation="relu", gate="sigmoid"):
+        super().__init__()
+        self.fc1 = nn.Linear(fields, hidden)
+        self.fc2 = nn.Linear(hidden, fields)
+        self.act = ACTIVATIONS[activation](0.01)
+        self.gate = ACTIVATIONS[gate](0.01)
+        self.activation_name, self.gate_name = activation, gate
+
+    def forward(self, fields):  # list of [B, dim_f]
+        z = torch.stack([f.mean(dim=1) for f in fields], dim=1)
+        a = self.gate(self.fc2(self.act(self.fc1(z))))
+        return [f * a[:, i:i + 1] for i, f in enumerate(fields)]
+
+
+class Tower(nn.Module):
+    """One tower from a spec: {"features": [...], "senet": {...}?, "layers": [...], "heads": [...]}."""
+
+    def __init__(self, spec):
+        super().__init__()
+        self.spec = spec
+        self.features = spec["features"]
+        self.embeddings = nn.ModuleDict()
+        width = 0
+        for f in self.features:
+            self.embeddings[f["name"]] = nn.Embedding(self.table_rows(f), f["dim"])
+            width += f["dim"] + (1 if f.get("raw") else 0)
+        self.senet = None
+        if spec.get("senet"):
+            s = spec["senet"]
+            self.senet = SENet(len(self.features), s["hidden"], s.get("activation", "relu"),
+                               s.get("gate", "sigmoid"))
+        self.mlp, self.layer_configs, width = dense_stack(width, spec["layers"])
+        self.heads = nn.ModuleDict()
+        self.head_configs = []
+        for h in spec["heads"]:
+            seq, cfgs, _ = dense_stack(width, h.get("layers", []))
+            self.heads[h["name"]] = seq
+            self.head_configs.append((h, cfgs))
+
+    @staticmethod
+    def table_rows(f):
+        return {"id": lambda: f["buckets"], "numeric": lambda: len(f["boundaries"]) + 1,
+                "categorical": lambda: len(f["vocabulary"]) + 1}[f["type"]]()
+
+    @staticmethod
+    def values(f, row):
+        """The table rows one raw value selects ([] when missing)."""
+        v = row.get(f["name"])
+        if v is None:
+            return []
+        if f["type"] == "id":
+            vs = v if isinstance(v, list) else [v]
+            return [bucket(x, f["buckets"]) for x in vs]
+        if f["type"] == "numeric":
+            return [bisect.bisect_right(f["boundaries"], float(v))]
+        return [f["vocabulary"].index(v) + 1 if v in f["vocabulary"] else 0]
+
+    def field(self, f, rows):
+        """[B, dim] embeddings of feature f, and [B, 1] raw values when it passes them on."""
+        table = self.embeddings[f["name"]].weight
+        out = []
+        for row in rows:
+            idx = self.values(f, row)
+            if not idx:
+                mb = f.get("missing_bucket")
+                out.append(table[mb] if mb is not None else torch.zeros(f["dim"]))
+            else:
+                e = table[idx].sum(dim=0)
+                out.append(e / len(idx) if f.get("pooling") == "mean" else e)
+        raw = None
+        if f.get("raw"):
+            m, s = f["raw"]["mean"], f["raw"]["std"]
+            raw = torch.tensor([[0.0 if row.get(f["name"]) is None else (float(row[f["name"]]) - m) / s]
+                                for row in rows], dtype=torch.float64).float()
+        return torch.stack(out), raw
+
+    def forward(self, rows):
+        """[B, heads, dim] for a list of raw feature dicts."""
+        fields, raws = zip(*(self.field(f, rows) for f in self.features))
+        fields = list(fields)
+        if self.senet is not None:
+            fields = self.senet(fields)
+        parts = []
+        for e, r in zip(fields, raws):
+            parts.append(e)
+            if r is not None:
+                parts.append(r)
+        x = self.mlp(torch.cat(parts, dim=1))
+        outs = []
+        for h, _ in self.head_configs:
+            y = self.heads[h["name"]](x)
+            if h.get("l2_normalize", True):
+                y = F.normalize(y, dim=1)
+            outs.append(y / h.get("temperature", 1.0))
+        return torch.stack(outs, dim=1)
+
+    def config(self, prefix):
+        def pref(cfgs, base):
+            out = []
+            for c in cfgs:
+                c = dict(c)
+                c["linear"] = f"{base}.{c['linear']}"
+                if "batch_norm" in c:
+                    c["batch_norm"] = f"{base}.{c['batch_norm']}"
+                out.append(c)
+            return out
+
+        feats = []
+        for f in self.features:
+            c = {"name": f["name"], "type": f["type"], "embedding": f"{prefix}.embeddings.{f['name']}.weight",
+                 "dim": f["dim"]}
+            for k in ("buckets", "multi_valued", "pooling", "boundaries", "raw", "vocabulary", "missing_bucket"):
+                if k in f:
+                    c[k] = f[k]
+            feats.append(c)
+        cfg = {"features": feats}
+        if self.senet is not None:
+            cfg["senet"] = {"fc1": f"{prefix}.senet.fc1", "fc2": f"{prefix}.senet.fc2",
+                            "activation": self.senet.activation_name, "gate": self.senet.gate_name}
+        cfg["layers"] = pref(self.layer_configs, f"{prefix}.mlp")
+        cfg["heads"] = [{"name": h["name"], "layers": pref(c, f"{prefix}.heads.{h['name']}"),
+                         "l2_normalize": h.get("l2_normalize", True), "temperature": h.get("temperature", 1.0)}
+                        for h, c in self.head_configs]
+        return cfg
+
+
+class TwoTower(nn.Module):
+    def __init__(self, user_spec, item_spec):
+        super().__init__()
+        self.user = Tower(user_spec)
+        self.item = Tower(item_spec)
+
+
+# ---------------------------------------------------------------- export
+
+DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
+NAMES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16", torch.int64: "I64"}
+
+
+def write_safetensors(path, tensors):
+    """The safetensors format: 8-byte header length, JSON header, then the data."""
+    header, blobs, offset = {}, [], 0
+    for name, t in tensors.items():
+        t = t.detach().contiguous().cpu()
+        raw = (t.view(torch.int16) if t.dtype == torch.bfloat16 else t).numpy().tobytes()
+        header[name] = {"dtype": NAMES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
+        blobs.append(raw)
+        offset += len(raw)
+    head = json.dumps(header, separators=(",", ":")).encode()
+    head += b" " * (-len(head) % 8)
+    with open(path, "wb") as out:
+        out.write(struct.pack("<Q", len(head)))
+        out.write(head)
+        for b in blobs:
+            out.write(b)
+
+
+def export(model, out_dir, dtype="F32"):
+    """Writes model.json and model.safetensors; float tensors are stored as dtype (F32, F16, BF16).
+
+    The module's own floats are rounded to dtype too, so that it computes what the export holds.
+    """
+    os.makedirs(out_dir, exist_ok=True)
+    state = {}
+    with torch.no_grad():
+        for name, t in model.state_dict().items():
+            if t.is_floating_point():
+                t.copy_(t.to(DTYPES[dtype]).float())
+                state[name] = t.to(DTYPES[dtype])
+            else:
+                state[name] = t
+    write_safetensors(os.path.join(out_dir, "model.safetensors"), state)
+    config = {"format": "quiver-tower", "version": 1,
+              "towers": {"user": model.user.config("user"), "item": model.item.config("item")}}
+    with open(os.path.join(out_dir, "model.json"), "w") as out:
+        json.dump(config, out, indent=2)
+        out.write("\n")
+
+
+def randomize(model, seed):
+    """Gives batch-norms non-trivial statistics, as a trained model has."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm1d):
+                m.running_mean.copy_(torch.randn(m.num_features, generator=g) * 0.1)
+                m.running_var.copy_(torch.rand(m.num_features, generator=g) + 0.5)
+                m.weight.copy_(torch.rand(m.num_features, generator=g) + 0.5)
+                m.bias.copy_(torch.randn(m.num_features, generator=g) * 0.1)
+            elif isinstance(m, nn.Embedding):
+                m.weight.mul_(0.3)
+    model.eval()
+
+
+# ---------------------------------------------------------------- fixtures
+
+VOCAB = ["us", "fr", "de", "jp", "br", "in", "cn", "gb"]
+GENRES = ["news", "sport", "music", "games", "food", "travel"]
+ID_STRINGS = ["u-17", "ユーザー7", "emoji-😀", "Ünïcödé", "", "9223372036854775807", "-5", "0"]
+
+
+def random_id(rnd):
+    r = rnd.random()
+    if r < 0.45:
+        return rnd.randrange(-10**12, 10**15)
+    if r < 0.55:
+        return rnd.choice(ID_STRINGS)
+    return f"id-{rnd.randrange(10**6)}"
+
+
+def random_value(f, rnd):
+    """A raw value for feature f: sometimes missing (absent or null), sometimes out of vocabulary."""
+    r = rnd.random()
+    if r < 0.06:
+        return "absent"
+    if r < 0.12:
+        return None
+    if f["type"] == "id":
+        if f.get("multi_valued"):
+            return [random_id(rnd) for _ in range(rnd.randrange(0, 7))]
+        return random_id(rnd)
+    if f["type"] == "numeric":
+        b = f["boundaries"]
+        if rnd.random() < 0.2:
+            return rnd.choice(b)
+        return round(rnd.uniform(b[0] - 2, b[-1] + 2), 4)
+    if rnd.random() < 0.2:
+        return rnd.choice(["xx", "US", "zz-top"])
+    return rnd.choice(f["vocabulary"])
+
+
+def requests(spec, n, rnd):
+    rows = []
+    for _ in range(n):
+        row = {}
+        for f in spec["features"]:
+            v = random_value(f, rnd)
+            if v != "absent":
+                row[f["name"]] = v
+        rows.append(row)
+    return rows
+
+
+def basic_specs():
+    user = {"features": [
+        {"name": "user_id", "type": "id", "buckets": 997, "dim": 8},
+        {"name": "age", "type": "numeric", "boundaries": [18, 25, 35, 50, 65], "dim": 4,
+         "raw": {"mean": 38.0, "std": 12.5}},
+        {"name": "country", "type": "categorical", "vocabulary": VOCAB, "dim": 4}],
+        "layers": [{"units": 32, "batch_norm": True, "activation": "relu"}, {"units": 16, "activation": "relu"}],
+        "heads": [{"name": "default", "layers": [{"units": 8}], "temperature": 0.05}]}
+    item = {"features": [
+        {"name": "item_id", "type": "id", "buckets": 1009, "dim": 8},
+        {"name": "price", "type": "numeric", "boundaries": [1.0, 5.0, 20.0, 100.0], "dim": 4},
+        {"name": "genre", "type": "categorical", "vocabulary": GENRES, "dim": 4}],
+        "layers": [{"units": 24, "activation": "relu"}, {"units": 8}],
+        "heads": [{"name": "default"}]}
+    return user, item
+
+
+def rich_specs():
+    user = {"features": [
+        {"name": "user_id", "type": "id", "buckets": 499, "dim": 8, "missing_bucket": 0},
+        {"name": "clicks", "type": "id", "buckets": 1013, "dim": 8, "multi_valued": True, "pooling": "mean"},
+        {"name": "tags", "type": "id", "buckets": 64, "dim": 8, "multi_valued": True, "pooling": "sum",
+         "missing_bucket": 3},
+        {"name": "age", "type": "numeric", "boundaries": [18, 25, 35, 50, 65], "dim": 8, "missing_bucket": 0,
+         "raw": {"mean": 38.0, "std": 12.5}},
+        {"name": "country", "type": "categorical", "vocabulary": VOCAB, "dim": 8, "missing_bucket": 0}],
+        "senet": {"hidden": 3},
+        "layers": [{"units": 48, "batch_norm": True, "activation": "leaky_relu", "negative_slope": 0.1},
+                   {"units": 32, "activation": "tanh"}],
+        "heads": [{"name": "click", "layers": [{"units": 24, "activation": "silu"}, {"units": 16}],
+                   "temperature": 0.07},
+                  {"name": "like", "layers": [{"units": 16, "bias": False}], "temperature": 0.5},
+                  {"name": "follow", "layers": [{"units": 16}], "l2_normalize": False}]}
+    item = {"features": [
+        {"name": "item_id", "type": "id", "buckets": 1021, "dim": 8},
+        {"name": "authors", "type": "id", "buckets": 97, "dim": 8, "multi_valued": True, "pooling": "sum"},
+        {"name": "price", "type": "numeric", "boundaries": [1.0, 5.0, 20.0, 100.0], "dim": 8},
+        {"name": "genre", "type": "categorical", "vocabulary": GENRES, "dim": 8}],
+        "senet": {"hidden": 2, "activation": "relu", "gate": "relu"},
+        "layers": [{"units": 40, "batch_norm": True, "activation": "sigmoid"}],
+        "heads": [{"name": "click", "layers": [{"units": 16}]},
+                  {"name": "like", "layers": [{"units": 16, "activation": "relu"}]},
+                  {"name": "follow", "layers": [{"units": 16}], "temperature": 2.0}]}
+    return user, item
+
+
+def fixture(out_dir, specs, dtype, seed, n):
+    torch.manual_seed(seed)
+    rnd = random.Random(seed)
+    model = TwoTower(*specs)
+    randomize(model, seed)
+    export(model, out_dir, dtype)
+    expected = {}
+    with torch.no_grad():
+        for name, tower, spec in (("user", model.user, specs[0]), ("item", model.item, specs[1])):
+            rows = requests(spec, n, rnd)
+            with open(os.path.join(out_dir, f"{name}.jsonl"), "w") as out:
+                for row in rows:
+                    out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            expected[name] = tower(rows)
+    write_safetensors(os.path.join(out_dir, "expected.safetensors"), expected)
+
+
+def fixtures(out):
+    fixture(os.path.join(out, "basic"), basic_specs(), "F32", 1, 200)
+    fixture(os.path.join(out, "rich"), rich_specs(), "F32", 2, 300)
+    fixture(os.path.join(out, "half"), basic_specs(), "F16", 3, 100)
+    fixture(os.path.join(out, "bf16"), rich_specs(), "BF16", 4, 100)
+    samples = ID_STRINGS + ["a", "abc", "Hello, World!", "\u00e9\u4e16\U0001F600"]
+    ints = [0, 1, -1, 42, 10**15, -(2**63), 2**63 - 1]
+    hashes = [{"value": v, "hash": str(feature_hash(v))} for v in samples + ints]
+    with open(os.path.join(out, "hashes.json"), "w") as f:
+        json.dump(hashes, f, ensure_ascii=False, indent=1)
+
+
+# ---------------------------------------------------------------- benchmark model
+
+def bench_specs():
+    rnd = random.Random(7)
+    ids = [{"name": f"id{i}", "type": "id", "buckets": 1_000_000 if i == 0 else 50_000, "dim": 32}
+           for i in range(8)]
+    nums = [{"name": f"num{i}", "type": "numeric", "dim": 8,
+             "boundaries": sorted(rnd.sample(range(-100, 100), 15))} for i in range(16)]
+    for f in nums:
+        f["boundaries"] = [float(b) for b in f["boundaries"]]
+    cats = [{"name": f"cat{i}", "type": "categorical", "dim": 8,
+             "vocabulary": [f"v{j}" for j in range(40)]} for i in range(4)]
+    user = {"features": ids + nums + cats,
+            "layers": [{"units": 512, "activation": "relu"}, {"units": 256, "activation": "relu"}],
+            "heads": [{"name": "default", "layers": [{"units": 64}]}]}
+    item = {"features": [{"name": "item_id", "type": "id", "buckets": 1000, "dim": 32}],
+            "layers": [{"units": 64}], "heads": [{"name": "default"}]}
+    return user, item
+
+
+class OnnxUserTower(nn.Module):
+    """The user tower on pre-resolved table rows: ids [B, 8], numerics [B, 16] raw, categories [B, 4]."""
+
+    def __init__(self, tower):
+        super().__init__()
+        self.tower = tower
+        feats = tower.features
+        self.ids = [f["name"] for f in feats if f["type"] == "id"]
+        self.nums = [f["name"] for f in feats if f["type"] == "numeric"]
+        self.cats = [f["name"] for f in feats if f["type"] == "categorical"]
+        self.bounds = [torch.tensor(f["boundaries"]) for f in feats if f["type"] == "numeric"]
+
+    def forward(self, ids, numerics, categories):
+        emb = self.tower.embeddings
+        parts = [emb[n](ids[:, i]) for i, n in enumerate(self.ids)]
+        for i, n in enumerate(self.nums):
+            b = (numerics[:, i:i + 1] >= self.bounds[i]).sum(dim=1)
+            parts.append(emb[n](b))
+        parts += [emb[n](categories[:, i]) for i, n in enumerate(self.cats)]
+        x = self.tower.mlp(torch.cat(parts, dim=1))
+        y = self.tower.heads["default"](x)
+        return F.normalize(y, dim=1)
+
+
+def bench(out, n):
+    torch.manual_seed(11)
+    rnd = random.Random(11)
+    specs = bench_specs()
+    model = TwoTower(*specs)
+    randomize(model, 11)
+    export(model, out)
+    rows = requests(specs[0], n, rnd)
+    with open(os.path.join(out, "user.jsonl"), "w") as f:
+        for row in rows:
+            f.write(json.dumps(row) + "\n")
+    onnx_model = OnnxUserTower(model.user).eval()
+    example = (torch.zeros(2, 8, dtype=torch.long), torch.zeros(2, 16), torch.zeros(2, 4, dtype=torch.long))
+    with torch.no_grad():
+        torch.onnx.export(onnx_model, example, os.path.join(out, "user_tower.onnx"),
+                          input_names=["ids", "numerics", "categories"], output_names=["user"],
+                          dynamic_axes={k: {0: "batch"} for k in ("ids", "numerics", "categories", "user")},
+                          opset_version=17)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("command", choices=["fixtures", "bench"])
+    p.add_argument("--out", required=True)
+    p.add_argument("--rows", type=int, default=1024, help="bench: requests to write")
+    a = p.parse_args()
+    if a.command == "fixtures":
+        fixtures(a.out)
+    else:
+        bench(a.out, a.rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+package dev.quiver.tower;
+
+import dev.quiver.simd.VectorKernels;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * A dense layer {@code y = activation(W x + b)}, with any batch-norm already folded into W and b.
+ * Immutable and thread-safe.
+ *
+ * <p>The weights are kept twice: as given ({@link #weights()}, [out, in] row-major, off-heap,
+ * read-only, for other backends to upload) and packed into panels of
+ * {@link VectorKernels#PANEL_ROWS} output units for the register-tiled kernel, which computes
+ * one request (a matrix-vector product) or a batch (a matrix-matrix product) alike.
+ */
+public final class DenseLayer {
+  private static final int PANEL = VectorKernels.PANEL_ROWS;
+
+  private final int in;
+  private final int out;
+  private final MemorySegment weights;
+  private final MemorySegment biasSegment;
+  private final float[] bias;
+  private final Activation activation;
+  private final float slope;
+  private final float[][] panels;
+
+  DenseLayer(int in, int out, MemorySegment weights, MemorySegment bias, Activation activation,
+             float slope) {
+    this.in = in;
+    this.out = out;
+    this.weights = weights.asReadOnly();
+    this.biasSegment = bias.asReadOnly();
+    this.bias = bias.toArray(ValueLayout.JAVA_FLOAT);
+    this.activation = activation;
+    this.slope = slope;
+    this.panels = new float[(out + PANEL - 1) / PANEL][];
+    for (int p = 0; p < panels.length; p++) {
+      panels[p] = new float[in * PANEL];
+      VectorKernels.packPanel(weights, (long) p * PANEL * in * Float.BYTES,
+          Math.min(PANEL, out - p * PANEL), in, panels[p]);
+    }
+  }
+
+  public int in() {
+    return in;
+  }
+
+  public int out() {
+    return out;
+  }
+
+  /** W, [out, in] float32 row-major, batch-norm folded in; read-only. */
+  public MemorySegment weights() {
+    return weights;
+  }
+
+  /** b, [out] float32, batch-norm folded in; read-only. */
+  public MemorySegment bias() {
+    return biasSegment;
+  }
+
+  public Activation activation() {
+    return activation;
+  }
+
+  /** The negative slope of {@link Activation#LEAKY_RELU}. */
+  public float negativeSlope() {
+    return slope;
+  }
+
+  /**
+   * Computes {@code rows} rows: {@code y[r * out ..]} from {@code x[r * in ..]}. {@code scores}
+   * holds at least {@code rows * PANEL_ROWS} floats.
+   */
+  void forward(float[] x, int rows, float[] y, float[] scores) {
+    for (int p = 0; p < panels.length; p++) {
+      VectorKernels.dotPanel(x, 0, rows, in, panels[p], scores);
+      int c0 = p * PANEL, n = Math.min(PANEL, out - c0);
+      for (int r = 0; r < rows; r++) {
+        int s = r * PANEL, o = r * out + c0;
+        for (int c = 0; c < n; c++) {
+          y[o + c] = scores[s + c] + bias[c0 + c];
+        }
+        activation.apply(y, o, o + n, slope);
+      }
+    }
+  }
+}

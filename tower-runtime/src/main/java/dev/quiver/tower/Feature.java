@@ -1,0 +1,198 @@
+package dev.quiver.tower;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One feature of a tower: how its raw values select rows of its embedding table, and where its
+ * embedding goes in the tower's input. Immutable and thread-safe; the table lives off-heap in the
+ * model's arena and is exposed read-only.
+ *
+ * <p>The feature's part of the input is its embedding ({@link #dim()} floats), then, for a
+ * numeric feature passed on raw, its normalised value: {@link #width()} floats in all.
+ */
+public final class Feature {
+  private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+
+  private final String name;
+  private final FeatureType type;
+  private final MemorySegment table;
+  private final long rows;
+  private final int dim;
+  private final boolean multiValued;
+  private final boolean mean;
+  private final long missingBucket;
+  private final double[] boundaries;
+  private final boolean raw;
+  private final double rawMean;
+  private final double rawStd;
+  private final Map<String, Integer> vocabulary;
+  private final List<String> vocabularyList;
+
+  Feature(String name, FeatureType type, MemorySegment table, long rows, int dim, boolean multiValued,
+          boolean mean, long missingBucket, double[] boundaries, ModelConfig.RawConfig raw,
+          List<String> vocabulary) {
+    this.name = name;
+    this.type = type;
+    this.table = table.asReadOnly();
+    this.rows = rows;
+    this.dim = dim;
+    this.multiValued = multiValued;
+    this.mean = mean;
+    this.missingBucket = missingBucket;
+    this.boundaries = boundaries;
+    this.raw = raw != null;
+    this.rawMean = raw == null ? 0 : raw.mean();
+    this.rawStd = raw == null ? 1 : raw.std();
+    this.vocabularyList = vocabulary == null ? List.of() : List.copyOf(vocabulary);
+    this.vocabulary = new HashMap<>();
+    for (int i = 0; i < vocabularyList.size(); i++) {
+      this.vocabulary.putIfAbsent(vocabularyList.get(i), i + 1);
+    }
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public FeatureType type() {
+    return type;
+  }
+
+  /** The embedding table, {@link #rows()} x {@link #dim()} float32, row-major, read-only. */
+  public MemorySegment table() {
+    return table;
+  }
+
+  public long rows() {
+    return rows;
+  }
+
+  public int dim() {
+    return dim;
+  }
+
+  /** Floats this feature adds to the tower input: the embedding, plus one for a raw numeric. */
+  public int width() {
+    return dim + (raw ? 1 : 0);
+  }
+
+  public boolean multiValued() {
+    return multiValued;
+  }
+
+  /** Whether several values are averaged (else summed). */
+  public boolean meanPooling() {
+    return mean;
+  }
+
+  /** The row used when the value is missing, or -1 for a zero embedding. */
+  public long missingBucket() {
+    return missingBucket;
+  }
+
+  /** Numeric features: the bucket boundaries (a copy). */
+  public double[] boundaries() {
+    return boundaries == null ? new double[0] : boundaries.clone();
+  }
+
+  /** Numeric features: whether the normalised value follows the embedding. */
+  public boolean raw() {
+    return raw;
+  }
+
+  public double rawMean() {
+    return rawMean;
+  }
+
+  public double rawStd() {
+    return rawStd;
+  }
+
+  /** Categorical features: the vocabulary; value i has row i + 1. */
+  public List<String> vocabulary() {
+    return vocabularyList;
+  }
+
+  /**
+   * The table row of value {@code k} of this feature in {@code row} ({@code k <
+   * row.valueCount(index)}), where {@code index} is this feature's index in its tower.
+   */
+  public long bucket(FeatureRow row, int index, int k) {
+    return switch (type) {
+      case ID -> FeatureHash.bucket(row.isString(index, k)
+          ? FeatureHash.hash(row.stringAt(index, k)) : FeatureHash.hash(row.longAt(index, k)), rows);
+      case NUMERIC -> numericBucket(row.number(index));
+      case CATEGORICAL -> categoryRow(row.category(index));
+    };
+  }
+
+  /** The number of boundaries at or below {@code v}: boundaries[i-1] <= v < boundaries[i] gives i. */
+  long numericBucket(double v) {
+    int lo = 0, hi = boundaries.length;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (boundaries[mid] <= v) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  private long categoryRow(String value) {
+    Integer i = vocabulary.get(value);
+    return i == null ? 0 : i;
+  }
+
+  /** Writes this feature's {@link #width()} floats for {@code row} at {@code x[offset]}. */
+  void write(FeatureRow row, int index, float[] x, int offset) {
+    int n = row.valueCount(index);
+    if (n == 0) {
+      writeMissing(x, offset);
+      return;
+    }
+    copyRow(bucket(row, index, 0), x, offset);
+    if (n > 1) {
+      for (int k = 1; k < n; k++) {
+        addRow(bucket(row, index, k), x, offset);
+      }
+      if (mean) {
+        float inv = 1f / n;
+        for (int j = 0; j < dim; j++) {
+          x[offset + j] *= inv;
+        }
+      }
+    }
+    if (raw) {
+      x[offset + dim] = (float) ((row.number(index) - rawMean) / rawStd);
+    }
+  }
+
+  private void writeMissing(float[] x, int offset) {
+    if (missingBucket >= 0) {
+      copyRow(missingBucket, x, offset);
+    } else {
+      Arrays.fill(x, offset, offset + dim, 0f);
+    }
+    if (raw) {
+      x[offset + dim] = 0f;
+    }
+  }
+
+  private void copyRow(long r, float[] x, int offset) {
+    MemorySegment.copy(table, F, r * dim * Float.BYTES, x, offset, dim);
+  }
+
+  private void addRow(long r, float[] x, int offset) {
+    long base = r * dim;
+    for (int j = 0; j < dim; j++) {
+      x[offset + j] += table.getAtIndex(F, base + j);
+    }
+  }
+}

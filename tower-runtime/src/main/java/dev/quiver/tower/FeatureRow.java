@@ -1,0 +1,178 @@
+package dev.quiver.tower;
+
+import java.util.Arrays;
+
+/**
+ * The raw feature values of one request for one tower: ids (long or String, several for a
+ * multi-valued feature), numbers and category strings. A value never set is missing, which the
+ * model handles as its config says.
+ *
+ * <p>Reusable: {@link #clear()} and set again. Setting by feature index (see
+ * {@link Tower#featureIndex(String)}) allocates nothing once the row has held that many values;
+ * setting by name adds one map lookup. Not thread-safe: one thread fills a row, then any thread
+ * may embed it.
+ */
+public final class FeatureRow {
+  private final Tower tower;
+  private final int[] counts;
+  private final long[][] longs;
+  private final String[][] strings;
+  private final double[] numbers;
+  private final String[] categories;
+
+  FeatureRow(Tower tower) {
+    this.tower = tower;
+    int n = tower.features().size();
+    counts = new int[n];
+    longs = new long[n][1];
+    strings = new String[n][1];
+    numbers = new double[n];
+    categories = new String[n];
+  }
+
+  /** The tower this row is for. */
+  public Tower tower() {
+    return tower;
+  }
+
+  /** Makes every feature missing. */
+  public FeatureRow clear() {
+    Arrays.fill(counts, 0);
+    Arrays.fill(categories, null);
+    for (String[] s : strings) {
+      Arrays.fill(s, null);
+    }
+    return this;
+  }
+
+  /** Makes feature {@code f} missing. */
+  public FeatureRow setMissing(int f) {
+    counts[f] = 0;
+    categories[f] = null;
+    return this;
+  }
+
+  /** Sets id feature {@code f} to the single value {@code id}. */
+  public FeatureRow setId(int f, long id) {
+    check(f, FeatureType.ID);
+    counts[f] = 0;
+    return addId(f, id);
+  }
+
+  /** Sets id feature {@code f} to the single value {@code id}; null makes it missing. */
+  public FeatureRow setId(int f, String id) {
+    check(f, FeatureType.ID);
+    counts[f] = 0;
+    return id == null ? this : addId(f, id);
+  }
+
+  /** Appends {@code id} to the values of id feature {@code f} (beyond one only if multi-valued). */
+  public FeatureRow addId(int f, long id) {
+    int k = slot(f);
+    longs[f][k] = id;
+    strings[f][k] = null;
+    return this;
+  }
+
+  /** Appends {@code id} to the values of id feature {@code f}; null is ignored. */
+  public FeatureRow addId(int f, String id) {
+    if (id != null) {
+      int k = slot(f);
+      strings[f][k] = id;
+    }
+    return this;
+  }
+
+  /** Sets numeric feature {@code f}; NaN makes it missing. */
+  public FeatureRow setNumeric(int f, double value) {
+    check(f, FeatureType.NUMERIC);
+    numbers[f] = value;
+    counts[f] = Double.isNaN(value) ? 0 : 1;
+    return this;
+  }
+
+  /** Sets categorical feature {@code f}; null makes it missing. */
+  public FeatureRow setCategorical(int f, String value) {
+    check(f, FeatureType.CATEGORICAL);
+    categories[f] = value;
+    counts[f] = value == null ? 0 : 1;
+    return this;
+  }
+
+  public FeatureRow setId(String feature, long id) {
+    return setId(tower.featureIndex(feature), id);
+  }
+
+  public FeatureRow setId(String feature, String id) {
+    return setId(tower.featureIndex(feature), id);
+  }
+
+  public FeatureRow addId(String feature, long id) {
+    return addId(tower.featureIndex(feature), id);
+  }
+
+  public FeatureRow addId(String feature, String id) {
+    return addId(tower.featureIndex(feature), id);
+  }
+
+  public FeatureRow setNumeric(String feature, double value) {
+    return setNumeric(tower.featureIndex(feature), value);
+  }
+
+  public FeatureRow setCategorical(String feature, String value) {
+    return setCategorical(tower.featureIndex(feature), value);
+  }
+
+  /** Number of values of feature {@code f}: 0 when missing. */
+  public int valueCount(int f) {
+    return counts[f];
+  }
+
+  /** Whether id value {@code k} of feature {@code f} is a String (else a long). */
+  public boolean isString(int f, int k) {
+    return strings[f][k] != null;
+  }
+
+  public long longAt(int f, int k) {
+    return longs[f][k];
+  }
+
+  public String stringAt(int f, int k) {
+    return strings[f][k];
+  }
+
+  /** The value of numeric feature {@code f}, meaningful when {@link #valueCount} is 1. */
+  public double number(int f) {
+    return numbers[f];
+  }
+
+  /** The value of categorical feature {@code f}, or null when missing. */
+  public String category(int f) {
+    return categories[f];
+  }
+
+  private int slot(int f) {
+    check(f, FeatureType.ID);
+    int k = counts[f];
+    if (k > 0 && !tower.features().get(f).multiValued()) {
+      throw new IllegalArgumentException("Feature '" + tower.features().get(f).name()
+          + "' is single-valued; it cannot take a second id");
+    }
+    if (k == longs[f].length) {
+      longs[f] = Arrays.copyOf(longs[f], 2 * k);
+      strings[f] = Arrays.copyOf(strings[f], 2 * k);
+    }
+    strings[f][k] = null;
+    counts[f] = k + 1;
+    return k;
+  }
+
+  private void check(int f, FeatureType type) {
+    FeatureType actual = tower.features().get(f).type();
+    if (actual != type) {
+      throw new IllegalArgumentException("Feature '" + tower.features().get(f).name() + "' is "
+          + actual.name().toLowerCase(java.util.Locale.ROOT) + ", not "
+          + type.name().toLowerCase(java.util.Locale.ROOT));
+    }
+  }
+}

@@ -1,0 +1,227 @@
+package dev.quiver.tower;
+
+import dev.quiver.simd.VectorKernels;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One tower of a two-tower model: features, an optional SENet block, shared dense layers and one
+ * or more heads, each giving a vector of {@link #dim()} floats.
+ *
+ * <p>Thread-safe: any number of threads may embed at once. Each thread gets its own scratch on
+ * first use, after which embedding allocates nothing. Valid until its {@link TowerModel} is
+ * closed (or, for a model loaded into a caller's arena, until that arena is closed).
+ */
+public final class Tower {
+  /** Rows computed together: the batch kernel's working set stays in L2 at this size. */
+  static final int CHUNK = 256;
+
+  private final String name;
+  private final List<Feature> features;
+  private final Map<String, Integer> index = new HashMap<>();
+  private final Senet senet;
+  private final List<DenseLayer> layers;
+  private final List<Head> heads;
+  private final List<String> headNames;
+  private final int[] offsets;
+  private final int[] dims;
+  private final int inputWidth;
+  private final int dim;
+  private final int maxWidth;
+  private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
+
+  Tower(String name, List<Feature> features, Senet senet, List<DenseLayer> layers, List<Head> heads) {
+    this.name = name;
+    this.features = List.copyOf(features);
+    this.senet = senet;
+    this.layers = List.copyOf(layers);
+    this.heads = List.copyOf(heads);
+    this.headNames = heads.stream().map(Head::name).toList();
+    offsets = new int[features.size()];
+    dims = new int[features.size()];
+    int w = 0;
+    for (int f = 0; f < features.size(); f++) {
+      index.put(features.get(f).name(), f);
+      offsets[f] = w;
+      dims[f] = features.get(f).dim();
+      w += features.get(f).width();
+    }
+    inputWidth = w;
+    int max = w, last = w;
+    for (DenseLayer l : layers) {
+      max = Math.max(max, l.out());
+      last = l.out();
+    }
+    for (Head h : heads) {
+      for (DenseLayer l : h.layers()) {
+        max = Math.max(max, l.out());
+      }
+    }
+    maxWidth = max;
+    List<DenseLayer> firstHead = heads.get(0).layers();
+    dim = firstHead.isEmpty() ? last : firstHead.get(firstHead.size() - 1).out();
+  }
+
+  /** The tower's name in the config: user or item. */
+  public String name() {
+    return name;
+  }
+
+  public int heads() {
+    return heads.size();
+  }
+
+  /** Floats per head's output. */
+  public int dim() {
+    return dim;
+  }
+
+  public List<String> headNames() {
+    return headNames;
+  }
+
+  /** The features, in input order. */
+  public List<Feature> features() {
+    return features;
+  }
+
+  /** The SENet block, or null. */
+  public Senet senet() {
+    return senet;
+  }
+
+  /** The shared dense layers, first to last. */
+  public List<DenseLayer> layers() {
+    return layers;
+  }
+
+  /** The output heads. */
+  public List<Head> headList() {
+    return heads;
+  }
+
+  /** Floats of the concatenated feature embeddings that SENet and the first layer read. */
+  public int inputWidth() {
+    return inputWidth;
+  }
+
+  /** Where feature {@code f}'s part of the input starts. */
+  public int inputOffset(int f) {
+    return offsets[f];
+  }
+
+  /**
+   * The index of the feature called {@code name}, for allocation-free setting.
+   *
+   * @throws IllegalArgumentException naming the feature when the tower has none of that name
+   */
+  public int featureIndex(String name) {
+    Integer f = index.get(name);
+    if (f == null) {
+      throw new IllegalArgumentException("Tower '" + this.name + "' has no feature '" + name
+          + "'; it has " + index.keySet());
+    }
+    return f;
+  }
+
+  /** The index of the feature called {@code name}, or -1. */
+  public int findFeature(String name) {
+    Integer f = index.get(name);
+    return f == null ? -1 : f;
+  }
+
+  /** A new empty row for this tower. */
+  public FeatureRow newRow() {
+    return new FeatureRow(this);
+  }
+
+  /**
+   * Writes the concatenated feature embeddings of {@code row} ({@link #inputWidth()} floats,
+   * before SENet) at {@code x[offset]}: the part that another backend may take from the CPU.
+   */
+  public void input(FeatureRow row, float[] x, int offset) {
+    checkRow(row);
+    for (int f = 0; f < features.size(); f++) {
+      features.get(f).write(row, f, x, offset + offsets[f]);
+    }
+  }
+
+  /** Embeds one request: head h's vector at {@code out[h * dim ..]}. */
+  public void embed(FeatureRow row, float[] out) {
+    Scratch s = scratch.get();
+    s.one[0] = row;
+    try {
+      embedBatch(s.one, 1, out);
+    } finally {
+      s.one[0] = null;
+    }
+  }
+
+  /** Embeds {@code rows[0, count)}: row r, head h at {@code out[(r * heads + h) * dim ..]}. */
+  public void embedBatch(FeatureRow[] rows, int count, float[] out) {
+    if (count < 0 || count > rows.length) {
+      throw new IllegalArgumentException("count " + count + " outside [0, " + rows.length + "]");
+    }
+    if (out.length < (long) count * heads.size() * dim) {
+      throw new IllegalArgumentException("out holds " + out.length + " floats; " + count
+          + " rows x " + heads.size() + " heads x " + dim + " need " + count * heads.size() * dim);
+    }
+    Scratch s = scratch.get();
+    for (int r0 = 0; r0 < count; r0 += CHUNK) {
+      chunk(rows, r0, Math.min(CHUNK, count - r0), out, s);
+    }
+  }
+
+  private void chunk(FeatureRow[] rows, int r0, int n, float[] out, Scratch s) {
+    float[] x = s.a;
+    for (int r = 0; r < n; r++) {
+      input(rows[r0 + r], x, r * inputWidth);
+      if (senet != null) {
+        senet.apply(x, r * inputWidth, offsets, dims, s.z, s.h);
+      }
+    }
+    float[] y = s.b;
+    for (DenseLayer l : layers) {
+      l.forward(x, n, y, s.scores);
+      float[] t = x;
+      x = y;
+      y = t;
+    }
+    float[] trunk = x, spare = y;
+    for (int h = 0; h < heads.size(); h++) {
+      Head head = heads.get(h);
+      float[] v = trunk;
+      float[] p = spare, q = s.c;
+      for (DenseLayer l : head.layers()) {
+        l.forward(v, n, p, s.scores);
+        v = p;
+        p = q;
+        q = v;
+      }
+      for (int r = 0; r < n; r++) {
+        int o = ((r0 + r) * heads.size() + h) * dim;
+        System.arraycopy(v, r * dim, out, o, dim);
+        head.finish(out, o, dim);
+      }
+    }
+  }
+
+  private void checkRow(FeatureRow row) {
+    if (row.tower() != this) {
+      throw new IllegalArgumentException("Row made for tower '" + row.tower().name()
+          + "' given to tower '" + name + "'");
+    }
+  }
+
+  /** One thread's buffers: activations of a chunk, kernel scores and SENet temporaries. */
+  private final class Scratch {
+    final float[] a = new float[CHUNK * maxWidth];
+    final float[] b = new float[CHUNK * maxWidth];
+    final float[] c = new float[CHUNK * maxWidth];
+    final float[] scores = new float[CHUNK * VectorKernels.PANEL_ROWS];
+    final float[] z = new float[features.size()];
+    final float[] h = new float[senet == null ? 0 : senet.hidden()];
+    final FeatureRow[] one = new FeatureRow[1];
+  }
+}

@@ -1,0 +1,325 @@
+package dev.quiver.tower;
+
+import dev.quiver.tower.ModelConfig.FeatureConfig;
+import dev.quiver.tower.ModelConfig.HeadConfig;
+import dev.quiver.tower.ModelConfig.LayerConfig;
+import dev.quiver.tower.ModelConfig.SenetConfig;
+import dev.quiver.tower.ModelConfig.TowerConfig;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A two-tower model loaded from a directory holding {@value ModelFingerprint#CONFIG} and
+ * {@value ModelFingerprint#WEIGHTS} (format: docs/TOWER.md). Loading checks every tensor the
+ * config names against the shape it needs, folds batch-norms into their layers and packs the
+ * dense weights for the kernels.
+ *
+ * <p>Embedding tables and weights live off-heap: in the model's own arena, freed by
+ * {@link #close()}, or in a caller's arena, which the caller frees (then {@code close()} does
+ * nothing). Thread-safe; the towers must not be used once the memory is freed.
+ */
+public final class TowerModel implements AutoCloseable {
+  private final ModelConfig config;
+  private final String fingerprint;
+  private final Tower user;
+  private final Tower item;
+  private final Arena owned;
+
+  private TowerModel(ModelConfig config, String fingerprint, Tower user, Tower item, Arena owned) {
+    this.config = config;
+    this.fingerprint = fingerprint;
+    this.user = user;
+    this.item = item;
+    this.owned = owned;
+  }
+
+  /** Loads the model in {@code dir} into memory it owns, freed by {@link #close()}. */
+  public static TowerModel load(Path dir) throws IOException {
+    Arena arena = Arena.ofShared();
+    try {
+      return load(dir, arena, arena);
+    } catch (IOException | RuntimeException e) {
+      arena.close();
+      throw e;
+    }
+  }
+
+  /** Loads the model in {@code dir} with its tables and weights in {@code arena}, which the caller closes. */
+  public static TowerModel load(Path dir, Arena arena) throws IOException {
+    return load(dir, arena, null);
+  }
+
+  private static TowerModel load(Path dir, Arena arena, Arena owned) throws IOException {
+    ModelConfig config = ModelConfig.read(dir.resolve(ModelFingerprint.CONFIG));
+    SafeTensors tensors = SafeTensors.open(dir.resolve(ModelFingerprint.WEIGHTS));
+    Builder b = new Builder(tensors, arena);
+    Tower user = b.tower("user", config.tower("user"));
+    Tower item = b.tower("item", config.tower("item"));
+    return new TowerModel(config, ModelFingerprint.of(dir), user, item, owned);
+  }
+
+  public ModelConfig config() {
+    return config;
+  }
+
+  /** {@link ModelFingerprint#of} the model's directory, as read at load. */
+  public String fingerprint() {
+    return fingerprint;
+  }
+
+  public Tower user() {
+    return user;
+  }
+
+  public Tower item() {
+    return item;
+  }
+
+  /** The tower called {@code name}: user or item. */
+  public Tower tower(String name) {
+    return switch (name) {
+      case "user" -> user;
+      case "item" -> item;
+      default -> throw new IllegalArgumentException("No tower '" + name + "'; expected user or item");
+    };
+  }
+
+  /** Frees the model's memory, unless it was loaded into a caller's arena. */
+  @Override
+  public void close() {
+    if (owned != null) {
+      owned.close();
+    }
+  }
+
+  /** Turns a tower's config into a tower, checking it against the tensors. */
+  private static final class Builder {
+    private final SafeTensors tensors;
+    private final Arena arena;
+    private String where;
+
+    Builder(SafeTensors tensors, Arena arena) {
+      this.tensors = tensors;
+      this.arena = arena;
+    }
+
+    Tower tower(String name, TowerConfig c) throws IOException {
+      where = "towers." + name;
+      if (c.features().isEmpty()) {
+        throw bad("has no features");
+      }
+      if (c.heads().isEmpty()) {
+        throw bad("has no heads");
+      }
+      List<Feature> features = new ArrayList<>();
+      Set<String> names = new HashSet<>();
+      int width = 0;
+      for (int i = 0; i < c.features().size(); i++) {
+        where = "towers." + name + ".features[" + i + "]";
+        Feature f = feature(c.features().get(i));
+        if (!names.add(f.name())) {
+          throw bad("repeats the feature name '" + f.name() + "'");
+        }
+        features.add(f);
+        width += f.width();
+      }
+      where = "towers." + name + ".senet";
+      Senet senet = c.senet() == null ? null : senet(c.senet(), features.size());
+      List<DenseLayer> layers = new ArrayList<>();
+      width = layers("towers." + name + ".layers", c.layers(), width, layers);
+      List<Head> heads = new ArrayList<>();
+      int dim = -1;
+      for (int h = 0; h < c.heads().size(); h++) {
+        HeadConfig hc = c.heads().get(h);
+        where = "towers." + name + ".heads[" + h + "]";
+        if (hc.name() == null || hc.name().isEmpty()) {
+          throw bad("has no name");
+        }
+        List<DenseLayer> hl = new ArrayList<>();
+        int out = layers(where + ".layers", hc.layers(), width, hl);
+        if (dim >= 0 && out != dim) {
+          throw bad("(" + hc.name() + ") gives " + out + " floats but the first head gives " + dim
+              + "; every head must give the same dimension");
+        }
+        dim = out;
+        double t = hc.temperature() == null ? 1.0 : hc.temperature();
+        if (!(t > 0) || Double.isInfinite(t)) {
+          throw bad("(" + hc.name() + ") has temperature " + t + "; it must be positive");
+        }
+        heads.add(new Head(hc.name(), hl, hc.l2Normalize() == null || hc.l2Normalize(), (float) t));
+      }
+      return new Tower(name, features, senet, layers, heads);
+    }
+
+    private Feature feature(FeatureConfig c) throws IOException {
+      if (c.name() == null || c.name().isEmpty()) {
+        throw bad("has no name");
+      }
+      where += " (" + c.name() + ")";
+      FeatureType type;
+      try {
+        type = FeatureType.parse(c.type());
+      } catch (IllegalArgumentException e) {
+        throw bad("has " + e.getMessage());
+      }
+      if (c.dim() <= 0) {
+        throw bad("has dim " + c.dim() + "; it must be positive");
+      }
+      double[] boundaries = null;
+      long rows = switch (type) {
+        case ID -> {
+          if (c.buckets() == null || c.buckets() <= 0) {
+            throw bad("is an id feature and needs buckets > 0, not " + c.buckets());
+          }
+          yield c.buckets();
+        }
+        case NUMERIC -> {
+          boundaries = boundaries(c.boundaries());
+          yield boundaries.length + 1L;
+        }
+        case CATEGORICAL -> {
+          if (c.vocabulary() == null) {
+            throw bad("is categorical and needs a vocabulary");
+          }
+          yield c.vocabulary().size() + 1L;
+        }
+      };
+      String pooling = c.pooling() == null ? "sum" : c.pooling();
+      if (!pooling.equals("sum") && !pooling.equals("mean")) {
+        throw bad("has pooling '" + pooling + "'; expected sum or mean");
+      }
+      boolean multi = c.multiValued() != null && c.multiValued();
+      if (multi && type != FeatureType.ID) {
+        throw bad("is multi-valued but only id features may be");
+      }
+      if (c.raw() != null && (type != FeatureType.NUMERIC || !(c.raw().std() > 0))) {
+        throw bad("has raw: only numeric features pass on raw values, with std > 0");
+      }
+      long missing = c.missingBucket() == null ? -1 : c.missingBucket();
+      if (c.missingBucket() != null && (missing < 0 || missing >= rows)) {
+        throw bad("has missing_bucket " + missing + " outside its table's " + rows + " rows");
+      }
+      MemorySegment table = tensor(c.embedding(), rows, c.dim());
+      return new Feature(c.name(), type, table, rows, c.dim(), multi, pooling.equals("mean"),
+          missing, boundaries, c.raw(), c.vocabulary());
+    }
+
+    private double[] boundaries(List<Double> list) throws IOException {
+      if (list == null) {
+        throw bad("is numeric and needs boundaries");
+      }
+      double[] b = new double[list.size()];
+      for (int i = 0; i < b.length; i++) {
+        b[i] = list.get(i);
+        if (Double.isNaN(b[i]) || (i > 0 && b[i] <= b[i - 1])) {
+          throw bad("has boundaries that do not increase at index " + i + ": " + list);
+        }
+      }
+      return b;
+    }
+
+    private Senet senet(SenetConfig c, int fields) throws IOException {
+      long[] shape = shape(c.fc1() + ".weight");
+      if (shape.length != 2 || shape[1] != fields) {
+        throw bad("tensor '" + c.fc1() + ".weight' has shape " + java.util.Arrays.toString(shape)
+            + " but the config needs [hidden, " + fields + "] for " + fields + " fields");
+      }
+      int hidden = (int) shape[0];
+      boolean bias = c.bias() == null || c.bias();
+      MemorySegment w1 = tensor(c.fc1() + ".weight", hidden, fields);
+      MemorySegment b1 = bias ? tensor(c.fc1() + ".bias", hidden) : arena.allocate(4L * hidden);
+      MemorySegment w2 = tensor(c.fc2() + ".weight", fields, hidden);
+      MemorySegment b2 = bias ? tensor(c.fc2() + ".bias", fields) : arena.allocate(4L * fields);
+      try {
+        return new Senet(fields, hidden, w1, b1, w2, b2,
+            Activation.parse(c.activation() == null ? "relu" : c.activation()),
+            Activation.parse(c.gate() == null ? "sigmoid" : c.gate()));
+      } catch (IllegalArgumentException e) {
+        throw bad("has " + e.getMessage());
+      }
+    }
+
+    private int layers(String at, List<LayerConfig> configs, int in, List<DenseLayer> out)
+        throws IOException {
+      for (int i = 0; i < configs.size(); i++) {
+        where = at + "[" + i + "]";
+        DenseLayer l = layer(configs.get(i), in);
+        out.add(l);
+        in = l.out();
+      }
+      return in;
+    }
+
+    private DenseLayer layer(LayerConfig c, int in) throws IOException {
+      if (c.linear() == null) {
+        throw bad("has no linear");
+      }
+      if (c.units() <= 0) {
+        throw bad("has units " + c.units() + "; it must be positive");
+      }
+      int out = c.units();
+      MemorySegment w = tensor(c.linear() + ".weight", out, in);
+      MemorySegment b = c.bias() == null || c.bias()
+          ? tensor(c.linear() + ".bias", out) : arena.allocate(4L * out, 64);
+      if (c.batchNorm() != null) {
+        fold(c.batchNorm(), c.batchNormEps() == null ? 1e-5 : c.batchNormEps(), w, b, out, in);
+      }
+      Activation a;
+      try {
+        a = Activation.parse(c.activation());
+      } catch (IllegalArgumentException e) {
+        throw bad("has " + e.getMessage());
+      }
+      float slope = c.negativeSlope() == null ? 0.01f : c.negativeSlope().floatValue();
+      return new DenseLayer(in, out, w, b, a, slope);
+    }
+
+    /** Folds eval-mode batch-norm into the preceding linear layer: W' = s W, b' = s (b - mean) + beta. */
+    private void fold(String bn, double eps, MemorySegment w, MemorySegment b, int out, int in)
+        throws IOException {
+      float[] gamma = tensor(bn + ".weight", out).toArray(ValueLayout.JAVA_FLOAT);
+      float[] beta = tensor(bn + ".bias", out).toArray(ValueLayout.JAVA_FLOAT);
+      float[] mean = tensor(bn + ".running_mean", out).toArray(ValueLayout.JAVA_FLOAT);
+      float[] var = tensor(bn + ".running_var", out).toArray(ValueLayout.JAVA_FLOAT);
+      for (int o = 0; o < out; o++) {
+        double s = gamma[o] / Math.sqrt(var[o] + eps);
+        for (int i = 0; i < in; i++) {
+          long at = (long) o * in + i;
+          w.setAtIndex(ValueLayout.JAVA_FLOAT, at, (float) (w.getAtIndex(ValueLayout.JAVA_FLOAT, at) * s));
+        }
+        double bo = b.getAtIndex(ValueLayout.JAVA_FLOAT, o);
+        b.setAtIndex(ValueLayout.JAVA_FLOAT, o, (float) ((bo - mean[o]) * s + beta[o]));
+      }
+    }
+
+    private long[] shape(String name) throws IOException {
+      SafeTensors.Entry e = tensors.entry(name);
+      if (e == null) {
+        throw bad("needs tensor '" + name + "', which " + tensors.file() + " lacks");
+      }
+      return e.shape();
+    }
+
+    private MemorySegment tensor(String name, long... shape) throws IOException {
+      if (name == null) {
+        throw bad("names no tensor");
+      }
+      try {
+        return tensors.read(name, shape, arena);
+      } catch (IOException e) {
+        throw new IOException(where + ": " + e.getMessage(), e);
+      }
+    }
+
+    private IOException bad(String what) {
+      return new IOException(where + " " + what);
+    }
+  }
+}

@@ -1,0 +1,76 @@
+package dev.quiver.tower;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Each tower of each fixture model reproduces PyTorch's outputs on its requests, which include
+ * multi-valued, missing and out-of-vocabulary values; the variants cover batch-norm, SENet,
+ * several heads and activations, and F16/BF16 weights.
+ */
+class PyTorchParityTest {
+  /** Relative error allowed per output vector: |quiver - torch| / |torch|. */
+  private static final double TOLERANCE = 1e-5;
+
+  @ParameterizedTest
+  @CsvSource({"basic,user", "basic,item", "rich,user", "rich,item", "half,user", "half,item",
+      "bf16,user", "bf16,item"})
+  void batchesMatchPyTorch(String variant, String towerName) throws IOException {
+    try (TowerModel model = TowerModel.load(Fixtures.dir(variant))) {
+      Tower tower = model.tower(towerName);
+      List<FeatureRow> rows = FeatureRows.readJsonl(Fixtures.dir(variant).resolve(towerName + ".jsonl"), tower);
+      int n = rows.size(), heads = tower.heads(), dim = tower.dim();
+      float[] want = Fixtures.expected(variant, towerName, n, heads, dim);
+      float[] got = new float[n * heads * dim];
+      tower.embedBatch(rows.toArray(FeatureRow[]::new), n, got);
+      for (int v = 0; v < n * heads; v++) {
+        double err = relativeError(got, want, v * dim, dim);
+        assertTrue(err <= TOLERANCE, variant + "/" + towerName + " row " + v / heads + " head "
+            + tower.headNames().get(v % heads) + ": relative error " + err);
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @CsvSource({"basic,user", "rich,user", "rich,item"})
+  void oneRequestAtATimeGivesTheBatchResult(String variant, String towerName) throws IOException {
+    try (TowerModel model = TowerModel.load(Fixtures.dir(variant))) {
+      Tower tower = model.tower(towerName);
+      List<FeatureRow> rows = FeatureRows.readJsonl(Fixtures.dir(variant).resolve(towerName + ".jsonl"), tower);
+      int width = tower.heads() * tower.dim();
+      float[] batch = new float[rows.size() * width];
+      tower.embedBatch(rows.toArray(FeatureRow[]::new), rows.size(), batch);
+      float[] one = new float[width];
+      for (int r = 0; r < rows.size(); r++) {
+        tower.embed(rows.get(r), one);
+        assertArrayEquals(java.util.Arrays.copyOfRange(batch, r * width, (r + 1) * width), one, 1e-6f,
+            "row " + r);
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @CsvSource({"basic,1,default", "rich,3,click like follow"})
+  void headsAreNamedAsExported(String variant, int heads, String names) throws IOException {
+    try (TowerModel model = TowerModel.load(Fixtures.dir(variant))) {
+      assertEquals(heads, model.user().heads());
+      assertEquals(List.of(names.split(" ")), model.user().headNames());
+      assertEquals(ModelFingerprint.of(Fixtures.dir(variant)), model.fingerprint());
+    }
+  }
+
+  private static double relativeError(float[] got, float[] want, int from, int dim) {
+    double diff = 0, norm = 0;
+    for (int i = from; i < from + dim; i++) {
+      diff += (got[i] - (double) want[i]) * (got[i] - (double) want[i]);
+      norm += (double) want[i] * want[i];
+    }
+    return Math.sqrt(diff) / Math.max(Math.sqrt(norm), 1e-30);
+  }
+}
