@@ -7,6 +7,9 @@ package dev.quiver.engine.recall;
  * thread-safe.
  */
 public final class RecallResults {
+  /** The head of results of an item-to-item recall, which runs no user tower. */
+  public static final int ITEM = -1;
+
   private long[] ids;
   private float[] scores;
   private int[] heads;

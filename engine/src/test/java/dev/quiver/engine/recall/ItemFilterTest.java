@@ -43,7 +43,7 @@ class ItemFilterTest {
       }
       BlockList blocked = BlockList.of(plain.id(20), plain.id(21));
       ItemFilter filter = new ItemFilter();
-      OrdinalFilter bound = filter.bind(index, shown, blocked, id -> id % 2 == 0);
+      OrdinalFilter bound = filter.bind(built, shown, blocked, id -> id % 2 == 0);
       SearchResults out = new SearchResults(10);
       index.search(q, 10, bound, Params.DEFAULT, out);
       assertEquals(10, out.count());
@@ -51,7 +51,7 @@ class ItemFilterTest {
         long id = out.id(i);
         assertTrue(!shown.mightContain(id) && !blocked.blocks(id) && id % 2 == 0, "id " + id);
       }
-      assertNull(filter.bind(index, null, null, null), "no filter means no per-candidate check");
+      assertNull(filter.bind(built, null, null, null), "no filter means no per-candidate check");
     }
   }
 }
