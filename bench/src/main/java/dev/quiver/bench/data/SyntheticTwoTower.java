@@ -188,7 +188,7 @@ public final class SyntheticTwoTower {
       SplittableRandom noise = new SplittableRandom(driftSeed);
       category = gaussian(rnd, (CATEGORIES + 1) * CAT_DIM, 1.0);
       java.util.Arrays.fill(category, 0, CAT_DIM, 0f); // the out-of-vocabulary row
-      itemId = gaussian(rnd, ID_BUCKETS * ID_DIM, 0.15);
+      itemId = gaussian(rnd, ID_BUCKETS * ID_DIM, 0.6);
       price = gaussian(rnd, (PRICES.length + 1) * SMALL_DIM, 0.3);
       int itemIn = CAT_DIM + ID_DIM + SMALL_DIM;
       l1 = gaussian(rnd, HIDDEN * itemIn, Math.sqrt(2.0 / itemIn));
