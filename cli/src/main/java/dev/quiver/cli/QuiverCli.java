@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "quiver", mixinStandardHelpOptions = true, versionProvider = QuiverCli.Version.class,
     description = "Pure-JVM vector search for two-tower recommendation recall.",
-    subcommands = {DemoCommand.class, GenerateCommand.class, SweepCommand.class, JmhCommand.class,
+    subcommands = {DemoCommand.class, GenerateCommand.class, SweepCommand.class, EmbedCommand.class, JmhCommand.class,
         CommandLine.HelpCommand.class})
 public final class QuiverCli implements Callable<Integer> {
   /** Exit status for bad input, the same as picocli's for a bad option. */
@@ -31,7 +31,7 @@ public final class QuiverCli implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    throw new ParameterException(spec.commandLine(), "Missing command: demo, generate, sweep or jmh");
+    throw new ParameterException(spec.commandLine(), "Missing command: demo, generate, sweep, embed or jmh");
   }
 
   /** The configured command line; {@link CommandLine#execute} returns the exit status. */

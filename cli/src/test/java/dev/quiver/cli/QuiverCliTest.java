@@ -59,7 +59,7 @@ class QuiverCliTest {
   void helpListsTheCommands() {
     Cli r = Cli.run("--help");
     assertEquals(0, r.exit(), r::toString);
-    for (String command : new String[] {"demo", "generate", "sweep", "jmh"}) {
+    for (String command : new String[] {"demo", "generate", "sweep", "embed", "jmh"}) {
       assertTrue(r.out().contains(command), r::toString);
     }
   }

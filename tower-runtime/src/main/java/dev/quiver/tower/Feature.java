@@ -150,14 +150,22 @@ public final class Feature {
     return i == null ? 0 : i;
   }
 
-  /** Writes this feature's {@link #width()} floats for {@code row} at {@code x[offset]}. */
-  void write(FeatureRow row, int index, float[] x, int offset) {
+  /** The row of this feature's first value in {@code row}, or -1 when it is missing. */
+  long firstBucket(FeatureRow row, int index) {
+    return row.valueCount(index) == 0 ? -1 : bucket(row, index, 0);
+  }
+
+  /**
+   * Writes this feature's {@link #width()} floats for {@code row} at {@code x[offset]};
+   * {@code first} is {@link #firstBucket}.
+   */
+  void write(FeatureRow row, int index, long first, float[] x, int offset) {
     int n = row.valueCount(index);
     if (n == 0) {
       writeMissing(x, offset);
       return;
     }
-    copyRow(bucket(row, index, 0), x, offset);
+    copyRow(first, x, offset);
     if (n > 1) {
       for (int k = 1; k < n; k++) {
         addRow(bucket(row, index, k), x, offset);
