@@ -141,9 +141,18 @@ public final class Tower {
    * before SENet) at {@code x[offset]}: the part that another backend may take from the CPU.
    */
   public void input(FeatureRow row, float[] x, int offset) {
+    input(row, x, offset, scratch.get().buckets);
+  }
+
+  private void input(FeatureRow row, float[] x, int offset, long[] buckets) {
     checkRow(row);
+    // All rows are found before any is read, so that the cache misses of the reads (large
+    // tables are mostly out of cache) overlap instead of following each hash one by one.
     for (int f = 0; f < features.size(); f++) {
-      features.get(f).write(row, f, x, offset + offsets[f]);
+      buckets[f] = features.get(f).firstBucket(row, f);
+    }
+    for (int f = 0; f < features.size(); f++) {
+      features.get(f).write(row, f, buckets[f], x, offset + offsets[f]);
     }
   }
 
@@ -176,14 +185,17 @@ public final class Tower {
   private void chunk(FeatureRow[] rows, int r0, int n, float[] out, Scratch s) {
     float[] x = s.a;
     for (int r = 0; r < n; r++) {
-      input(rows[r0 + r], x, r * inputWidth);
+      input(rows[r0 + r], x, r * inputWidth, s.buckets);
       if (senet != null) {
         senet.apply(x, r * inputWidth, offsets, dims, s.z, s.h);
       }
     }
     float[] y = s.b;
+    // One request reads every weight once, more than L2 holds; visiting the panels in the
+    // opposite order on alternate requests starts each layer on the panels still cached.
+    boolean backward = n == 1 && (s.backward = !s.backward);
     for (DenseLayer l : layers) {
-      l.forward(x, n, y, s.scores);
+      l.forward(x, n, y, s.scores, backward);
       float[] t = x;
       x = y;
       y = t;
@@ -194,7 +206,7 @@ public final class Tower {
       float[] v = trunk;
       float[] p = spare, q = s.c;
       for (DenseLayer l : head.layers()) {
-        l.forward(v, n, p, s.scores);
+        l.forward(v, n, p, s.scores, backward);
         v = p;
         p = q;
         q = v;
@@ -221,7 +233,9 @@ public final class Tower {
     final float[] c = new float[CHUNK * maxWidth];
     final float[] scores = new float[CHUNK * VectorKernels.PANEL_ROWS];
     final float[] z = new float[features.size()];
+    final long[] buckets = new long[features.size()];
     final float[] h = new float[senet == null ? 0 : senet.hidden()];
     final FeatureRow[] one = new FeatureRow[1];
+    boolean backward;
   }
 }
