@@ -133,6 +133,14 @@ public final class Feature {
 
   /** The number of boundaries at or below {@code v}: boundaries[i-1] <= v < boundaries[i] gives i. */
   long numericBucket(double v) {
+    if (boundaries.length <= 32) {
+      // Counting without branches beats a binary search whose every branch is a coin toss.
+      int n = 0;
+      for (double b : boundaries) {
+        n += b <= v ? 1 : 0;
+      }
+      return n;
+    }
     int lo = 0, hi = boundaries.length;
     while (lo < hi) {
       int mid = (lo + hi) >>> 1;
@@ -153,6 +161,11 @@ public final class Feature {
   /** The row of this feature's first value in {@code row}, or -1 when it is missing. */
   long firstBucket(FeatureRow row, int index) {
     return row.valueCount(index) == 0 ? -1 : bucket(row, index, 0);
+  }
+
+  /** Reads the first float of table row {@code r} (none when r is -1), to bring it into cache. */
+  float touch(long r) {
+    return r < 0 ? 0f : table.getAtIndex(F, r * dim);
   }
 
   /**
