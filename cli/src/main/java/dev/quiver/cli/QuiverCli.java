@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "quiver", mixinStandardHelpOptions = true, versionProvider = QuiverCli.Version.class,
     description = "Pure-JVM vector search for two-tower recommendation recall.",
-    subcommands = {DemoCommand.class, GenerateCommand.class, SweepCommand.class, JmhCommand.class,
+    subcommands = {DemoCommand.class, GenerateCommand.class, SweepCommand.class, EmbedCommand.class, JmhCommand.class,
         BuildSnapshotCommand.class, SnapshotBenchCommand.class,
         CommandLine.HelpCommand.class})
 public final class QuiverCli implements Callable<Integer> {
@@ -32,7 +32,8 @@ public final class QuiverCli implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    throw new ParameterException(spec.commandLine(), "Missing command: demo, generate, sweep, jmh, build-snapshot or snapshot-bench");
+    throw new ParameterException(spec.commandLine(),
+        "Missing command: demo, generate, sweep, embed, jmh, build-snapshot or snapshot-bench");
   }
 
   /** The configured command line; {@link CommandLine#execute} returns the exit status. */

@@ -61,7 +61,7 @@ class QuiverCliTest {
   void helpListsTheCommands() {
     Cli r = Cli.run("--help");
     assertEquals(0, r.exit(), r::toString);
-    for (String command : new String[] {"demo", "generate", "sweep", "jmh", "build-snapshot", "snapshot-bench"}) {
+    for (String command : new String[] {"demo", "generate", "sweep", "embed", "jmh", "build-snapshot", "snapshot-bench"}) {
       assertTrue(r.out().contains(command), r::toString);
     }
   }

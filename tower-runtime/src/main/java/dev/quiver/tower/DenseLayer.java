@@ -70,11 +70,13 @@ public final class DenseLayer {
   }
 
   /**
-   * Computes {@code rows} rows: {@code y[r * out ..]} from {@code x[r * in ..]}. {@code scores}
-   * holds at least {@code rows * PANEL_ROWS} floats.
+   * Computes {@code rows} rows: {@code y[r * out ..]} from {@code x[r * in ..]}, panel by panel,
+   * last panel first when {@code backward}. {@code scores} holds at least
+   * {@code rows * PANEL_ROWS} floats.
    */
-  void forward(float[] x, int rows, float[] y, float[] scores) {
-    for (int p = 0; p < panels.length; p++) {
+  void forward(float[] x, int rows, float[] y, float[] scores, boolean backward) {
+    for (int i = 0; i < panels.length; i++) {
+      int p = backward ? panels.length - 1 - i : i;
       VectorKernels.dotPanel(x, 0, rows, in, panels[p], scores);
       int c0 = p * PANEL, n = Math.min(PANEL, out - c0);
       for (int r = 0; r < rows; r++) {

@@ -133,6 +133,14 @@ public final class Feature {
 
   /** The number of boundaries at or below {@code v}: boundaries[i-1] <= v < boundaries[i] gives i. */
   long numericBucket(double v) {
+    if (boundaries.length <= 32) {
+      // Counting without branches beats a binary search whose every branch is a coin toss.
+      int n = 0;
+      for (double b : boundaries) {
+        n += b <= v ? 1 : 0;
+      }
+      return n;
+    }
     int lo = 0, hi = boundaries.length;
     while (lo < hi) {
       int mid = (lo + hi) >>> 1;
@@ -150,14 +158,27 @@ public final class Feature {
     return i == null ? 0 : i;
   }
 
-  /** Writes this feature's {@link #width()} floats for {@code row} at {@code x[offset]}. */
-  void write(FeatureRow row, int index, float[] x, int offset) {
+  /** The row of this feature's first value in {@code row}, or -1 when it is missing. */
+  long firstBucket(FeatureRow row, int index) {
+    return row.valueCount(index) == 0 ? -1 : bucket(row, index, 0);
+  }
+
+  /** Reads the first float of table row {@code r} (none when r is -1), to bring it into cache. */
+  float touch(long r) {
+    return r < 0 ? 0f : table.getAtIndex(F, r * dim);
+  }
+
+  /**
+   * Writes this feature's {@link #width()} floats for {@code row} at {@code x[offset]};
+   * {@code first} is {@link #firstBucket}.
+   */
+  void write(FeatureRow row, int index, long first, float[] x, int offset) {
     int n = row.valueCount(index);
     if (n == 0) {
       writeMissing(x, offset);
       return;
     }
-    copyRow(bucket(row, index, 0), x, offset);
+    copyRow(first, x, offset);
     if (n > 1) {
       for (int k = 1; k < n; k++) {
         addRow(bucket(row, index, k), x, offset);

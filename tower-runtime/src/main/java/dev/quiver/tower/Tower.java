@@ -141,9 +141,41 @@ public final class Tower {
    * before SENet) at {@code x[offset]}: the part that another backend may take from the CPU.
    */
   public void input(FeatureRow row, float[] x, int offset) {
-    checkRow(row);
-    for (int f = 0; f < features.size(); f++) {
-      features.get(f).write(row, f, x, offset + offsets[f]);
+    Scratch s = scratch.get();
+    s.one[0] = row;
+    try {
+      inputs(s.one, 0, 1, x, offset, s);
+    } finally {
+      s.one[0] = null;
+    }
+  }
+
+  /**
+   * Writes the inputs of {@code rows[r0, r0 + n)} at {@code x[offset + r * inputWidth]}. All
+   * rows are found (hashed, looked up) first, then one float of each is read, then the rows are
+   * copied: the reads of the large tables, mostly cache misses, are then independent loads
+   * that overlap, instead of each waiting behind the hashing of the next.
+   */
+  private void inputs(FeatureRow[] rows, int r0, int n, float[] x, int offset, Scratch s) {
+    int nf = features.size();
+    long[] buckets = s.buckets;
+    for (int r = 0; r < n; r++) {
+      FeatureRow row = rows[r0 + r];
+      checkRow(row);
+      for (int f = 0; f < nf; f++) {
+        buckets[r * nf + f] = features.get(f).firstBucket(row, f);
+      }
+    }
+    float touched = 0f;
+    for (int i = 0; i < n * nf; i++) {
+      touched += features.get(i % nf).touch(buckets[i]);
+    }
+    s.touched = touched;
+    for (int r = 0; r < n; r++) {
+      int o = offset + r * inputWidth;
+      for (int f = 0; f < nf; f++) {
+        features.get(f).write(rows[r0 + r], f, buckets[r * nf + f], x, o + offsets[f]);
+      }
     }
   }
 
@@ -175,15 +207,18 @@ public final class Tower {
 
   private void chunk(FeatureRow[] rows, int r0, int n, float[] out, Scratch s) {
     float[] x = s.a;
-    for (int r = 0; r < n; r++) {
-      input(rows[r0 + r], x, r * inputWidth);
-      if (senet != null) {
+    inputs(rows, r0, n, x, 0, s);
+    if (senet != null) {
+      for (int r = 0; r < n; r++) {
         senet.apply(x, r * inputWidth, offsets, dims, s.z, s.h);
       }
     }
     float[] y = s.b;
+    // One request reads every weight once, more than L2 holds; visiting the panels in the
+    // opposite order on alternate requests starts each layer on the panels still cached.
+    boolean backward = n == 1 && (s.backward = !s.backward);
     for (DenseLayer l : layers) {
-      l.forward(x, n, y, s.scores);
+      l.forward(x, n, y, s.scores, backward);
       float[] t = x;
       x = y;
       y = t;
@@ -194,7 +229,7 @@ public final class Tower {
       float[] v = trunk;
       float[] p = spare, q = s.c;
       for (DenseLayer l : head.layers()) {
-        l.forward(v, n, p, s.scores);
+        l.forward(v, n, p, s.scores, backward);
         v = p;
         p = q;
         q = v;
@@ -222,7 +257,11 @@ public final class Tower {
     final float[] c = new float[CHUNK * maxWidth];
     final float[] scores = new float[CHUNK * VectorKernels.PANEL_ROWS];
     final float[] z = new float[features.size()];
+    final long[] buckets = new long[CHUNK * features.size()];
+    /** Keeps the reads of {@link #inputs} from being optimised away. */
+    float touched;
     final float[] h = new float[senet == null ? 0 : senet.hidden()];
     final FeatureRow[] one = new FeatureRow[1];
+    boolean backward;
   }
 }

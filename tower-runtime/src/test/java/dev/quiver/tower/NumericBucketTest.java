@@ -1,0 +1,31 @@
+package dev.quiver.tower;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Numeric bucketing by counting (few boundaries) and by binary search (many) agree with its definition. */
+class NumericBucketTest {
+  @ParameterizedTest
+  @ValueSource(ints = {0, 1, 2, 15, 32, 33, 100})
+  void bucketIsTheNumberOfBoundariesAtOrBelow(int count) {
+    Random rnd = new Random(count);
+    double[] b = new double[count];
+    for (int i = 0; i < count; i++) {
+      b[i] = (i == 0 ? -50 : b[i - 1]) + 0.5 + rnd.nextInt(4);
+    }
+    Feature f = new Feature("x", FeatureType.NUMERIC, MemorySegment.ofArray(new float[(count + 1) * 2]),
+        count + 1, 2, false, false, -1, b, null, null);
+    for (int t = 0; t < 2_000; t++) {
+      double v = t % 4 == 0 && count > 0 ? b[rnd.nextInt(count)] : -60 + rnd.nextDouble() * 500;
+      int want = 0;
+      for (double x : b) {
+        want += x <= v ? 1 : 0;
+      }
+      assertEquals(want, f.numericBucket(v), "value " + v);
+    }
+  }
+}
