@@ -6,15 +6,22 @@ import dev.quiver.engine.Metric;
 import dev.quiver.engine.Params;
 import dev.quiver.engine.VectorIndex;
 import dev.quiver.engine.VectorStore;
+import dev.quiver.engine.io.VectorFiles;
 import dev.quiver.engine.snapshot.Manifest;
 import dev.quiver.engine.snapshot.PublishStep;
 import dev.quiver.engine.snapshot.SnapshotLayout;
 import dev.quiver.engine.snapshot.SnapshotSource;
 import dev.quiver.engine.snapshot.SnapshotWriter;
+import dev.quiver.tower.FeatureRow;
+import dev.quiver.tower.FeatureRows;
+import dev.quiver.tower.Tower;
+import dev.quiver.tower.TowerBackends;
+import dev.quiver.tower.TowerModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -25,11 +32,20 @@ import picocli.CommandLine.Option;
 @Command(name = "build-snapshot", mixinStandardHelpOptions = true,
     description = {"Build an item index from item vectors and publish it with its model as a new snapshot",
         "version under --root (written aside, forced, renamed into place, CURRENT replaced atomically).",
-        "Item vectors come precomputed (.fvecs, .bvecs, .npy); running item features through the",
-        "model's item tower is not available in this build."})
+        "Item vectors come precomputed (--items: .fvecs, .bvecs, .npy) or from item feature rows",
+        "(--item-features: JSON lines) run through the model's own item tower. --user-features",
+        "runs a sample of user rows through the model's user tower as the query sample of a",
+        "query-aware HNSW build (learn)."})
 final class BuildSnapshotCommand extends QuiverCommand {
-  @Option(names = "--items", required = true, description = "Item vectors (.fvecs, .bvecs, .npy), one row per item.")
+  @Option(names = "--items", description = "Item vectors (.fvecs, .bvecs, .npy), one row per item.")
   Path items;
+
+  @Option(names = "--item-features", description = "Item feature rows (.jsonl), one per item, run through the item tower.")
+  Path itemFeatures;
+
+  @Option(names = "--user-features",
+      description = "A sample of user feature rows (.jsonl) whose user-tower vectors shape a query-aware HNSW graph.")
+  Path userFeatures;
 
   @Option(names = "--ids", description = "Item ids: a text file, one integer per line, in item order (default: row numbers).")
   Path ids;
@@ -69,8 +85,12 @@ final class BuildSnapshotCommand extends QuiverCommand {
 
   @Override
   public Integer call() throws Exception {
-    ItemVectorSource source = new PrecomputedItemVectors(items);
-    Params params = Params.parse(build);
+    if ((items == null) == (itemFeatures == null)) {
+      throw new IllegalArgumentException("give exactly one of --items (vectors) and --item-features (feature rows)");
+    }
+    ItemVectorSource source = items != null ? new PrecomputedItemVectors(items)
+        : new TowerItemVectors(itemFeatures, model, TowerBackends.select(), n -> { });
+    Params params = userFeatures == null ? Params.parse(build) : withQuerySample(Params.parse(build));
     long[] itemIds = ids == null ? null : readIds(ids);
     long t0 = System.nanoTime();
     double readS;
@@ -94,6 +114,32 @@ final class BuildSnapshotCommand extends QuiverCommand {
     double publishS = seconds(t0) - readS - buildS;
     summary(manifest, source, readS, buildS, publishS);
     return 0;
+  }
+
+  /**
+   * The user tower's vectors of the sample rows (every head), written beside the build as the
+   * query sample ({@code learn}) of a query-aware HNSW build.
+   */
+  private Params withQuerySample(Params params) throws IOException {
+    if (!"hnsw".equals(kind)) {
+      throw new IllegalArgumentException("--user-features shapes HNSW graphs only; --index is " + kind);
+    }
+    Path sample = Files.createTempFile("quiver-user-sample", ".fvecs");
+    sample.toFile().deleteOnExit();
+    try (TowerModel m = TowerModel.load(model)) {
+      List<FeatureRow> rows = FeatureRows.readJsonl(userFeatures, m.user());
+      Tower user = m.user();
+      float[] out = new float[rows.size() * user.heads() * user.dim()];
+      user.embedBatch(rows.toArray(new FeatureRow[0]), rows.size(), out);
+      float[][] vectors = new float[rows.size() * user.heads()][];
+      for (int i = 0; i < vectors.length; i++) {
+        vectors[i] = java.util.Arrays.copyOfRange(out, i * user.dim(), (i + 1) * user.dim());
+      }
+      VectorFiles.writeFloats(sample, vectors);
+    }
+    Map<String, String> values = new java.util.HashMap<>(params.asMap());
+    values.put("learn", sample.toString());
+    return Params.parse(String.join(",", values.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList()));
   }
 
   private Manifest publish(SnapshotSource source, long[] itemIds) throws IOException {

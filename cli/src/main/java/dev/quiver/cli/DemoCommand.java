@@ -76,7 +76,7 @@ final class DemoCommand extends QuiverCommand {
     int threads = cores();
     Params buildParams = Params.parse(build);
     Params searchParams = Params.parse(search);
-    DemoHour hour = new DemoHour(out(), work, items, seed, threads, buildParams, !noProgress);
+    DemoHour hour = new DemoHour(work, items, seed, threads, buildParams, !noProgress);
     out().printf(Locale.ROOT, "Quiver demo: one hour of two-tower recall, %,d items, %d cores%n%n", items, threads);
     try (DemoHour.Version v1 = hour.build(1, 0)) {
       printBuilt(v1);

@@ -22,7 +22,6 @@ import dev.quiver.tower.FeatureRow;
 import dev.quiver.tower.Tower;
 import dev.quiver.tower.TowerModel;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -42,7 +41,6 @@ final class DemoHour {
     }
   }
 
-  private final PrintWriter out;
   private final Path work;
   private final Path root;
   private final int items;
@@ -51,10 +49,14 @@ final class DemoHour {
   private final Params build;
   private final boolean progress;
 
-  DemoHour(PrintWriter out, Path work, int items, long seed, int threads, Params build, boolean progress) {
-    this.out = out;
+  DemoHour(Path work, int items, long seed, int threads, Params build, boolean progress) {
+    this(work, items, seed, threads, build, progress, work.resolve("snapshots"));
+  }
+
+  /** As above, publishing into {@code root}. */
+  DemoHour(Path work, int items, long seed, int threads, Params build, boolean progress, Path root) {
     this.work = work;
-    this.root = work.resolve("snapshots");
+    this.root = root;
     this.items = items;
     this.seed = seed;
     this.threads = threads;
