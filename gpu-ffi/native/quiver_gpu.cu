@@ -158,6 +158,7 @@ QV_API int qv_linear(const float* x, int rows, int in, const float* w, const flo
                      int act, float* y, cudaStream_t stream) {
   if (rows == 0 || out == 0) return (int)cudaSuccess;
   const dim3 grid((out + TILE_N - 1) / TILE_N, (rows + TILE_M - 1) / TILE_M);
+  if (grid.y > 65535) return (int)cudaErrorInvalidValue;  // more than 4,194,240 rows in one call
   linear_kernel<<<grid, THREADS, 0, stream>>>(x, rows, in, w, bias, out, act, y);
   return (int)cudaGetLastError();
 }

@@ -29,6 +29,9 @@ public final class GpuMlp implements AutoCloseable {
     CUBLAS
   }
 
+  /** The most rows one kernel launch takes (65,535 row tiles of 64). */
+  public static final int MAX_BATCH = 65_535 * 64;
+
   private final CudaBinding cuda;
   private final DenseNetwork network;
   private final int maxBatch;
@@ -86,8 +89,8 @@ public final class GpuMlp implements AutoCloseable {
    * @throws CudaException if an allocation or copy fails; what was allocated is freed
    */
   public static GpuMlp upload(Cuda cuda, DenseNetwork network, int maxBatch, Gemm gemm) {
-    if (maxBatch <= 0) {
-      throw new IllegalArgumentException("maxBatch must be positive: " + maxBatch);
+    if (maxBatch <= 0 || maxBatch > MAX_BATCH) {
+      throw new IllegalArgumentException("maxBatch must be in [1, " + MAX_BATCH + "]: " + maxBatch);
     }
     if (gemm == Gemm.CUBLAS && !Cublas.library().available()) {
       throw new IllegalStateException("cuBLAS is unavailable: " + Cublas.library().reason());
