@@ -152,6 +152,7 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
         LockSupport.unpark(worker);
       }
       await(slot);
+      wakeChildren(slot);
       int state = slot.state;
       Throwable error = slot.error;
       release(slot);
@@ -186,10 +187,21 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
     return slot;
   }
 
+  private static void wakeChildren(Slot<?, ?> slot) {
+    if (slot.wakeLeft != null) {
+      LockSupport.unpark(slot.wakeLeft);
+    }
+    if (slot.wakeRight != null) {
+      LockSupport.unpark(slot.wakeRight);
+    }
+  }
+
   private void release(Slot<I, O> slot) {
     slot.request = null;
     slot.result = null;
     slot.waiter = null;
+    slot.wakeLeft = null;
+    slot.wakeRight = null;
     slot.error = null;
     free.offer(slot);
   }
@@ -252,13 +264,23 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
     }
     batches = batches + 1; // counted before any caller returns, so a caller sees its own batch
     requests = requests + n;
+    // Callers wake one another down a binary tree (caller i wakes 2i+1 and 2i+2), so the worker
+    // pays one unpark per batch, not one per request, and the last caller of a full batch wakes
+    // after log2(maxBatch) hand-offs. Waiters are read first: once a slot is published its caller
+    // may return and reuse it. Children are published before their parents, so a parent that
+    // sees its result early never wakes a child whose result is not there yet.
+    Thread[] waiters = batch.waiters;
     for (int i = 0; i < n; i++) {
+      waiters[i] = batch.slots[i].waiter;
+    }
+    for (int i = n - 1; i >= 0; i--) {
       Slot<I, O> slot = batch.slots[i];
-      Thread waiter = slot.waiter; // read before the state publishes the slot back to its caller
+      slot.wakeLeft = 2 * i + 1 < n ? waiters[2 * i + 1] : null;
+      slot.wakeRight = 2 * i + 2 < n ? waiters[2 * i + 2] : null;
       slot.error = error;
       slot.state = outcome;
-      LockSupport.unpark(waiter);
     }
+    LockSupport.unpark(waiters[0]);
     batch.clear();
   }
 
@@ -332,6 +354,8 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
     I request;
     O result;
     Thread waiter;
+    Thread wakeLeft;
+    Thread wakeRight;
     Throwable error;
     long enqueuedNanos;
     volatile int state;
@@ -339,11 +363,13 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
 
   private static final class SlotBatch<I, O> implements Batch<I, O> {
     final Slot<I, O>[] slots;
+    final Thread[] waiters;
     int size;
 
     @SuppressWarnings("unchecked")
     SlotBatch(int capacity) {
       slots = (Slot<I, O>[]) new Slot<?, ?>[capacity];
+      waiters = new Thread[capacity];
     }
 
     void add(Slot<I, O> slot) {
@@ -352,6 +378,7 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
 
     void clear() {
       java.util.Arrays.fill(slots, 0, size, null);
+      java.util.Arrays.fill(waiters, 0, size, null);
       size = 0;
     }
 
