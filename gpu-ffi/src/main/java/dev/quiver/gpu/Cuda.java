@@ -142,7 +142,8 @@ public final class Cuda {
     }
   }
 
-  private static Path localCopy(URL url) throws IOException, URISyntaxException {
+  /** The library as a file: itself when unpacked, else a temporary copy deleted on exit. */
+  static Path localCopy(URL url) throws IOException, URISyntaxException {
     if ("file".equals(url.getProtocol())) {
       return Path.of(url.toURI());
     }

@@ -16,7 +16,8 @@ import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
  * the first waiting request and keeps gathering until the batch holds {@code maxBatch} requests,
  * or {@code maxWait} has passed since that first request arrived, or no other caller is between
  * taking a slot and queueing it (a closed set of callers cannot grow the batch further, so waiting
- * longer would only add latency). It then runs the batch function once and wakes the callers.
+ * longer would only add latency). It then runs the batch function once and wakes the callers
+ * (the first one; each woken caller wakes two more).
  *
  * <p>When the batch function throws, each of its callers runs the per-request fallback (the CPU
  * path) on its own thread, and {@link #fallbackCount()} counts it: a request is never dropped.

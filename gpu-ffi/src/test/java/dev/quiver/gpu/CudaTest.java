@@ -97,6 +97,23 @@ class CudaTest {
     assertThrows(IllegalStateException.class, () -> GpuMlp.upload(cuda, net, 8, GpuMlp.Gemm.KERNEL));
   }
 
+  @Test
+  void libraryInsideAJarIsExtractedToAFile() throws Exception {
+    byte[] content = {0x7f, 'E', 'L', 'F', 1, 2, 3};
+    Path jar = dir.resolve("lib.jar");
+    try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar))) {
+      out.putNextEntry(new java.util.jar.JarEntry("dev/quiver/gpu/native/libquiver_gpu.so"));
+      out.write(content);
+    }
+    URL url = java.net.URI.create("jar:" + jar.toUri() + "!/dev/quiver/gpu/native/libquiver_gpu.so")
+        .toURL();
+    Path copy = Cuda.localCopy(url);
+    assertTrue(copy.getFileName().toString().endsWith(".so"), copy.toString());
+    assertTrue(java.util.Arrays.equals(content, Files.readAllBytes(copy)));
+    Path unpacked = Files.write(dir.resolve("libquiver_gpu.so"), content);
+    assertEquals(unpacked, Cuda.localCopy(unpacked.toUri().toURL()));
+  }
+
   /** The library the build compiled into target/classes; skips the test when nvcc was absent. */
   static Path builtLibrary() {
     URL url = Cuda.class.getResource("native/libquiver_gpu.so");
