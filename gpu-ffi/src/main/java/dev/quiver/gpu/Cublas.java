@@ -21,6 +21,7 @@ import java.nio.file.Path;
  * device pointers and streams are the driver's, so they are shared with libquiver_gpu's runtime.
  * The handles are immutable and thread-safe; a cuBLAS handle ({@link #create}) is not.
  */
+@SuppressWarnings("restricted") // binds native code; runs with --enable-native-access
 public final class Cublas {
   /** System property naming libcublas explicitly. */
   public static final String LIBRARY_PROPERTY = "quiver.gpu.cublas";

@@ -24,6 +24,7 @@ import java.nio.file.StandardCopyOption;
  * the build puts it when {@code nvcc} is present), extracted to a temporary file when the jar is
  * not unpacked. Quiver uses device 0. Instances are immutable and thread-safe.
  */
+@SuppressWarnings("restricted") // binds native code; runs with --enable-native-access
 public final class Cuda {
   /** System property naming libquiver_gpu.so explicitly. */
   public static final String LIBRARY_PROPERTY = "quiver.gpu.library";

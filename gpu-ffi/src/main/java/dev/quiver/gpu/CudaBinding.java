@@ -24,6 +24,7 @@ import java.lang.invoke.MethodHandle;
  * handles are immutable and safe to share between threads; what the CUDA calls allow
  * concurrently is CUDA's business.
  */
+@SuppressWarnings("restricted") // binds native code; runs with --enable-native-access
 final class CudaBinding {
   static final int ABI_VERSION = 1;
 

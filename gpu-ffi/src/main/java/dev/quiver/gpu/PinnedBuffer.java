@@ -11,6 +11,7 @@ import java.lang.foreign.MemorySegment;
  * own shared arena) before freeing the memory, so a stale access throws instead of reading freed
  * memory. Not thread-safe for closing; reads and writes follow the usual segment rules.
  */
+@SuppressWarnings("restricted") // binds native code; runs with --enable-native-access
 public final class PinnedBuffer implements AutoCloseable {
   private final CudaBinding cuda;
   private final MemorySegment raw;
