@@ -1,7 +1,6 @@
 package dev.quiver.gpu;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * Device memory from {@code cudaMalloc}, owned by this object and freed by {@link #close()}.
@@ -40,9 +39,19 @@ public final class DeviceBuffer implements AutoCloseable {
 
   /** Allocates a buffer holding {@code values}, copied synchronously. */
   public static DeviceBuffer of(Cuda cuda, float[] values, CudaStream stream) {
-    DeviceBuffer buffer = allocate(cuda, (long) values.length * Float.BYTES);
+    return of(cuda, MemorySegment.ofArray(values), stream);
+  }
+
+  /** Allocates a buffer holding {@code values}, copied synchronously. */
+  public static DeviceBuffer of(Cuda cuda, int[] values, CudaStream stream) {
+    return of(cuda, MemorySegment.ofArray(values), stream);
+  }
+
+  /** Allocates a buffer holding the bytes of {@code values}, copied synchronously. */
+  public static DeviceBuffer of(Cuda cuda, MemorySegment values, CudaStream stream) {
+    DeviceBuffer buffer = allocate(cuda, values.byteSize());
     try (PinnedBuffer staging = PinnedBuffer.allocate(cuda, buffer.bytes)) {
-      MemorySegment.copy(values, 0, staging.segment(), ValueLayout.JAVA_FLOAT, 0, values.length);
+      MemorySegment.copy(values, 0, staging.segment(), 0, buffer.bytes);
       buffer.copyFromHost(staging.segment(), 0, buffer.bytes, stream);
       stream.synchronize();
     } catch (RuntimeException e) {

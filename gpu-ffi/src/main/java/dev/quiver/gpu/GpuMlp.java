@@ -137,14 +137,44 @@ public final class GpuMlp implements AutoCloseable {
     for (int r = 0; r < rows; r += maxBatch) {
       int n = Math.min(maxBatch, rows - r);
       MemorySegment.copy(input, r * inRow, hostIn.segment(), 0, n * inRow);
+      ping.copyFromHost(hostIn.segment(), 0, n * inRow, stream);
       MemorySegment result = run(n);
       MemorySegment.copy(result, 0, output, r * outRow, n * outRow);
     }
   }
 
+  /**
+   * Runs {@code rows} rows (at most {@code maxBatch}) whose input {@code input} writes straight
+   * into device memory (embedding pooling into their columns, say: no round trip through the
+   * host), and writes {@code rows x outputDim} floats to {@code output}.
+   *
+   * @throws IllegalArgumentException if {@code rows} exceeds {@code maxBatch} or the output is short
+   */
+  public void forward(int rows, DeviceInput input, MemorySegment output) {
+    checkOpen();
+    long outRow = (long) network.outputDim() * Float.BYTES;
+    if (rows < 0 || rows > maxBatch || output.byteSize() < rows * outRow) {
+      throw new IllegalArgumentException("rows=" + rows + " must be in [0, " + maxBatch
+          + "] with " + rows * outRow + " output bytes, got " + output.byteSize());
+    }
+    if (rows == 0) {
+      return;
+    }
+    input.write(ping, rows, stream);
+    MemorySegment.copy(run(rows), 0, output, 0, rows * outRow);
+  }
+
+  /** Writes a batch's input rows into device memory, on the network's stream. */
+  @FunctionalInterface
+  public interface DeviceInput {
+    /**
+     * Enqueues on {@code stream} the writes of rows {@code 0 .. rows} of {@code input}, row-major
+     * with {@link DenseNetwork#inputDim()} floats per row; every column of those rows must be written.
+     */
+    void write(DeviceBuffer input, int rows, CudaStream stream);
+  }
+
   private MemorySegment run(int rows) {
-    long inBytes = (long) rows * network.inputDim() * Float.BYTES;
-    ping.copyFromHost(hostIn.segment(), 0, inBytes, stream);
     DeviceBuffer src = ping;
     DeviceBuffer dst = pong;
     for (int i = 0; i < weights.length; i++) {

@@ -90,6 +90,58 @@ class GpuMlpTest {
   }
 
   @Test
+  void pooledEmbeddingsFeedTheNetworkOnTheDevice() {
+    SplittableRandom random = new SplittableRandom(17);
+    int rows = 77;
+    int dimA = 5;
+    int dimB = 7;
+    float[] tableA = CpuReference.randomInput(random, 100 * dimA);
+    float[] tableB = CpuReference.randomInput(random, 50 * dimB);
+    int[] idsA = new int[rows];
+    int[] offsetsA = new int[rows + 1];
+    int[] offsetsB = new int[rows + 1];
+    for (int r = 0; r < rows; r++) {
+      idsA[r] = random.nextInt(100);
+      offsetsA[r + 1] = r + 1;
+      offsetsB[r + 1] = offsetsB[r] + random.nextInt(6);
+    }
+    int[] idsB = new int[offsetsB[rows]];
+    for (int p = 0; p < idsB.length; p++) {
+      idsB[p] = random.nextInt(50);
+    }
+    DenseNetwork net = new DenseNetwork(java.util.List.of(
+        CpuReference.randomLayer(random, dimA + dimB, 9, true, Activation.GELU),
+        CpuReference.randomLayer(random, 9, 4, true, Activation.IDENTITY)), true, 0.5f);
+    float[] y = new float[rows * 4];
+    try (CudaStream stream = CudaStream.create(cuda);
+        GpuEmbeddingTable a = GpuEmbeddingTable.upload(cuda, tableA, 100, dimA, stream);
+        GpuEmbeddingTable b = GpuEmbeddingTable.upload(cuda, tableB, 50, dimB, stream);
+        DeviceBuffer dIdsA = DeviceBuffer.of(cuda, idsA, stream);
+        DeviceBuffer dOffsetsA = DeviceBuffer.of(cuda, offsetsA, stream);
+        DeviceBuffer dIdsB = DeviceBuffer.of(cuda, idsB, stream);
+        DeviceBuffer dOffsetsB = DeviceBuffer.of(cuda, offsetsB, stream);
+        GpuMlp mlp = GpuMlp.upload(cuda, net, 128, GpuMlp.Gemm.KERNEL)) {
+      mlp.forward(rows, (input, n, s) -> {
+        a.pool(dIdsA, dOffsetsA, n, Pooling.SUM, input, 0, dimA + dimB, s);
+        b.pool(dIdsB, dOffsetsB, n, Pooling.MEAN, input, (long) dimA * Float.BYTES, dimA + dimB, s);
+      }, java.lang.foreign.MemorySegment.ofArray(y));
+    }
+    double[] pooledA = CpuReference.pool(tableA, dimA, idsA, offsetsA, rows, Pooling.SUM);
+    double[] pooledB = CpuReference.pool(tableB, dimB, idsB, offsetsB, rows, Pooling.MEAN);
+    float[] x = new float[rows * (dimA + dimB)];
+    for (int r = 0; r < rows; r++) {
+      for (int c = 0; c < dimA; c++) {
+        x[r * (dimA + dimB) + c] = (float) pooledA[r * dimA + c];
+      }
+      for (int c = 0; c < dimB; c++) {
+        x[r * (dimA + dimB) + dimA + c] = (float) pooledB[r * dimB + c];
+      }
+    }
+    double error = CpuReference.maxRowRelativeError(CpuReference.forward(net, x, rows), y, rows, 4);
+    assertTrue(error <= TOLERANCE, "relative error " + error);
+  }
+
+  @Test
   void closedNetworkRefusesWork() {
     DenseNetwork net = CpuReference.oddNetwork(new SplittableRandom(14));
     GpuMlp mlp = GpuMlp.upload(cuda, net, 8, GpuMlp.Gemm.KERNEL);
