@@ -2,10 +2,13 @@ package dev.quiver.bench.jmh;
 
 import dev.quiver.gpu.Activation;
 import dev.quiver.gpu.Cuda;
+import dev.quiver.gpu.CudaStream;
+import dev.quiver.gpu.DeviceBuffer;
 import dev.quiver.gpu.DenseLayer;
 import dev.quiver.gpu.DenseNetwork;
 import dev.quiver.gpu.DynamicBatcher;
 import dev.quiver.gpu.GpuMlp;
+import dev.quiver.gpu.PinnedBuffer;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +33,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * <ul>
  *   <li>{@code forward}: one call of {@code batch} rows. Throughput in calls/s (times
  *       {@code batch} for rows/s) and sampled latency (batch 1 gives the single-request latency).
+ *   <li>{@code transfers}: the same bytes in and out with no computation, the PCIe floor of
+ *       {@code forward} at each batch size (its {@code gemm} parameter changes nothing).
  *   <li>{@code batched}: one request per call through a {@link DynamicBatcher} (up to 256 rows or
  *       200 µs) in front of the GPU. Run it with {@code -t 1} for the latency the batcher adds at
  *       low load and with {@code -t 64} for the throughput it gains at high load.
@@ -96,16 +101,32 @@ public class GpuTowerBenchmark {
     GpuMlp mlp;
     float[] input;
     float[] output;
+    CudaStream stream;
+    PinnedBuffer hostIn;
+    PinnedBuffer hostOut;
+    DeviceBuffer deviceIn;
+    DeviceBuffer deviceOut;
 
     @Setup(Level.Trial)
     public void setUp() {
-      mlp = GpuMlp.upload(device(), tower(), batch, gemm);
+      Cuda cuda = device();
+      mlp = GpuMlp.upload(cuda, tower(), batch, gemm);
       input = gaussian(batch * IN, 1);
       output = new float[batch * OUT];
+      stream = CudaStream.create(cuda);
+      hostIn = PinnedBuffer.allocate(cuda, (long) batch * IN * Float.BYTES);
+      hostOut = PinnedBuffer.allocate(cuda, (long) batch * OUT * Float.BYTES);
+      deviceIn = DeviceBuffer.allocate(cuda, hostIn.segment().byteSize());
+      deviceOut = DeviceBuffer.allocate(cuda, hostOut.segment().byteSize());
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
+      deviceOut.close();
+      deviceIn.close();
+      hostOut.close();
+      hostIn.close();
+      stream.close();
       mlp.close();
     }
   }
@@ -158,6 +179,17 @@ public class GpuTowerBenchmark {
   public float[] forward(Direct s) {
     s.mlp.forward(s.input, s.batch, s.output);
     return s.output;
+  }
+
+  /**
+   * The transfer floor of {@code forward}: the same bytes in and out over PCIe between pinned
+   * and device memory, and one synchronisation, with no computation.
+   */
+  @Benchmark
+  public void transfers(Direct s) {
+    s.deviceIn.copyFromHost(s.hostIn.segment(), 0, s.deviceIn.bytes(), s.stream);
+    s.deviceOut.copyToHost(0, s.hostOut.segment(), s.deviceOut.bytes(), s.stream);
+    s.stream.synchronize();
   }
 
   @Benchmark
