@@ -4,7 +4,11 @@
 // synchronises. Matrices are row-major float32; a dense layer's weights are [out x in], the layout
 // of a PyTorch nn.Linear, so that rows of X and rows of W are both contiguous along k.
 
+// With QV_KERNELS_ONLY defined, only the kernels are compiled: emulation/kernel_emulation.cpp
+// includes this file to run them on the CPU, where no GPU is present.
+#ifndef QV_KERNELS_ONLY
 #include <cuda_runtime.h>
+#endif
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
@@ -137,6 +141,7 @@ __global__ void l2_normalize_kernel(float* __restrict__ y, int rows, int cols, f
 }
 
 // ---- C ABI ---------------------------------------------------------------------------------------
+#ifndef QV_KERNELS_ONLY
 
 static int blocks_for(size_t n, int threads) {
   const size_t b = (n + threads - 1) / threads;
@@ -186,3 +191,4 @@ QV_API int qv_l2_normalize(float* y, int rows, int cols, float scale, cudaStream
   l2_normalize_kernel<<<(rows + 3) / 4, block, 0, stream>>>(y, rows, cols, scale);
   return (int)cudaGetLastError();
 }
+#endif  // QV_KERNELS_ONLY
