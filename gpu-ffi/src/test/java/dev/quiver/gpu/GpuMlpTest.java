@@ -72,11 +72,11 @@ class GpuMlpTest {
     assumeGemm(gemm);
     SplittableRandom random = new SplittableRandom(13);
     DenseNetwork net = CpuReference.towerNetwork(random);
-    float[] x = CpuReference.randomInput(random, 4096 * net.inputDim());
-    float[] y = new float[4096 * net.outputDim()];
+    float[] x = CpuReference.randomInput(random, 1024 * net.inputDim());
+    float[] y = new float[1024 * net.outputDim()];
     Runnable cycle = () -> {
-      try (GpuMlp mlp = GpuMlp.upload(cuda, net, 4096, gemm)) {
-        mlp.forward(x, 4096, y);
+      try (GpuMlp mlp = GpuMlp.upload(cuda, net, 1024, gemm)) {
+        mlp.forward(x, 1024, y);
       }
     };
     cycle.run(); // first use loads the kernels' modules and cuBLAS's state, which stay
@@ -85,7 +85,7 @@ class GpuMlpTest {
       cycle.run();
     }
     long after = cuda.freeMemory();
-    // Each cycle holds about 18 MiB (two 4096 x 512 activation buffers, weights, staging).
+    // Each cycle holds about 6 MiB (two 1024 x 512 activation buffers, weights, staging).
     assertTrue(before - after <= 2 * MIB, "free device memory fell by " + (before - after) + " bytes");
   }
 
