@@ -30,7 +30,6 @@ final class CudaBinding {
 
   static final int MEMCPY_HOST_TO_DEVICE = 1;
   static final int MEMCPY_DEVICE_TO_HOST = 2;
-  static final int MEMCPY_DEVICE_TO_DEVICE = 3;
   private static final int STREAM_NON_BLOCKING = 1;
   private static final int ATTR_CC_MAJOR = 75;
   private static final int ATTR_CC_MINOR = 76;
@@ -50,7 +49,6 @@ final class CudaBinding {
   private final MethodHandle mallocHost;
   private final MethodHandle freeHost;
   private final MethodHandle memcpyAsync;
-  private final MethodHandle memsetAsync;
   private final MethodHandle streamCreateWithFlags;
   private final MethodHandle streamSynchronize;
   private final MethodHandle streamDestroy;
@@ -77,8 +75,6 @@ final class CudaBinding {
     freeHost = find(lookup, "cudaFreeHost", INT_PTR);
     memcpyAsync = find(lookup, "cudaMemcpyAsync",
         FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS));
-    memsetAsync = find(lookup, "cudaMemsetAsync",
-        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS));
     streamCreateWithFlags = find(lookup, "cudaStreamCreateWithFlags",
         FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     streamSynchronize = find(lookup, "cudaStreamSynchronize", INT_PTR);
@@ -207,14 +203,6 @@ final class CudaBinding {
   void memcpyAsync(MemorySegment dst, MemorySegment src, long bytes, int kind, MemorySegment stream) {
     try {
       check((int) memcpyAsync.invokeExact(dst, src, bytes, kind, stream), "cudaMemcpyAsync");
-    } catch (Throwable t) {
-      throw rethrow(t);
-    }
-  }
-
-  void memsetAsync(MemorySegment dst, int value, long bytes, MemorySegment stream) {
-    try {
-      check((int) memsetAsync.invokeExact(dst, value, bytes, stream), "cudaMemsetAsync");
     } catch (Throwable t) {
       throw rethrow(t);
     }

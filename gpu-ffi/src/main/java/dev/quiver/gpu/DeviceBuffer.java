@@ -94,11 +94,6 @@ public final class DeviceBuffer implements AutoCloseable {
         stream.handle());
   }
 
-  /** Enqueues zeroing of the whole buffer. */
-  public void clear(CudaStream stream) {
-    cuda.memsetAsync(pointer(0), 0, bytes, stream.handle());
-  }
-
   private void checkRange(long offset, long length) {
     if (pointer == null) {
       throw new IllegalStateException("device buffer is closed");
