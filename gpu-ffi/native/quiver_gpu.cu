@@ -140,13 +140,27 @@ __global__ void l2_normalize_kernel(float* __restrict__ y, int rows, int cols, f
   for (int c = threadIdx.x; c < cols; c += 32) row[c] *= f;
 }
 
+// ---- Launch geometry, shared with the CPU emulation so that it runs what the entry points launch --
+
+constexpr int WARPS_PER_BLOCK = 4;  // the pooling and normalisation kernels: one warp per row
+constexpr int ELEMENTWISE_THREADS = 256;
+
+static dim3 linear_grid(int rows, int out) {
+  return dim3((out + TILE_N - 1) / TILE_N, (rows + TILE_M - 1) / TILE_M);
+}
+
+static dim3 warp_rows_block() { return dim3(32, WARPS_PER_BLOCK); }
+
+static dim3 warp_rows_grid(int rows) { return dim3((rows + WARPS_PER_BLOCK - 1) / WARPS_PER_BLOCK); }
+
+// Grid-stride launches cap their grid; past the cap each thread takes several elements.
+static dim3 elementwise_grid(size_t n) {
+  const size_t blocks = (n + ELEMENTWISE_THREADS - 1) / ELEMENTWISE_THREADS;
+  return dim3((unsigned)(blocks < 65535 * 8 ? (blocks > 0 ? blocks : 1) : 65535 * 8));
+}
+
 // ---- C ABI ---------------------------------------------------------------------------------------
 #ifndef QV_KERNELS_ONLY
-
-static int blocks_for(size_t n, int threads) {
-  const size_t b = (n + threads - 1) / threads;
-  return (int)(b < 65535 * 8 ? (b > 0 ? b : 1) : 65535 * 8);
-}
 
 QV_API int qv_abi_version(void) { return QV_ABI_VERSION; }
 
@@ -162,7 +176,7 @@ QV_API int qv_device_name(int device, char* buf, int len) {
 QV_API int qv_linear(const float* x, int rows, int in, const float* w, const float* bias, int out,
                      int act, float* y, cudaStream_t stream) {
   if (rows == 0 || out == 0) return (int)cudaSuccess;
-  const dim3 grid((out + TILE_N - 1) / TILE_N, (rows + TILE_M - 1) / TILE_M);
+  const dim3 grid = linear_grid(rows, out);
   if (grid.y > 65535) return (int)cudaErrorInvalidValue;  // more than 4,194,240 rows in one call
   linear_kernel<<<grid, THREADS, 0, stream>>>(x, rows, in, w, bias, out, act, y);
   return (int)cudaGetLastError();
@@ -172,23 +186,22 @@ QV_API int qv_bias_activation(float* y, int rows, int cols, const float* bias, i
                               cudaStream_t stream) {
   const size_t n = (size_t)rows * cols;
   if (n == 0) return (int)cudaSuccess;
-  bias_activation_kernel<<<blocks_for(n, 256), 256, 0, stream>>>(y, n, cols, bias, act);
+  bias_activation_kernel<<<elementwise_grid(n), ELEMENTWISE_THREADS, 0, stream>>>(y, n, cols, bias,
+                                                                                  act);
   return (int)cudaGetLastError();
 }
 
 QV_API int qv_embedding_pool(const float* table, int dim, const int* ids, const int* offsets,
                              int bags, int mode, float* out, int ld, cudaStream_t stream) {
   if (bags == 0) return (int)cudaSuccess;
-  const dim3 block(32, 4);
-  embedding_pool_kernel<<<(bags + 3) / 4, block, 0, stream>>>(table, dim, ids, offsets, bags, mode,
-                                                              out, ld);
+  embedding_pool_kernel<<<warp_rows_grid(bags), warp_rows_block(), 0, stream>>>(
+      table, dim, ids, offsets, bags, mode, out, ld);
   return (int)cudaGetLastError();
 }
 
 QV_API int qv_l2_normalize(float* y, int rows, int cols, float scale, cudaStream_t stream) {
   if (rows == 0) return (int)cudaSuccess;
-  const dim3 block(32, 4);
-  l2_normalize_kernel<<<(rows + 3) / 4, block, 0, stream>>>(y, rows, cols, scale);
+  l2_normalize_kernel<<<warp_rows_grid(rows), warp_rows_block(), 0, stream>>>(y, rows, cols, scale);
   return (int)cudaGetLastError();
 }
 #endif  // QV_KERNELS_ONLY

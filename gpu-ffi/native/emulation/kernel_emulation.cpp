@@ -105,7 +105,7 @@ static bool linear_matches() {
       std::vector<float> x = gaussian((size_t)rows * in), w = gaussian((size_t)out * in, 1 / sqrt(in));
       std::vector<float> b = gaussian(out), y((size_t)rows * out, NAN);
       const float* bias = act == QV_GELU ? nullptr : b.data();  // one case without bias
-      launch(dim3((out + TILE_N - 1) / TILE_N, (rows + TILE_M - 1) / TILE_M), dim3(THREADS),
+      launch(linear_grid(rows, out), dim3(THREADS),
              [&] { linear_kernel(x.data(), rows, in, w.data(), bias, out, act, y.data()); });
       for (int r = 0; r < rows; r++) {
         for (int o = 0; o < out; o++) {
@@ -123,16 +123,19 @@ static bool linear_matches() {
   return true;
 }
 
+// Once with the entry point's geometry, once with 2 x 32 threads for 91 elements, so that the
+// grid-stride loop takes several elements per thread.
 static bool bias_activation_matches() {
   const int rows = 7, cols = 13;
-  std::vector<float> y = gaussian(rows * cols), b = gaussian(cols);
-  const std::vector<float> before = y;
-  launch(dim3(2), dim3(32),
-         [&] { bias_activation_kernel(y.data(), (size_t)rows * cols, cols, b.data(), QV_SIGMOID); });
-  for (int i = 0; i < rows * cols; i++) {
-    if (!check("bias_activation", y[i], activate_ref((double)before[i] + b[i % cols], QV_SIGMOID),
-               1e-6)) {
-      return false;
+  const size_t n = (size_t)rows * cols;
+  const dim3 geometries[][2] = {{elementwise_grid(n), dim3(ELEMENTWISE_THREADS)}, {dim3(2), dim3(32)}};
+  for (const auto& g : geometries) {
+    std::vector<float> y = gaussian(n), b = gaussian(cols);
+    const std::vector<float> before = y;
+    launch(g[0], g[1], [&] { bias_activation_kernel(y.data(), n, cols, b.data(), QV_SIGMOID); });
+    for (size_t i = 0; i < n; i++) {
+      const double want = activate_ref((double)before[i] + b[i % cols], QV_SIGMOID);
+      if (!check("bias_activation", y[i], want, 1e-6)) return false;
     }
   }
   return true;
@@ -150,7 +153,7 @@ static bool embedding_pool_matches() {
   }
   for (int mode = QV_SUM; mode <= QV_MEAN; mode++) {
     std::vector<float> out((size_t)bags * ld, 7.0f);
-    launch(dim3((bags + 3) / 4), dim3(32, 4), [&] {
+    launch(warp_rows_grid(bags), warp_rows_block(), [&] {
       embedding_pool_kernel(table.data(), dim, ids.data(), offsets.data(), bags, mode,
                             out.data() + column, ld);
     });
@@ -181,7 +184,8 @@ static bool l2_normalize_matches() {
   std::vector<float> y = gaussian(rows * cols);
   std::fill(y.begin() + 2 * cols, y.begin() + 3 * cols, 0.0f);
   const std::vector<float> before = y;
-  launch(dim3((rows + 3) / 4), dim3(32, 4), [&] { l2_normalize_kernel(y.data(), rows, cols, scale); });
+  launch(warp_rows_grid(rows), warp_rows_block(),
+         [&] { l2_normalize_kernel(y.data(), rows, cols, scale); });
   for (int r = 0; r < rows; r++) {
     double ss = 0;
     for (int c = 0; c < cols; c++) ss += (double)before[r * cols + c] * before[r * cols + c];
