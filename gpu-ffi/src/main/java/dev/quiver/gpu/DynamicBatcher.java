@@ -1,6 +1,7 @@
 package dev.quiver.gpu;
 
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -18,6 +19,11 @@ import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
  * taking a slot and queueing it (a closed set of callers cannot grow the batch further, so waiting
  * longer would only add latency). It then runs the batch function once and wakes the callers
  * (the first one; each woken caller wakes two more).
+ *
+ * <p>At low load the hand-off would cost two thread wake-ups and gain nothing: when the worker
+ * is parked (idle), nothing is queued and the batch function is free, a caller runs its request
+ * as a batch of one on its own thread. The batch function therefore runs on one thread at a time,
+ * though not always the same one.
  *
  * <p>When the batch function throws, each of its callers runs the per-request fallback (the CPU
  * path) on its own thread, and {@link #fallbackCount()} counts it: a request is never dropped.
@@ -98,11 +104,12 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
   private final AtomicInteger active = new AtomicInteger();
   private final AtomicLong queued = new AtomicLong();
   private final AtomicLong fallbacks = new AtomicLong();
+  private final AtomicLong batches = new AtomicLong();
+  private final AtomicLong requests = new AtomicLong();
+  private final AtomicLong failedBatches = new AtomicLong();
+  private final AtomicBoolean running = new AtomicBoolean(); // held while the batch function runs
   private volatile boolean closed;
   private volatile boolean workerParked;
-  private volatile long batches;
-  private volatile long requests;
-  private volatile long failedBatches;
   private long taken;
 
   /**
@@ -144,6 +151,10 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
       Slot<I, O> slot = acquire();
       slot.request = request;
       slot.result = result;
+      if (workerParked && pending.isEmpty() && running.compareAndSet(false, true)) {
+        runAlone(slot);
+        return;
+      }
       slot.waiter = Thread.currentThread();
       slot.state = PENDING;
       slot.enqueuedNanos = System.nanoTime();
@@ -162,6 +173,27 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
       }
     } finally {
       active.decrementAndGet();
+    }
+  }
+
+  /** Runs one request as its own batch on the caller's thread, holding {@link #running}. */
+  private void runAlone(Slot<I, O> slot) {
+    I request = slot.request;
+    O result = slot.result;
+    Throwable error = null;
+    try {
+      function.apply(slot);
+    } catch (Throwable t) {
+      error = t;
+      failedBatches.incrementAndGet();
+    } finally {
+      running.set(false);
+      batches.incrementAndGet();
+      requests.incrementAndGet();
+      release(slot);
+    }
+    if (error != null) {
+      runFallback(request, result, error);
     }
   }
 
@@ -223,15 +255,33 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
 
   private void work() {
     while (true) {
-      Slot<I, O> first = pending.poll();
-      if (first != null) {
-        gather(first);
-        execute();
+      if (!pending.isEmpty()) {
+        runQueued();
       } else if (closed && active.get() == 0) {
         return;
       } else {
         idle();
       }
+    }
+  }
+
+  /** Waits for the batch function to be free (a caller may hold it), then gathers and runs. */
+  private void runQueued() {
+    for (int spins = 0; !running.compareAndSet(false, true); spins++) {
+      if (spins < SPINS) {
+        Thread.onSpinWait();
+      } else {
+        Thread.yield();
+      }
+    }
+    try {
+      Slot<I, O> first = pending.poll();
+      if (first != null) {
+        gather(first);
+        execute();
+      }
+    } finally {
+      running.set(false);
     }
   }
 
@@ -261,10 +311,10 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
     } catch (Throwable t) {
       outcome = FAILED;
       error = t;
-      failedBatches = failedBatches + 1;
+      failedBatches.incrementAndGet();
     }
-    batches = batches + 1; // counted before any caller returns, so a caller sees its own batch
-    requests = requests + n;
+    batches.incrementAndGet(); // counted before any caller returns, so a caller sees its own batch
+    requests.addAndGet(n);
     // Callers wake one another down a binary tree (caller i wakes 2i+1 and 2i+2), so the worker
     // pays one unpark per batch, not one per request, and the last caller of a full batch wakes
     // after log2(maxBatch) hand-offs. Waiters are read first: once a slot is published its caller
@@ -315,17 +365,17 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
 
   /** Batches run so far, failed ones included. */
   public long batchCount() {
-    return batches;
+    return batches.get();
   }
 
   /** Requests run through the batch function so far, failed batches included. */
   public long requestCount() {
-    return requests;
+    return requests.get();
   }
 
   /** Batches whose function threw. */
   public long failedBatchCount() {
-    return failedBatches;
+    return failedBatches.get();
   }
 
   /** Requests answered by the fallback because their batch failed. */
@@ -351,7 +401,8 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
     }
   }
 
-  private static final class Slot<I, O> {
+  /** A request's slot; also the one-request batch of {@link #runAlone}. */
+  private static final class Slot<I, O> implements Batch<I, O> {
     I request;
     O result;
     Thread waiter;
@@ -360,6 +411,23 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
     Throwable error;
     long enqueuedNanos;
     volatile int state;
+
+    @Override
+    public int size() {
+      return 1;
+    }
+
+    @Override
+    public I request(int i) {
+      Objects.checkIndex(i, 1);
+      return request;
+    }
+
+    @Override
+    public O result(int i) {
+      Objects.checkIndex(i, 1);
+      return result;
+    }
   }
 
   private static final class SlotBatch<I, O> implements Batch<I, O> {

@@ -128,6 +128,25 @@ class DynamicBatcherTest {
   }
 
   @Test
+  void anIdleBatcherLetsTheCallerRunItsOwnRequest() throws Exception {
+    List<Thread> ranOn = Collections.synchronizedList(new ArrayList<>());
+    DynamicBatcher.BatchFunction<Long, long[]> record = batch -> {
+      ranOn.add(Thread.currentThread());
+      batch.result(0)[0] = f(batch.request(0));
+    };
+    try (var batcher = new DynamicBatcher<>("test", DynamicBatcher.Options.defaults(), record, cpu())) {
+      long[] out = new long[1];
+      for (long x = 0; x < 20; x++) {
+        Thread.sleep(5); // long enough for the idle worker to park
+        batcher.call(x, out);
+        assertEquals(f(x), out[0]);
+      }
+      assertEquals(20, batcher.requestCount());
+      assertTrue(ranOn.contains(Thread.currentThread()), "no request ran on its caller's thread");
+    }
+  }
+
+  @Test
   void failedBatchesFallBackPerRequestAndAreCounted() throws Exception {
     AtomicInteger failed = new AtomicInteger();
     AtomicInteger failedRequests = new AtomicInteger();
@@ -238,7 +257,18 @@ class DynamicBatcherTest {
     CountDownLatch release = new CountDownLatch(1);
     DynamicBatcher.BatchFunction<Long, long[]> slow = batch -> {
       inBatch.countDown();
-      await(release);
+      // Uninterruptible, keeping any interrupt: at low load this runs on the caller's thread.
+      boolean interrupted = false;
+      while (release.getCount() > 0) {
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
       batch.result(0)[0] = f(batch.request(0));
     };
     try (var batcher = new DynamicBatcher<>("test", DynamicBatcher.Options.defaults(), slow, cpu())) {
