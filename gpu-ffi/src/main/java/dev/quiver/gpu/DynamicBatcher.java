@@ -23,7 +23,8 @@ import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
  * <p>At low load the hand-off would cost two thread wake-ups and gain nothing: when the worker
  * is parked (idle), nothing is queued and the batch function is free, a caller runs its request
  * as a batch of one on its own thread. The batch function therefore runs on one thread at a time,
- * though not always the same one.
+ * though not always the same one (each run happens-before the next), and may see a caller's
+ * interrupt status.
  *
  * <p>When the batch function throws, each of its callers runs the per-request fallback (the CPU
  * path) on its own thread, and {@link #fallbackCount()} counts it: a request is never dropped.

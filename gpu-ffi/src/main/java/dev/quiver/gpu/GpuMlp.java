@@ -16,8 +16,8 @@ import java.util.List;
  * {@code cublasSgemm} followed by a bias-and-activation kernel ({@link Gemm#CUBLAS}); both
  * accumulate in float32 (no TF32).
  *
- * <p>Not thread-safe: one thread runs batches (a {@link DynamicBatcher}'s worker, say) and closes
- * it. {@link #close()} frees every device and pinned allocation and the stream; the device memory
+ * <p>Not thread-safe: one thread at a time runs batches (a {@link DynamicBatcher}'s batch function,
+ * say) and closes it. {@link #close()} frees every device and pinned allocation and the stream; the device memory
  * in use returns to what it was before {@link #upload}.
  */
 public final class GpuMlp implements AutoCloseable {
