@@ -16,17 +16,20 @@
 #define QV_API extern "C" __attribute__((visibility("default")))
 
 // Bumped whenever a signature below changes; the Java binding refuses any other version.
-#define QV_ABI_VERSION 1
+#define QV_ABI_VERSION 2
 
-enum QvActivation { QV_IDENTITY = 0, QV_RELU = 1, QV_GELU = 2, QV_SIGMOID = 3, QV_TANH = 4 };
+// The activations of dev.quiver.tower.Activation, as PyTorch defines them; slope is leaky ReLU's.
+enum QvActivation { QV_IDENTITY = 0, QV_RELU = 1, QV_LEAKY_RELU = 2, QV_SIGMOID = 3, QV_TANH = 4,
+                    QV_SILU = 5 };
 enum QvPooling { QV_SUM = 0, QV_MEAN = 1 };
 
-__device__ __forceinline__ float activate(float v, int act) {
+__device__ __forceinline__ float activate(float v, int act, float slope) {
   switch (act) {
     case QV_RELU: return fmaxf(v, 0.0f);
-    case QV_GELU: return 0.5f * v * (1.0f + erff(v * 0.70710678118654752f));  // exact (erf) GELU
+    case QV_LEAKY_RELU: return v >= 0.0f ? v : v * slope;
     case QV_SIGMOID: return 1.0f / (1.0f + expf(-v));
     case QV_TANH: return tanhf(v);
+    case QV_SILU: return v / (1.0f + expf(-v));
     default: return v;
   }
 }
@@ -44,7 +47,8 @@ static_assert(TILE_M == TILE_N, "one loop loads both tiles");
 
 __global__ void __launch_bounds__(THREADS)
 linear_kernel(const float* __restrict__ x, int rows, int in, const float* __restrict__ w,
-              const float* __restrict__ bias, int out, int act, float* __restrict__ y) {
+              const float* __restrict__ bias, int out, int act, float slope,
+              float* __restrict__ y) {
   __shared__ float xs[TILE_K][TILE_M + 1];
   __shared__ float ws[TILE_K][TILE_N + 1];
   const int tx = threadIdx.x % 16;
@@ -86,7 +90,7 @@ linear_kernel(const float* __restrict__ x, int rows, int in, const float* __rest
       const int c = col0 + tx + 16 * j;
       if (c < out) {
         const float v = acc[i][j] + (bias != nullptr ? bias[c] : 0.0f);
-        y[(size_t)r * out + c] = activate(v, act);
+        y[(size_t)r * out + c] = activate(v, act, slope);
       }
     }
   }
@@ -95,11 +99,11 @@ linear_kernel(const float* __restrict__ x, int rows, int in, const float* __rest
 // ---- Bias + activation in place, for products computed by cuBLAS --------------------------------
 
 __global__ void bias_activation_kernel(float* __restrict__ y, size_t n, int cols,
-                                       const float* __restrict__ bias, int act) {
+                                       const float* __restrict__ bias, int act, float slope) {
   for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n;
        i += (size_t)gridDim.x * blockDim.x) {
     const float v = y[i] + (bias != nullptr ? bias[i % cols] : 0.0f);
-    y[i] = activate(v, act);
+    y[i] = activate(v, act, slope);
   }
 }
 
@@ -174,20 +178,20 @@ QV_API int qv_device_name(int device, char* buf, int len) {
 }
 
 QV_API int qv_linear(const float* x, int rows, int in, const float* w, const float* bias, int out,
-                     int act, float* y, cudaStream_t stream) {
+                     int act, float slope, float* y, cudaStream_t stream) {
   if (rows == 0 || out == 0) return (int)cudaSuccess;
   const dim3 grid = linear_grid(rows, out);
   if (grid.y > 65535) return (int)cudaErrorInvalidValue;  // more than 4,194,240 rows in one call
-  linear_kernel<<<grid, THREADS, 0, stream>>>(x, rows, in, w, bias, out, act, y);
+  linear_kernel<<<grid, THREADS, 0, stream>>>(x, rows, in, w, bias, out, act, slope, y);
   return (int)cudaGetLastError();
 }
 
 QV_API int qv_bias_activation(float* y, int rows, int cols, const float* bias, int act,
-                              cudaStream_t stream) {
+                              float slope, cudaStream_t stream) {
   const size_t n = (size_t)rows * cols;
   if (n == 0) return (int)cudaSuccess;
   bias_activation_kernel<<<elementwise_grid(n), ELEMENTWISE_THREADS, 0, stream>>>(y, n, cols, bias,
-                                                                                  act);
+                                                                                  act, slope);
   return (int)cudaGetLastError();
 }
 

@@ -79,12 +79,13 @@ static std::vector<float> gaussian(size_t n, double scale = 1) {
   return v;
 }
 
-static double activate_ref(double v, int act) {
+static double activate_ref(double v, int act, double slope) {
   switch (act) {
     case QV_RELU: return std::max(v, 0.0);
-    case QV_GELU: return 0.5 * v * (1 + erf(v / sqrt(2.0)));
+    case QV_LEAKY_RELU: return v >= 0 ? v : v * slope;
     case QV_SIGMOID: return 1 / (1 + exp(-v));
     case QV_TANH: return tanh(v);
+    case QV_SILU: return v / (1 + exp(-v));
     default: return v;
   }
 }
@@ -100,18 +101,19 @@ static bool linear_matches() {
   const int shapes[][3] = {{1, 37, 129}, {64, 16, 64}, {65, 129, 65}, {70, 17, 31}, {3, 416, 70},
                            {130, 5, 1}};
   for (const auto& s : shapes) {
-    for (int act = QV_IDENTITY; act <= QV_TANH; act++) {
+    for (int act = QV_IDENTITY; act <= QV_SILU; act++) {
       const int rows = s[0], in = s[1], out = s[2];
       std::vector<float> x = gaussian((size_t)rows * in), w = gaussian((size_t)out * in, 1 / sqrt(in));
       std::vector<float> b = gaussian(out), y((size_t)rows * out, NAN);
-      const float* bias = act == QV_GELU ? nullptr : b.data();  // one case without bias
+      const float* bias = act == QV_TANH ? nullptr : b.data();  // one case without bias
+      const float slope = 0.07f;
       launch(linear_grid(rows, out), dim3(THREADS),
-             [&] { linear_kernel(x.data(), rows, in, w.data(), bias, out, act, y.data()); });
+             [&] { linear_kernel(x.data(), rows, in, w.data(), bias, out, act, slope, y.data()); });
       for (int r = 0; r < rows; r++) {
         for (int o = 0; o < out; o++) {
           double acc = bias != nullptr ? bias[o] : 0;
           for (int k = 0; k < in; k++) acc += (double)x[(size_t)r * in + k] * w[(size_t)o * in + k];
-          const double want = activate_ref(acc, act);
+          const double want = activate_ref(acc, act, slope);
           if (!check("linear", y[(size_t)r * out + o], want, 1e-4 * std::max(1.0, fabs(want)))) {
             printf("  rows=%d in=%d out=%d activation=%d at [%d][%d]\n", rows, in, out, act, r, o);
             return false;
@@ -132,9 +134,9 @@ static bool bias_activation_matches() {
   for (const auto& g : geometries) {
     std::vector<float> y = gaussian(n), b = gaussian(cols);
     const std::vector<float> before = y;
-    launch(g[0], g[1], [&] { bias_activation_kernel(y.data(), n, cols, b.data(), QV_SIGMOID); });
+    launch(g[0], g[1], [&] { bias_activation_kernel(y.data(), n, cols, b.data(), QV_LEAKY_RELU, 0.2f); });
     for (size_t i = 0; i < n; i++) {
-      const double want = activate_ref((double)before[i] + b[i % cols], QV_SIGMOID);
+      const double want = activate_ref((double)before[i] + b[i % cols], QV_LEAKY_RELU, 0.2f);
       if (!check("bias_activation", y[i], want, 1e-6)) return false;
     }
   }

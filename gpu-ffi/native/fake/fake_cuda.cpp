@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <mutex>
 
@@ -28,12 +29,14 @@ constexpr int SUCCESS = 0;
 constexpr int INVALID_VALUE = 1;
 constexpr int MEMORY_ALLOCATION = 2;
 constexpr int INVALID_DEVICE = 101;
+constexpr int ILLEGAL_ADDRESS = 700;
 constexpr size_t TOTAL_BYTES = size_t{1} << 32;  // a 4 GiB device
 
 std::mutex mutex;
 std::map<uintptr_t, size_t> device_blocks;
 std::map<uintptr_t, size_t> pinned_blocks;
 size_t device_used = 0;
+std::atomic<int> fail_next{0};  // the status the next kernel entry point returns, 0 for none
 
 // Whether [p, p + bytes) lies inside one block of `blocks`.
 bool inside(const std::map<uintptr_t, size_t>& blocks, const void* p, size_t bytes) {
@@ -48,12 +51,13 @@ bool inside(const std::map<uintptr_t, size_t>& blocks, const void* p, size_t byt
 bool on_device(const void* p, size_t bytes) { return inside(device_blocks, p, bytes); }
 bool pinned(const void* p, size_t bytes) { return inside(pinned_blocks, p, bytes); }
 
-float activate(float v, int act) {
+float activate(float v, int act, float slope) {
   switch (act) {
     case 1: return fmaxf(v, 0.0f);
-    case 2: return 0.5f * v * (1.0f + erff(v * 0.70710678118654752f));
+    case 2: return v >= 0.0f ? v : v * slope;
     case 3: return 1.0f / (1.0f + expf(-v));
     case 4: return tanhf(v);
+    case 5: return v / (1.0f + expf(-v));
     default: return v;
   }
 }
@@ -93,6 +97,7 @@ API const char* cudaGetErrorName(int error) {
     case INVALID_VALUE: return "cudaErrorInvalidValue";
     case MEMORY_ALLOCATION: return "cudaErrorMemoryAllocation";
     case INVALID_DEVICE: return "cudaErrorInvalidDevice";
+    case ILLEGAL_ADDRESS: return "cudaErrorIllegalAddress";
     default: return "cudaErrorUnknown";
   }
 }
@@ -164,9 +169,13 @@ API int cudaStreamDestroy(void* stream) {
   return SUCCESS;
 }
 
+// ---- Fault injection: tests make the next kernel entry point fail, as a faulting kernel would --
+
+API void qv_fake_fail_next(int status) { fail_next = status; }
+
 // ---- libquiver_gpu ----------------------------------------------------------------------------
 
-API int qv_abi_version(void) { return 1; }
+API int qv_abi_version(void) { return 2; }
 
 API int qv_device_name(int device, char* buf, int len) {
   if (device != 0) return INVALID_DEVICE;
@@ -175,7 +184,8 @@ API int qv_device_name(int device, char* buf, int len) {
 }
 
 API int qv_linear(const float* x, int rows, int in, const float* w, const float* bias, int out,
-                  int act, float* y, void*) {
+                  int act, float slope, float* y, void*) {
+  if (const int failure = fail_next.exchange(0)) return failure;
   if (rows == 0 || out == 0) return SUCCESS;
   if (!on_device(x, floats((size_t)rows * in)) || !on_device(w, floats((size_t)out * in)) ||
       (bias != nullptr && !on_device(bias, floats(out))) ||
@@ -186,19 +196,23 @@ API int qv_linear(const float* x, int rows, int in, const float* w, const float*
     for (int o = 0; o < out; o++) {
       float acc = 0;
       for (int k = 0; k < in; k++) acc += x[(size_t)r * in + k] * w[(size_t)o * in + k];
-      y[(size_t)r * out + o] = activate(acc + (bias != nullptr ? bias[o] : 0.0f), act);
+      y[(size_t)r * out + o] = activate(acc + (bias != nullptr ? bias[o] : 0.0f), act, slope);
     }
   }
   return SUCCESS;
 }
 
-API int qv_bias_activation(float* y, int rows, int cols, const float* bias, int act, void*) {
+API int qv_bias_activation(float* y, int rows, int cols, const float* bias, int act, float slope,
+                           void*) {
+  if (const int failure = fail_next.exchange(0)) return failure;
   const size_t n = (size_t)rows * cols;
   if (n == 0) return SUCCESS;
   if (!on_device(y, floats(n)) || (bias != nullptr && !on_device(bias, floats(cols)))) {
     return INVALID_VALUE;
   }
-  for (size_t i = 0; i < n; i++) y[i] = activate(y[i] + (bias != nullptr ? bias[i % cols] : 0.0f), act);
+  for (size_t i = 0; i < n; i++) {
+    y[i] = activate(y[i] + (bias != nullptr ? bias[i % cols] : 0.0f), act, slope);
+  }
   return SUCCESS;
 }
 
@@ -226,6 +240,7 @@ API int qv_embedding_pool(const float* table, int dim, const int* ids, const int
 }
 
 API int qv_l2_normalize(float* y, int rows, int cols, float scale, void*) {
+  if (const int failure = fail_next.exchange(0)) return failure;
   if (rows == 0) return SUCCESS;
   if (!on_device(y, floats((size_t)rows * cols))) return INVALID_VALUE;
   for (int r = 0; r < rows; r++) {

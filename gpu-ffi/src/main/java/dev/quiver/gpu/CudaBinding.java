@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import dev.quiver.tower.Activation;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -26,7 +27,7 @@ import java.lang.invoke.MethodHandle;
  */
 @SuppressWarnings("restricted") // binds native code; runs with --enable-native-access
 final class CudaBinding {
-  static final int ABI_VERSION = 1;
+  static final int ABI_VERSION = 2;
 
   static final int MEMCPY_HOST_TO_DEVICE = 1;
   static final int MEMCPY_DEVICE_TO_HOST = 2;
@@ -84,9 +85,9 @@ final class CudaBinding {
     deviceName = find(lookup, "qv_device_name",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     linear = find(lookup, "qv_linear", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT,
-        ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    biasActivation = find(lookup, "qv_bias_activation",
-        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
+        ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_FLOAT, ADDRESS, ADDRESS));
+    biasActivation = find(lookup, "qv_bias_activation", FunctionDescriptor.of(JAVA_INT, ADDRESS,
+        JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_FLOAT, ADDRESS));
     embeddingPool = find(lookup, "qv_embedding_pool", FunctionDescriptor.of(JAVA_INT, ADDRESS,
         JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
     l2Normalize = find(lookup, "qv_l2_normalize",
@@ -227,19 +228,32 @@ final class CudaBinding {
     call(streamDestroy, stream, "cudaStreamDestroy");
   }
 
+  /** The kernel library's code ({@code QvActivation}) of {@code a}. */
+  static int activationCode(Activation a) {
+    return switch (a) {
+      case NONE -> 0;
+      case RELU -> 1;
+      case LEAKY_RELU -> 2;
+      case SIGMOID -> 3;
+      case TANH -> 4;
+      case SILU -> 5;
+    };
+  }
+
   void linear(MemorySegment x, int rows, int in, MemorySegment w, MemorySegment bias, int out,
-      int activation, MemorySegment y, MemorySegment stream) {
+      int activation, float slope, MemorySegment y, MemorySegment stream) {
     try {
-      check((int) linear.invokeExact(x, rows, in, w, bias, out, activation, y, stream), "qv_linear");
+      check((int) linear.invokeExact(x, rows, in, w, bias, out, activation, slope, y, stream),
+          "qv_linear");
     } catch (Throwable t) {
       throw rethrow(t);
     }
   }
 
   void biasActivation(MemorySegment y, int rows, int cols, MemorySegment bias, int activation,
-      MemorySegment stream) {
+      float slope, MemorySegment stream) {
     try {
-      check((int) biasActivation.invokeExact(y, rows, cols, bias, activation, stream),
+      check((int) biasActivation.invokeExact(y, rows, cols, bias, activation, slope, stream),
           "qv_bias_activation");
     } catch (Throwable t) {
       throw rethrow(t);

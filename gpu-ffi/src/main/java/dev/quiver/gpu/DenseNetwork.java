@@ -10,7 +10,7 @@ import java.util.List;
  * @param l2Normalize whether the output rows are normalised
  * @param temperature positive; divides the normalised rows; must be 1 when not normalising
  */
-public record DenseNetwork(List<DenseLayer> layers, boolean l2Normalize, float temperature) {
+public record DenseNetwork(List<LayerWeights> layers, boolean l2Normalize, float temperature) {
   /** @throws IllegalArgumentException naming the mismatched widths or the bad temperature */
   public DenseNetwork {
     layers = List.copyOf(layers);
@@ -44,7 +44,7 @@ public record DenseNetwork(List<DenseLayer> layers, boolean l2Normalize, float t
   /** The widest layer output, the size of the intermediate buffers. */
   int maxWidth() {
     int w = inputDim();
-    for (DenseLayer l : layers) {
+    for (LayerWeights l : layers) {
       w = Math.max(w, l.out());
     }
     return w;

@@ -2,6 +2,7 @@ package dev.quiver.gpu;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
+import dev.quiver.tower.Activation;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -61,7 +62,7 @@ public final class GpuMlp implements AutoCloseable {
     weights = new DeviceBuffer[layers];
     biases = new DeviceBuffer[layers];
     for (int i = 0; i < layers; i++) {
-      DenseLayer l = network.layers().get(i);
+      LayerWeights l = network.layers().get(i);
       weights[i] = own(DeviceBuffer.of(cuda, l.weights(), stream));
       biases[i] = l.bias() == null ? null : own(DeviceBuffer.of(cuda, l.bias(), stream));
     }
@@ -193,17 +194,18 @@ public final class GpuMlp implements AutoCloseable {
   }
 
   private void layer(int i, DeviceBuffer src, DeviceBuffer dst, int rows) {
-    DenseLayer l = network.layers().get(i);
+    LayerWeights l = network.layers().get(i);
     MemorySegment bias = biases[i] == null ? MemorySegment.NULL : biases[i].pointer(0);
     if (gemm == Gemm.KERNEL) {
       cuda.linear(src.pointer(0), rows, l.in(), weights[i].pointer(0), bias, l.out(),
-          l.activation().code(), dst.pointer(0), stream.handle());
+          CudaBinding.activationCode(l.activation()), l.negativeSlope(), dst.pointer(0),
+          stream.handle());
     } else {
       Cublas.library().linear(blasHandle, src.pointer(0), rows, l.in(), weights[i].pointer(0),
           l.out(), dst.pointer(0), one, zero);
-      if (biases[i] != null || l.activation() != Activation.IDENTITY) {
-        cuda.biasActivation(dst.pointer(0), rows, l.out(), bias, l.activation().code(),
-            stream.handle());
+      if (biases[i] != null || l.activation() != Activation.NONE) {
+        cuda.biasActivation(dst.pointer(0), rows, l.out(), bias,
+            CudaBinding.activationCode(l.activation()), l.negativeSlope(), stream.handle());
       }
     }
   }

@@ -3,6 +3,9 @@
  * from {@code gpu-ffi/native} by nvcc when present) bound with the FFM API, with CPU fallback.
  *
  * <ul>
+ *   <li>{@link dev.quiver.gpu.GpuTowerBackend}: the tower runtime's backend on the GPU, offered to
+ *       {@code TowerBackends.select()} by {@link dev.quiver.gpu.GpuTowerBackendProvider} when a
+ *       device is usable ({@code -Dquiver.tower.backend=auto|cpu|gpu}).
  *   <li>{@link dev.quiver.gpu.Cuda}: loads and probes the library; says why the GPU is unavailable
  *       (library missing or invalid, no driver, no device) instead of throwing.
  *   <li>{@link dev.quiver.gpu.DeviceBuffer}, {@link dev.quiver.gpu.PinnedBuffer},

@@ -1,5 +1,6 @@
 package dev.quiver.gpu;
 
+import dev.quiver.tower.Activation;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -12,7 +13,7 @@ final class CpuReference {
     for (int i = 0; i < x.length; i++) {
       x[i] = input[i];
     }
-    for (DenseLayer l : net.layers()) {
+    for (LayerWeights l : net.layers()) {
       double[] y = new double[rows * l.out()];
       for (int r = 0; r < rows; r++) {
         for (int o = 0; o < l.out(); o++) {
@@ -20,7 +21,7 @@ final class CpuReference {
           for (int k = 0; k < l.in(); k++) {
             s += x[r * l.in() + k] * (double) l.weights()[o * l.in() + k];
           }
-          y[r * l.out() + o] = activate(l.activation(), s);
+          y[r * l.out() + o] = activate(l, s);
         }
       }
       x = y;
@@ -41,23 +42,15 @@ final class CpuReference {
     return x;
   }
 
-  static double activate(Activation a, double v) {
-    return switch (a) {
-      case IDENTITY -> v;
+  static double activate(LayerWeights l, double v) {
+    return switch (l.activation()) {
+      case NONE -> v;
       case RELU -> Math.max(v, 0);
-      case GELU -> 0.5 * v * (1 + erf(v / Math.sqrt(2)));
+      case LEAKY_RELU -> v >= 0 ? v : v * l.negativeSlope();
       case SIGMOID -> 1 / (1 + Math.exp(-v));
       case TANH -> Math.tanh(v);
+      case SILU -> v / (1 + Math.exp(-v));
     };
-  }
-
-  /** erf by Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7). */
-  static double erf(double x) {
-    double t = 1 / (1 + 0.3275911 * Math.abs(x));
-    double poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741
-        + t * (-1.453152027 + t * 1.061405429))));
-    double y = 1 - poly * Math.exp(-x * x);
-    return x >= 0 ? y : -y;
   }
 
   /** Pooled rows of {@code table} ({@code dim} wide) for CSR bags. */
@@ -80,7 +73,7 @@ final class CpuReference {
   }
 
   /** A layer with weights uniform in +-1/sqrt(in), as PyTorch initialises nn.Linear. */
-  static DenseLayer randomLayer(SplittableRandom random, int in, int out, boolean bias,
+  static LayerWeights randomLayer(SplittableRandom random, int in, int out, boolean bias,
       Activation activation) {
     double bound = 1 / Math.sqrt(in);
     float[] w = new float[in * out];
@@ -94,17 +87,18 @@ final class CpuReference {
         b[i] = (float) random.nextDouble(-bound, bound);
       }
     }
-    return new DenseLayer(in, out, w, b, activation);
+    // A slope other than PyTorch's default 0.01, so that a slope dropped on the way shows.
+    return new LayerWeights(in, out, w, b, activation, activation == Activation.LEAKY_RELU ? 0.1f : 0f);
   }
 
   /** Odd widths, every activation, one layer without bias, L2 norm with a temperature. */
   static DenseNetwork oddNetwork(SplittableRandom random) {
     return new DenseNetwork(List.of(
-        randomLayer(random, 37, 129, true, Activation.RELU),
-        randomLayer(random, 129, 65, false, Activation.GELU),
+        randomLayer(random, 37, 129, true, Activation.LEAKY_RELU),
+        randomLayer(random, 129, 65, false, Activation.SILU),
         randomLayer(random, 65, 33, true, Activation.TANH),
         randomLayer(random, 33, 17, true, Activation.SIGMOID),
-        randomLayer(random, 17, 31, true, Activation.IDENTITY)), true, 0.07f);
+        randomLayer(random, 17, 31, true, Activation.NONE)), true, 0.07f);
   }
 
   /** The user tower's MLP of the benchmarks: 416-512-256-64, ReLU, L2 normalised. */
@@ -112,7 +106,7 @@ final class CpuReference {
     return new DenseNetwork(List.of(
         randomLayer(random, 416, 512, true, Activation.RELU),
         randomLayer(random, 512, 256, true, Activation.RELU),
-        randomLayer(random, 256, 64, true, Activation.IDENTITY)), true, 1f);
+        randomLayer(random, 256, 64, true, Activation.NONE)), true, 1f);
   }
 
   static float[] randomInput(SplittableRandom random, int n) {

@@ -1,5 +1,6 @@
 package dev.quiver.gpu;
 
+import dev.quiver.tower.Activation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -93,7 +94,7 @@ class CudaTest {
   void networkOnAnUnavailableRuntimeIsRefused() {
     Cuda cuda = Cuda.load(dir.resolve("missing.so"));
     DenseNetwork net = new DenseNetwork(
-        List.of(new DenseLayer(2, 1, new float[] {1, 2}, null, Activation.RELU)), false, 1f);
+        List.of(new LayerWeights(2, 1, new float[] {1, 2}, null, Activation.RELU)), false, 1f);
     assertThrows(IllegalStateException.class, () -> GpuMlp.upload(cuda, net, 8, GpuMlp.Gemm.KERNEL));
   }
 

@@ -1,5 +1,6 @@
 package dev.quiver.gpu;
 
+import dev.quiver.tower.Activation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,8 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
 class DenseNetworkTest {
-  private static DenseLayer layer(int in, int out) {
-    return new DenseLayer(in, out, new float[in * out], new float[out], Activation.RELU);
+  private static LayerWeights layer(int in, int out) {
+    return new LayerWeights(in, out, new float[in * out], new float[out], Activation.RELU);
   }
 
   @Test
@@ -23,14 +24,14 @@ class DenseNetworkTest {
 
   @Test
   void badLayersNameTheBadValue() {
-    assertMessage("weights has 5 values", () -> new DenseLayer(2, 3, new float[5], null,
+    assertMessage("weights has 5 values", () -> new LayerWeights(2, 3, new float[5], null,
         Activation.RELU));
-    assertMessage("bias has 2 values", () -> new DenseLayer(2, 3, new float[6], new float[2],
+    assertMessage("bias has 2 values", () -> new LayerWeights(2, 3, new float[6], new float[2],
         Activation.RELU));
-    assertMessage("in=0", () -> new DenseLayer(0, 3, new float[0], null, Activation.RELU));
+    assertMessage("in=0", () -> new LayerWeights(0, 3, new float[0], null, Activation.RELU));
     float[] w = new float[6];
     w[4] = Float.NaN;
-    assertMessage("weights[4] is not finite", () -> new DenseLayer(2, 3, w, null, Activation.GELU));
+    assertMessage("weights[4] is not finite", () -> new LayerWeights(2, 3, w, null, Activation.SILU));
   }
 
   @Test

@@ -13,7 +13,7 @@ public record Head(String name, List<DenseLayer> layers, boolean l2Normalize, fl
   }
 
   /** Scales {@code v[from, from + dim)} as this head's output: normalise, then divide by the temperature. */
-  void finish(float[] v, int from, int dim) {
+  public void finish(float[] v, int from, int dim) {
     float scale = 1f;
     if (l2Normalize) {
       float s = 0f;

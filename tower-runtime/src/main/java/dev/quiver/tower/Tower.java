@@ -1,6 +1,7 @@
 package dev.quiver.tower;
 
 import dev.quiver.simd.VectorKernels;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +12,8 @@ import java.util.Map;
  *
  * <p>Thread-safe: any number of threads may embed at once. Each thread gets its own scratch on
  * first use, after which embedding allocates nothing. Valid until its {@link TowerModel} is
- * closed (or, for a model loaded into a caller's arena, until that arena is closed).
+ * closed (or, for a model loaded into a caller's arena, until that arena is closed); what another
+ * backend keeps for it (device copies of its weights) is freed through {@link #onClose}.
  */
 public final class Tower {
   /** Rows computed together: the batch kernel's working set stays in L2 at this size. */
@@ -30,6 +32,8 @@ public final class Tower {
   private final int dim;
   private final int maxWidth;
   private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
+  private final List<Runnable> closeHooks = new ArrayList<>(); // guarded by itself
+  private boolean closed; // guarded by closeHooks
 
   Tower(String name, List<Feature> features, Senet senet, List<DenseLayer> layers, List<Head> heads) {
     this.name = name;
@@ -176,6 +180,69 @@ public final class Tower {
       for (int f = 0; f < nf; f++) {
         features.get(f).write(rows[r0 + r], f, buckets[r * nf + f], x, o + offsets[f]);
       }
+    }
+  }
+
+  /**
+   * Writes what the first dense layer reads for {@code rows[from, from + n)}: their inputs, SENet
+   * applied when the tower has one, row r at {@code x[offset + r * inputWidth]}. For a backend
+   * that computes the features on the CPU and the dense layers elsewhere.
+   */
+  public void denseInput(FeatureRow[] rows, int from, int n, float[] x, int offset) {
+    if (from < 0 || n < 0 || from + n > rows.length || offset < 0
+        || x.length - offset < (long) n * inputWidth) {
+      throw new IllegalArgumentException("rows [" + from + ", " + (from + n) + ") of " + rows.length
+          + " need " + (long) n * inputWidth + " floats from " + offset + " of " + x.length);
+    }
+    Scratch s = scratch.get();
+    for (int r0 = 0; r0 < n; r0 += CHUNK) {
+      int m = Math.min(CHUNK, n - r0);
+      int o = offset + r0 * inputWidth;
+      inputs(rows, from + r0, m, x, o, s);
+      if (senet != null) {
+        for (int r = 0; r < m; r++) {
+          senet.apply(x, o + r * inputWidth, offsets, dims, s.z, s.h);
+        }
+      }
+    }
+  }
+
+  /**
+   * Runs {@code hook} when the tower's model is closed, before its memory is freed (at once if it
+   * already was): a backend frees there what it keeps for this tower. Hooks run once, in order.
+   */
+  public void onClose(Runnable hook) {
+    synchronized (closeHooks) {
+      if (!closed) {
+        closeHooks.add(hook);
+        return;
+      }
+    }
+    hook.run();
+  }
+
+  /** Runs the close hooks, every one even if some throw; rethrows the first failure. */
+  void close() {
+    List<Runnable> hooks;
+    synchronized (closeHooks) {
+      closed = true;
+      hooks = List.copyOf(closeHooks);
+      closeHooks.clear();
+    }
+    RuntimeException first = null;
+    for (Runnable h : hooks) {
+      try {
+        h.run();
+      } catch (RuntimeException e) {
+        if (first == null) {
+          first = e;
+        } else {
+          first.addSuppressed(e);
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
     }
   }
 

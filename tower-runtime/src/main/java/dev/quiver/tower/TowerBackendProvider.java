@@ -13,6 +13,11 @@ public interface TowerBackendProvider {
   /** Whether it can run here (a device present, a library loadable); cheap and without side effects. */
   boolean available();
 
+  /** Why it is unavailable here (the library or device missing), for the error of a forced choice. */
+  default String unavailableReason() {
+    return "unavailable";
+  }
+
   /** Higher wins among the available providers. */
   int priority();
 

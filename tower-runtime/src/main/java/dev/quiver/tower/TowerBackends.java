@@ -9,11 +9,12 @@ import java.util.ServiceLoader;
 /**
  * Chooses the tower backend once per JVM: the available {@link TowerBackendProvider} of highest
  * priority found by {@link ServiceLoader}, else the CPU. The system property
- * {@value #PROPERTY} forces one by name ({@code cpu}, {@code gpu}); forcing one that is absent
- * or unavailable is an error rather than a silent fallback. The choice is logged once.
+ * {@value #PROPERTY} is {@code auto} (the default: that choice) or forces one by name
+ * ({@code cpu}, {@code gpu}); forcing one that is absent or unavailable is an error rather than a
+ * silent fallback. The choice is logged once.
  */
 public final class TowerBackends {
-  /** System property naming the backend to use. */
+  /** System property naming the backend to use: auto (default), cpu, gpu. */
   public static final String PROPERTY = "quiver.tower.backend";
 
   private static final System.Logger LOG = System.getLogger(TowerBackends.class.getName());
@@ -30,9 +31,18 @@ public final class TowerBackends {
         ServiceLoader.load(TowerBackendProvider.class));
   }
 
-  /** The choice for a forced name (empty: none forced) among {@code providers}; logs it. */
-  static TowerBackend choose(String forced, Iterable<TowerBackendProvider> providers) {
+  /**
+   * The choice for a forced name (empty: none forced) among {@code providers}, as {@link #select()}
+   * makes it among the installed ones; logs it. For a caller with providers of its own.
+   *
+   * @throws IllegalArgumentException if {@code forced} names no provider
+   * @throws IllegalStateException if {@code forced} names an unavailable one, with its reason
+   */
+  public static TowerBackend choose(String forced, Iterable<TowerBackendProvider> providers) {
     String want = forced.trim().toLowerCase(Locale.ROOT);
+    if (want.equals("auto")) {
+      want = "";
+    }
     List<String> seen = new ArrayList<>(List.of("cpu"));
     TowerBackendProvider best = null;
     for (TowerBackendProvider p : providers) {
@@ -40,7 +50,8 @@ public final class TowerBackends {
       boolean up = p.available();
       if (p.name().equals(want)) {
         if (!up) {
-          throw new IllegalStateException("-D" + PROPERTY + "=" + want + " but that backend is unavailable here");
+          throw new IllegalStateException("-D" + PROPERTY + "=" + want
+              + " but that backend is unavailable here: " + p.unavailableReason());
         }
         return announce(p.create(), "forced by -D" + PROPERTY);
       }

@@ -91,11 +91,22 @@ public final class TowerModel implements AutoCloseable {
     };
   }
 
-  /** Frees the model's memory, unless it was loaded into a caller's arena. */
+  /**
+   * Runs the towers' {@link Tower#onClose close hooks}, then frees the model's memory unless it
+   * was loaded into a caller's arena.
+   */
   @Override
   public void close() {
-    if (owned != null) {
-      owned.close();
+    try {
+      user.close();
+    } finally {
+      try {
+        item.close();
+      } finally {
+        if (owned != null) {
+          owned.close();
+        }
+      }
     }
   }
 

@@ -31,6 +31,7 @@ class TowerBackendsTest {
     List<TowerBackendProvider> ps = List.of(new Fake("gpu", true, 10), new Fake("tpu", false, 20),
         new Fake("fpga", true, 5));
     assertEquals("gpu", TowerBackends.choose("", ps).name());
+    assertEquals("gpu", TowerBackends.choose(" Auto ", ps).name());
   }
 
   @Test

@@ -96,7 +96,8 @@ public class TowerBenchmark {
     checkSameVectors();
   }
 
-  private static void export(Path dir) throws IOException, InterruptedException {
+  /** Writes the benchmark model into {@code dir} with export_tower.py (from the repository root). */
+  static void export(Path dir) throws IOException, InterruptedException {
     Process p = new ProcessBuilder("/usr/bin/python3", "tower-runtime/python/export_tower.py", "bench",
         "--out", dir.toString()).inheritIO().start();
     if (p.waitFor() != 0) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch peer of GpuTowerBenchmark: the same user-tower MLP (416-512-256-64, ReLU, L2
+"""PyTorch peer of GpuMlpBenchmark: the same user-tower MLP (416-512-256-64, ReLU, L2
 normalised, float32, no TF32) on the same GPU, host tensors in and out through pinned memory, so
 each figure includes the PCIe copies and the synchronisation, as Quiver's does.
 

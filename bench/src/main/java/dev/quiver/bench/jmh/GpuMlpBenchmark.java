@@ -1,14 +1,14 @@
 package dev.quiver.bench.jmh;
 
-import dev.quiver.gpu.Activation;
 import dev.quiver.gpu.Cuda;
 import dev.quiver.gpu.CudaStream;
 import dev.quiver.gpu.DeviceBuffer;
-import dev.quiver.gpu.DenseLayer;
 import dev.quiver.gpu.DenseNetwork;
 import dev.quiver.gpu.DynamicBatcher;
 import dev.quiver.gpu.GpuMlp;
+import dev.quiver.gpu.LayerWeights;
 import dev.quiver.gpu.PinnedBuffer;
+import dev.quiver.tower.Activation;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -27,8 +27,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The user tower's MLP (416-512-256-64, ReLU, L2-normalised; random weights) on the GPU, host
- * arrays in and out, so every figure includes the PCIe copies and the stream synchronisation.
+ * The user tower's MLP alone (416-512-256-64, ReLU, L2-normalised; random weights) on the GPU,
+ * host arrays in and out, so every figure includes the PCIe copies and the stream
+ * synchronisation: the device's part of {@link dev.quiver.bench.tower.GpuTowerBenchmark}, and its transfer floor.
  *
  * <ul>
  *   <li>{@code forward}: one call of {@code batch} rows. Throughput in calls/s (times
@@ -47,7 +48,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
-public class GpuTowerBenchmark {
+public class GpuMlpBenchmark {
   static final int IN = 416;
   static final int OUT = 64;
 
@@ -55,11 +56,11 @@ public class GpuTowerBenchmark {
   static DenseNetwork tower() {
     SplittableRandom random = new SplittableRandom(42);
     return new DenseNetwork(List.of(layer(random, IN, 512, Activation.RELU),
-        layer(random, 512, 256, Activation.RELU), layer(random, 256, OUT, Activation.IDENTITY)),
+        layer(random, 512, 256, Activation.RELU), layer(random, 256, OUT, Activation.NONE)),
         true, 1f);
   }
 
-  private static DenseLayer layer(SplittableRandom random, int in, int out, Activation act) {
+  private static LayerWeights layer(SplittableRandom random, int in, int out, Activation act) {
     double bound = 1 / Math.sqrt(in);
     float[] w = new float[in * out];
     float[] b = new float[out];
@@ -69,7 +70,7 @@ public class GpuTowerBenchmark {
     for (int i = 0; i < out; i++) {
       b[i] = (float) random.nextDouble(-bound, bound);
     }
-    return new DenseLayer(in, out, w, b, act);
+    return new LayerWeights(in, out, w, b, act);
   }
 
   static float[] gaussian(int n, long seed) {
@@ -84,7 +85,7 @@ public class GpuTowerBenchmark {
   static Cuda device() {
     Cuda cuda = Cuda.runtime();
     if (!cuda.available()) {
-      throw new IllegalStateException("GpuTowerBenchmark needs a CUDA GPU: " + cuda.reason());
+      throw new IllegalStateException("GpuMlpBenchmark needs a CUDA GPU: " + cuda.reason());
     }
     return cuda;
   }
