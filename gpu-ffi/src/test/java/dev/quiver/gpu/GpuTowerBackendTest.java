@@ -9,6 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quiver.tower.CpuTowerBackend;
 import dev.quiver.tower.FeatureRow;
 import dev.quiver.tower.Tower;
@@ -151,6 +155,49 @@ class GpuTowerBackendTest {
       }
     }
     assertEquals(0, gpu.fallbackCount());
+  }
+
+  /**
+   * Heads the device network cannot finish: a temperature without normalisation (one head, and
+   * one of several) and heads without layers beside the shared ones, finished on the host.
+   */
+  @Test
+  void headsFinishedOnTheHostMatchTheCpu() throws IOException {
+    GpuTowerBackend gpu = backend(device());
+    Path basic = TowerFixtures.copy("basic", tmp);
+    edit(basic, m -> {
+      ObjectNode user = (ObjectNode) m.at("/towers/user/heads/0");
+      user.put("l2_normalize", false).put("temperature", 0.5);
+      ArrayNode itemHeads = (ArrayNode) m.at("/towers/item/heads");
+      itemHeads.addObject().put("name", "raw").put("l2_normalize", false).put("temperature", 2.0)
+          .putArray("layers");
+    });
+    Path rich = TowerFixtures.copy("rich", tmp);
+    edit(rich, m -> ((ObjectNode) m.at("/towers/user/heads/2")).put("temperature", 2.0));
+    for (Path dir : List.of(basic, rich)) {
+      try (TowerModel model = TowerModel.load(dir)) {
+        for (Tower t : List.of(model.user(), model.item())) {
+          FeatureRow[] rows = TowerFixtures.rows(dir, t, 300);
+          int width = t.heads() * t.dim();
+          float[] want = new float[rows.length * width];
+          t.embedBatch(rows, rows.length, want);
+          for (int n : new int[] {1, 300}) {
+            float[] got = new float[n * width];
+            gpu.embed(t, rows, n, got);
+            double error = TowerFixtures.maxRelativeError(want, got, n * t.heads(), t.dim());
+            assertTrue(error <= TOLERANCE, dir.getFileName() + "/" + t.name() + " batch " + n + ": " + error);
+          }
+        }
+      }
+    }
+    assertEquals(0, gpu.fallbackCount());
+  }
+
+  private static void edit(Path dir, java.util.function.Consumer<JsonNode> change) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    JsonNode m = json.readTree(dir.resolve("model.json").toFile());
+    change.accept(m);
+    json.writeValue(dir.resolve("model.json").toFile(), m);
   }
 
   @Test
