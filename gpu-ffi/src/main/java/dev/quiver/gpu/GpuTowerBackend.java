@@ -4,7 +4,6 @@ import dev.quiver.tower.FeatureRow;
 import dev.quiver.tower.Tower;
 import dev.quiver.tower.TowerBackend;
 import java.lang.System.Logger.Level;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -16,9 +15,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Each {@link Tower} is uploaded on its first request and freed when its model closes (a
  * {@link Tower#onClose} hook); plans are held in a map weakly keyed by the tower. A batch of one
- * (an online request) goes through a {@link DynamicBatcher} per tower, so that concurrent callers
- * share one device batch; larger batches go to the device directly, in chunks of
- * {@link #CHUNK} rows.
+ * (an online request) computes its features on the caller's thread, then goes through a
+ * {@link DynamicBatcher} per tower, so that concurrent callers share one device batch; larger
+ * batches go to the device directly, in chunks of {@link #CHUNK} rows.
  *
  * <p>A request is never dropped: when the device fails it is answered by the CPU and counted
  * ({@link #fallbackCount()}). After a sticky CUDA error ({@link CudaException#sticky()}) the
@@ -41,18 +40,23 @@ public final class GpuTowerBackend implements TowerBackend {
 
   /**
    * @param cuda an available runtime
-   * @param batching the batcher in front of single requests
+   * @param batching the batcher in front of single requests; at most {@link #CHUNK} per batch
+   * @throws IllegalArgumentException if {@code batching} batches more than {@link #CHUNK}
    * @throws IllegalStateException naming CUDA's reason when {@code cuda} is unavailable
    */
   public GpuTowerBackend(Cuda cuda, DynamicBatcher.Options batching) {
     cuda.binding(); // refuses an unavailable runtime with its reason
+    if (batching.maxBatch() > CHUNK) {
+      throw new IllegalArgumentException("maxBatch " + batching.maxBatch() + " exceeds " + CHUNK);
+    }
     this.cuda = cuda;
     this.batching = batching;
     this.gemm = GpuMlp.defaultGemm();
   }
 
   /** One tower's device copy and batcher, or why it runs on the CPU. */
-  private record Slot(TowerPlan plan, DynamicBatcher<FeatureRow, float[]> batcher, String refused) {}
+  private record Slot(TowerPlan plan, DynamicBatcher<TowerPlan.Single, float[]> batcher,
+      String refused) {}
 
   @Override
   public String name() {
@@ -74,8 +78,8 @@ public final class GpuTowerBackend implements TowerBackend {
     Slot slot = broken == null ? slot(tower) : null;
     if (slot == null || slot.refused != null) {
       tower.embedBatch(rows, count, out);
-    } else if (count == 1 && rows[0].tower() == tower) {
-      slot.batcher.call(rows[0], out);
+    } else if (count == 1) {
+      single(slot, tower, rows[0], out);
     } else {
       try {
         slot.plan.embed(tower, rows, count, out);
@@ -130,13 +134,8 @@ public final class GpuTowerBackend implements TowerBackend {
       }
       return refuse(tower, "upload failed: " + e.getMessage());
     }
-    // The batch function's buffers: it runs on one thread at a time. It finds the tower through
-    // the rows, so that the plans' map holds no strong reference to its keys.
-    int width = tower.heads() * tower.dim();
-    FeatureRow[] batchRows = new FeatureRow[batching.maxBatch()];
-    float[] batchOut = new float[batching.maxBatch() * width];
-    DynamicBatcher<FeatureRow, float[]> batcher = new DynamicBatcher<>("gpu-" + tower.name(),
-        batching, batch -> runBatch(plan, batch, batchRows, batchOut, width), this::fallback);
+    DynamicBatcher<TowerPlan.Single, float[]> batcher = new DynamicBatcher<>("gpu-" + tower.name(),
+        batching, batch -> runBatch(plan, batch), this::fallback);
     Slot s = new Slot(plan, batcher, null);
     tower.onClose(() -> release(tower, s));
     return s;
@@ -162,33 +161,40 @@ public final class GpuTowerBackend implements TowerBackend {
     }
   }
 
-  /** The batch function: the batch's rows through the plan, each result to its caller. */
-  private void runBatch(TowerPlan plan, DynamicBatcher.Batch<FeatureRow, float[]> batch,
-      FeatureRow[] rows, float[] out, int width) {
+  /**
+   * A single request: its dense input computed on the caller's thread (a bad row is refused
+   * here), then the device through the tower's batcher.
+   */
+  private static void single(Slot slot, Tower tower, FeatureRow row, float[] out) {
+    TowerPlan.Single s = slot.plan.single();
+    s.one[0] = row;
+    try {
+      tower.denseInput(s.one, 0, 1, s.x, 0);
+      s.row = row;
+      slot.batcher.call(s, out);
+    } finally {
+      s.one[0] = null;
+      s.row = null;
+    }
+  }
+
+  /** The batch function. */
+  private void runBatch(TowerPlan plan, DynamicBatcher.Batch<TowerPlan.Single, float[]> batch) {
     if (broken != null) {
       throw new IllegalStateException("GPU unusable: " + broken);
     }
-    int n = batch.size();
-    for (int i = 0; i < n; i++) {
-      rows[i] = batch.request(i);
-    }
     try {
-      plan.embed(rows[0].tower(), rows, n, out);
+      plan.embed(batch);
     } catch (RuntimeException e) {
       note(e);
       throw e;
-    } finally {
-      Arrays.fill(rows, 0, n, null);
-    }
-    for (int i = 0; i < n; i++) {
-      System.arraycopy(out, i * width, batch.result(i), 0, width);
     }
   }
 
   /** The batcher's fallback: one request of a failed batch, on its caller's thread. */
-  private void fallback(FeatureRow row, float[] out) {
+  private void fallback(TowerPlan.Single s, float[] out) {
     fallbacks.incrementAndGet();
-    row.tower().embed(row, out);
+    s.row.tower().embed(s.row, out);
   }
 
   private void failed(RuntimeException e, int rows) {

@@ -17,8 +17,8 @@ import java.util.List;
  * host between them. What a {@link DenseNetwork} cannot express (a head without layers, a
  * temperature without normalisation) is finished on the host with {@link Head#finish}.
  *
- * <p>Thread-safe: {@link #embed} and {@link #close} hold the plan's lock, so one batch at a time
- * runs on the device. Holds no reference to its tower, so that a map weakly keyed by the tower
+ * <p>Thread-safe: the {@code embed} methods and {@link #close} hold the plan's lock, so one batch
+ * at a time runs on the device. Holds no reference to its tower, so that a map weakly keyed by the tower
  * can hold the plan.
  */
 final class TowerPlan implements AutoCloseable {
@@ -32,6 +32,8 @@ final class TowerPlan implements AutoCloseable {
   private final float[] x;
   private final float[] shared;
   private final float[] headOut;
+  private final float[] results;
+  private final ThreadLocal<Single> singles;
   private boolean closed;
 
   private TowerPlan(Tower tower, int chunk, GpuMlp trunk, GpuMlp[] headMlps, boolean[] finishOnHost) {
@@ -46,6 +48,8 @@ final class TowerPlan implements AutoCloseable {
     this.x = new float[chunk * inputWidth];
     this.shared = trunk == null ? x : new float[chunk * trunkWidth];
     this.headOut = new float[chunk * dim];
+    this.results = new float[chunk * heads.length * dim];
+    this.singles = ThreadLocal.withInitial(() -> new Single(inputWidth));
   }
 
   /** Why {@code tower} cannot run on the device, or null when it can. */
@@ -122,23 +126,72 @@ final class TowerPlan implements AutoCloseable {
    * @throws IllegalStateException if the plan is closed
    */
   synchronized void embed(Tower tower, FeatureRow[] rows, int count, float[] out) {
-    if (closed) {
-      throw new IllegalStateException("the tower's device copy is freed: its model is closed");
-    }
+    checkOpen();
     for (int r0 = 0; r0 < count; r0 += chunk) {
       int n = Math.min(chunk, count - r0);
       tower.denseInput(rows, r0, n, x, 0);
-      if (trunk != null) {
-        trunk.forward(x, n, shared);
+      run(n, r0, out);
+    }
+  }
+
+  /**
+   * Embeds a batch of single requests whose dense inputs their callers computed
+   * ({@link #single()}), each result into its caller's array.
+   *
+   * @throws CudaException if the device fails
+   * @throws IllegalStateException if the plan is closed
+   */
+  synchronized void embed(DynamicBatcher.Batch<Single, float[]> batch) {
+    checkOpen();
+    int n = batch.size();
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(batch.request(i).x, 0, x, i * inputWidth, inputWidth);
+    }
+    run(n, 0, results);
+    int width = heads.length * dim;
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(results, i * width, batch.result(i), 0, width);
+    }
+  }
+
+  /** The calling thread's holder of a single request. */
+  Single single() {
+    return singles.get();
+  }
+
+  /**
+   * One caller's request on its way through the batcher: the row (for the CPU fallback) and its
+   * dense input, computed on the caller's thread so that callers hash and look up in parallel.
+   * Reused by its thread; {@link #row} is cleared after each call.
+   */
+  static final class Single {
+    final FeatureRow[] one = new FeatureRow[1];
+    final float[] x;
+    FeatureRow row;
+
+    Single(int inputWidth) {
+      x = new float[inputWidth];
+    }
+  }
+
+  /** Runs the {@code n} rows in {@link #x} through the device into rows {@code r0 ..} of {@code out}. */
+  private void run(int n, int r0, float[] out) {
+    if (trunk != null) {
+      trunk.forward(x, n, shared);
+    }
+    for (int h = 0; h < heads.length; h++) {
+      float[] v = shared;
+      if (headMlps[h] != null) {
+        headMlps[h].forward(shared, n, headOut);
+        v = headOut;
       }
-      for (int h = 0; h < heads.length; h++) {
-        float[] v = shared;
-        if (headMlps[h] != null) {
-          headMlps[h].forward(shared, n, headOut);
-          v = headOut;
-        }
-        scatter(v, n, r0, h, out);
-      }
+      scatter(v, n, r0, h, out);
+    }
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("the tower's device copy is freed: its model is closed");
     }
   }
 
