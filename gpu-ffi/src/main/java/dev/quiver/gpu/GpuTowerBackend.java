@@ -102,11 +102,6 @@ public final class GpuTowerBackend implements TowerBackend {
     return broken;
   }
 
-  /** The batching options of single requests. */
-  public DynamicBatcher.Options batching() {
-    return batching;
-  }
-
   private Slot slot(Tower tower) {
     Slot s;
     synchronized (plans) {
