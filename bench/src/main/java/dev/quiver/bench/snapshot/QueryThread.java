@@ -10,8 +10,8 @@ import org.HdrHistogram.Histogram;
 
 /**
  * One query thread of the swap benchmark: a fixed schedule, a lease per query, latency from the
- * scheduled start into the histogram of the phase the query started in. Allocates nothing per
- * query.
+ * scheduled start into the histogram of the phase the query started in. Per query it allocates
+ * only the lease (one small object).
  */
 final class QueryThread extends Thread {
   static final long MAX_NANOS = TimeUnit.SECONDS.toNanos(60);

@@ -82,10 +82,12 @@ public final class SwapBenchmark {
         t.join();
       }
       report(c, threads, events, out);
-      LoadTimes.measure(loader, c.root().resolve(SnapshotLayout.dirName(manager.version())), manifest, out);
     } finally {
       deleteTree(staging);
     }
+    // With the manager closed, so that only the measured snapshot is mapped.
+    Path last = c.root().resolve(SnapshotLayout.dirName(SnapshotLayout.current(c.root())));
+    LoadTimes.measure(loader, last, manifest, out);
   }
 
   private static float[][] readQueries(Path file) throws IOException {
