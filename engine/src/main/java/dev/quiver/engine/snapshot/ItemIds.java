@@ -4,6 +4,7 @@ import dev.quiver.engine.IdMap;
 import dev.quiver.engine.IndexFile;
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -22,6 +23,9 @@ final class ItemIds {
   static void write(Path path, long[] ids, int count) throws IOException {
     if (ids != null && ids.length != count) {
       throw new IllegalArgumentException("item ids has " + ids.length + " entries for " + count + " items");
+    }
+    if (ids != null) {
+      IdMap.of(MemorySegment.ofArray(ids), count); // refuses a duplicate id, naming it, before anything is written
     }
     Map<String, String> meta = new LinkedHashMap<>();
     meta.put("kind", KIND);

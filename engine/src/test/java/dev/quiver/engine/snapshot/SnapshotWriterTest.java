@@ -92,6 +92,23 @@ class SnapshotWriterTest {
   }
 
   @Test
+  void duplicateItemIdsAreRefusedBeforeAnythingIsPublished() throws IOException {
+    Path root = work.resolve("root");
+    Items items = Items.random(1);
+    long[] ids = items.ids().clone();
+    ids[1500] = ids[20];
+    Path model = FakeModel.write(work.resolve("m"), SnapshotFixtures.DIM, 1);
+    try (VectorStore store = items.store();
+         FlatIndex index = FlatIndex.build(store, null, Metric.INNER_PRODUCT)) {
+      var e = assertThrows(IllegalArgumentException.class,
+          () -> new SnapshotWriter(root, 2).publish(SnapshotSource.of(model, index, Params.DEFAULT).withIds(ids)));
+      assertTrue(e.getMessage().contains("duplicate item id " + ids[20]), e.getMessage());
+    }
+    assertEquals(List.of(), SnapshotLayout.versions(root));
+    assertTrue(!Files.exists(root.resolve(SnapshotLayout.CURRENT)));
+  }
+
+  @Test
   void badArgumentsAreNamed() {
     var e = assertThrows(IllegalArgumentException.class, () -> new SnapshotWriter(work, 0));
     assertTrue(e.getMessage().contains("0"), e.getMessage());
