@@ -55,10 +55,15 @@ final class SnapshotBenchCommand extends QuiverCommand {
       description = "FULL or SIZES_THEN_BACKGROUND (default ${DEFAULT-VALUE}).")
   Verification verification;
 
+  @Option(names = "--pointer-only",
+      description = "Write two versions before measuring; each swap only replaces CURRENT, alternating between them.")
+  boolean pointerOnly;
+
   @Override
   public Integer call() throws Exception {
     SwapBenchConfig config = new SwapBenchConfig(root, queries, k, Params.parse(search), rate, threads, warmup,
-        window, cycles, every, Duration.ofMillis(pollMillis), verification);
+        window, cycles, every, Duration.ofMillis(pollMillis), verification,
+        pointerOnly);
     SwapBenchmark.run(config, out());
     out().flush();
     return 0;

@@ -62,6 +62,10 @@ public final class SwapBenchmark {
         loader.verification(c.verification()), events, Duration.ofSeconds(60))) {
       manager.start();
       SnapshotSource source = stage(manager, dir, staging, manifest);
+      if (c.pointerOnly()) {
+        // Two versions on disk to alternate between; retention keeps exactly these two.
+        writer(c, events).publish(source);
+      }
       AtomicInteger phase = new AtomicInteger(WARMUP);
       List<QueryThread> threads = new ArrayList<>();
       for (int t = 0; t < c.threads(); t++) {
@@ -133,22 +137,34 @@ public final class SwapBenchmark {
     return sb.toString();
   }
 
-  private static void publishDuringWindow(SwapBenchConfig c, SnapshotSource source, SwapEvents events,
-                                          SnapshotManager<MappedModel> manager) throws Exception {
-    SnapshotWriter writer = new SnapshotWriter(c.root(), RETAIN, step -> {
+  private static SnapshotWriter writer(SwapBenchConfig c, SwapEvents events) {
+    return new SnapshotWriter(c.root(), RETAIN, step -> {
       if (step == PublishStep.SWAP_POINTER) {
         events.pointerSwappedAt = System.nanoTime();
       }
     });
+  }
+
+  private static void publishDuringWindow(SwapBenchConfig c, SnapshotSource source, SwapEvents events,
+                                          SnapshotManager<MappedModel> manager) throws Exception {
+    SnapshotWriter writer = writer(c, events);
     long start = System.nanoTime();
     long every = (long) (c.swapEverySeconds() * 1e9);
     long end = start + (long) (c.windowSeconds() * 1e9);
     for (long slot = start; slot < end; slot += every) {
       sleepUntil(slot);
       long t0 = System.nanoTime();
-      Manifest m = writer.publish(source);
+      long version;
+      if (c.pointerOnly()) {
+        version = SnapshotLayout.previous(c.root(), manager.version()) > 0
+            ? SnapshotLayout.previous(c.root(), manager.version()) : SnapshotLayout.versions(c.root()).getLast();
+        events.pointerSwappedAt = System.nanoTime();
+        SnapshotWriter.point(c.root(), version);
+      } else {
+        version = writer.publish(source).version();
+      }
       events.publishNanos.add(System.nanoTime() - t0);
-      awaitServing(manager, m.version());
+      awaitServing(manager, version);
     }
     sleepUntil(end);
   }
@@ -165,8 +181,9 @@ public final class SwapBenchmark {
   }
 
   private static void report(SwapBenchConfig c, List<QueryThread> threads, SwapEvents events, PrintWriter out) {
-    out.printf("queries: %.0f/s on %d threads, k=%d, %s, verification %s%n", c.rate(), c.threads(), c.k(),
-        c.search(), c.verification());
+    out.printf("queries: %.0f/s on %d threads, k=%d, %s, verification %s, swaps %s%n", c.rate(), c.threads(),
+        c.k(), c.search(), c.verification(), c.pointerOnly() ? "replace CURRENT only (versions written beforehand)"
+            : "write a whole version in this process, then replace CURRENT");
     out.println("| phase | measured from | seconds | queries | failed | p50 us | p99 us | p99.9 us | max us |");
     out.println("|---|---|---|---|---|---|---|---|---|");
     double seconds = c.windowSeconds() * c.cycles();
@@ -184,7 +201,7 @@ public final class SwapBenchmark {
       out.printf("p99 with swaps / without, from %s: %.2fx (goal <= 1.5x)%n",
           fromSchedule ? "schedule" : "query start", ratio);
     }
-    out.printf("swaps: %d; publish (ids, checksums, fsync, renames): %s; pointer swap to serving: %s; "
+    out.printf("swaps: %d; publish: %s; pointer swap to serving: %s; "
         + "watcher's load (map, %s, warm-up): %s%n", events.servingNanos.size(), stats(events.publishNanos),
         stats(events.servingNanos), c.verification(), stats(events.loadNanos));
     for (QueryThread t : threads) {
