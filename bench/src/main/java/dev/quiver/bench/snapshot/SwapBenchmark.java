@@ -59,7 +59,8 @@ public final class SwapBenchmark {
     Path staging = Files.createTempDirectory(c.root().toAbsolutePath().getParent(), "swap-bench-");
     SwapEvents events = new SwapEvents();
     try (SnapshotManager<MappedModel> manager = new SnapshotManager<>(c.root(),
-        loader.verification(c.verification()), events, Duration.ofSeconds(60))) {
+        loader.verification(c.verification()).checksumCpuShare(c.checksumCpuShare()), events,
+        Duration.ofSeconds(60))) {
       manager.start();
       SnapshotSource source = stage(manager, dir, staging, manifest);
       if (c.pointerOnly()) {
@@ -181,8 +182,8 @@ public final class SwapBenchmark {
   }
 
   private static void report(SwapBenchConfig c, List<QueryThread> threads, SwapEvents events, PrintWriter out) {
-    out.printf("queries: %.0f/s on %d threads, k=%d, %s, verification %s, swaps %s%n", c.rate(), c.threads(),
-        c.k(), c.search(), c.verification(), c.pointerOnly() ? "replace CURRENT only (versions written beforehand)"
+    out.printf("queries: %.0f/s on %d threads, k=%d, %s, verification %s (checksums on %.0f%% of a core), swaps %s%n",
+        c.rate(), c.threads(), c.k(), c.search(), c.verification(), 100 * c.checksumCpuShare(), c.pointerOnly() ? "replace CURRENT only (versions written beforehand)"
             : "write a whole version in this process, then replace CURRENT");
     out.println("| phase | measured from | seconds | queries | failed | p50 us | p99 us | p99.9 us | max us |");
     out.println("|---|---|---|---|---|---|---|---|---|");
