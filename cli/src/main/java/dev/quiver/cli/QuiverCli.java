@@ -32,7 +32,8 @@ public final class QuiverCli implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    throw new ParameterException(spec.commandLine(), "Missing command: demo, generate, sweep, jmh, build-snapshot or snapshot-bench");
+    throw new ParameterException(spec.commandLine(),
+        "Missing command: demo, generate, sweep, jmh, build-snapshot or snapshot-bench");
   }
 
   /** The configured command line; {@link CommandLine#execute} returns the exit status. */

@@ -27,8 +27,9 @@ import java.time.Duration;
  * @param checksumCpuShare the share of a core the loader's checksumming may use
  */
 public record SwapBenchConfig(Path root, Path queries, int k, Params search, double rate, int threads,
-                              double warmupSeconds, double windowSeconds, int cycles, double swapEverySeconds, Duration poll, Verification verification,
-                              boolean pointerOnly, double checksumCpuShare) {
+                              double warmupSeconds, double windowSeconds, int cycles, double swapEverySeconds,
+                              Duration poll, Verification verification, boolean pointerOnly,
+                              double checksumCpuShare) {
   public SwapBenchConfig {
     if (rate <= 0 || threads <= 0 || k <= 0 || swapEverySeconds <= 0 || windowSeconds <= 0 || cycles <= 0) {
       throw new IllegalArgumentException("rate " + rate + ", threads " + threads + ", k " + k + ", window "
