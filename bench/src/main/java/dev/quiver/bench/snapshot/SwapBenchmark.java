@@ -182,10 +182,10 @@ public final class SwapBenchmark {
   }
 
   private static void report(SwapBenchConfig c, List<QueryThread> threads, SwapEvents events, PrintWriter out) {
-    String swaps = c.pointerOnly() ? "replace CURRENT only (versions written beforehand)"
+    String how = c.pointerOnly() ? "replace CURRENT only (versions written beforehand)"
         : "write a whole version in this process, then replace CURRENT";
     out.printf("queries: %.0f/s on %d threads, k=%d, %s, verification %s (checksums on %.0f%% of a core), swaps %s%n",
-        c.rate(), c.threads(), c.k(), c.search(), c.verification(), 100 * c.checksumCpuShare(), swaps);
+        c.rate(), c.threads(), c.k(), c.search(), c.verification(), 100 * c.checksumCpuShare(), how);
     out.println("| phase | measured from | seconds | queries | failed | p50 us | p99 us | p99.9 us | max us |");
     out.println("|---|---|---|---|---|---|---|---|---|");
     double seconds = c.windowSeconds() * c.cycles();
