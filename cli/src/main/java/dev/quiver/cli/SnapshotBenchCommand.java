@@ -55,10 +55,19 @@ final class SnapshotBenchCommand extends QuiverCommand {
       description = "FULL or SIZES_THEN_BACKGROUND (default ${DEFAULT-VALUE}).")
   Verification verification;
 
+  @Option(names = "--pointer-only",
+      description = "Write two versions before measuring; each swap only replaces CURRENT, alternating between them.")
+  boolean pointerOnly;
+
+  @Option(names = "--checksum-cpu-share", defaultValue = "1",
+      description = "Share of one core the loader's checksumming may use, (0, 1] (default ${DEFAULT-VALUE}).")
+  double checksumCpuShare;
+
   @Override
   public Integer call() throws Exception {
     SwapBenchConfig config = new SwapBenchConfig(root, queries, k, Params.parse(search), rate, threads, warmup,
-        window, cycles, every, Duration.ofMillis(pollMillis), verification);
+        window, cycles, every, Duration.ofMillis(pollMillis), verification,
+        pointerOnly, checksumCpuShare);
     SwapBenchmark.run(config, out());
     out().flush();
     return 0;

@@ -81,10 +81,14 @@ public final class IndexFile implements AutoCloseable {
   /**
    * As {@link #open(Path, boolean)}, but maps the file into {@code arena}, which the caller owns:
    * {@link #close()} then leaves the mapping alone, and it lives until the caller closes
-   * {@code arena}. A failed open also leaves its mapping to the arena.
+   * {@code arena}. A failed open also leaves its mapping to the arena. Every page is faulted in
+   * before this returns: a file opened into a long-lived arena is about to serve, and its first
+   * searches should not each stop on page faults.
    */
   public static IndexFile open(Path path, boolean verifyChecksum, Arena arena) throws IOException {
-    return open(path, verifyChecksum, arena, false);
+    IndexFile file = open(path, verifyChecksum, arena, false);
+    file.body.load();
+    return file;
   }
 
   private static IndexFile open(Path path, boolean verifyChecksum, Arena arena, boolean ownsArena)

@@ -21,9 +21,15 @@ import java.time.Duration;
  * @param swapEverySeconds seconds between publishes within a swap window, the first at its start
  * @param poll how often the manager's watcher reads CURRENT
  * @param verification the loader's checksum setting
+ * @param pointerOnly publish two versions before measuring and make each swap only replace
+ *     {@code CURRENT}, alternating between them, as when versions are built on another machine;
+ *     otherwise each swap writes a whole new version in this process first
+ * @param checksumCpuShare the share of a core the loader's checksumming may use
  */
 public record SwapBenchConfig(Path root, Path queries, int k, Params search, double rate, int threads,
-                              double warmupSeconds, double windowSeconds, int cycles, double swapEverySeconds, Duration poll, Verification verification) {
+                              double warmupSeconds, double windowSeconds, int cycles, double swapEverySeconds,
+                              Duration poll, Verification verification, boolean pointerOnly,
+                              double checksumCpuShare) {
   public SwapBenchConfig {
     if (rate <= 0 || threads <= 0 || k <= 0 || swapEverySeconds <= 0 || windowSeconds <= 0 || cycles <= 0) {
       throw new IllegalArgumentException("rate " + rate + ", threads " + threads + ", k " + k + ", window "

@@ -59,9 +59,14 @@ public final class SwapBenchmark {
     Path staging = Files.createTempDirectory(c.root().toAbsolutePath().getParent(), "swap-bench-");
     SwapEvents events = new SwapEvents();
     try (SnapshotManager<MappedModel> manager = new SnapshotManager<>(c.root(),
-        loader.verification(c.verification()), events, Duration.ofSeconds(60))) {
+        loader.verification(c.verification()).checksumCpuShare(c.checksumCpuShare()), events,
+        Duration.ofSeconds(60))) {
       manager.start();
       SnapshotSource source = stage(manager, dir, staging, manifest);
+      if (c.pointerOnly()) {
+        // Two versions on disk to alternate between; retention keeps exactly these two.
+        writer(c, events).publish(source);
+      }
       AtomicInteger phase = new AtomicInteger(WARMUP);
       List<QueryThread> threads = new ArrayList<>();
       for (int t = 0; t < c.threads(); t++) {
@@ -82,10 +87,12 @@ public final class SwapBenchmark {
         t.join();
       }
       report(c, threads, events, out);
-      LoadTimes.measure(loader, c.root().resolve(SnapshotLayout.dirName(manager.version())), manifest, out);
     } finally {
       deleteTree(staging);
     }
+    // With the manager closed, so that only the measured snapshot is mapped.
+    Path last = c.root().resolve(SnapshotLayout.dirName(SnapshotLayout.current(c.root())));
+    LoadTimes.measure(loader, last, manifest, out);
   }
 
   private static float[][] readQueries(Path file) throws IOException {
@@ -131,22 +138,34 @@ public final class SwapBenchmark {
     return sb.toString();
   }
 
-  private static void publishDuringWindow(SwapBenchConfig c, SnapshotSource source, SwapEvents events,
-                                          SnapshotManager<MappedModel> manager) throws Exception {
-    SnapshotWriter writer = new SnapshotWriter(c.root(), RETAIN, step -> {
+  private static SnapshotWriter writer(SwapBenchConfig c, SwapEvents events) {
+    return new SnapshotWriter(c.root(), RETAIN, step -> {
       if (step == PublishStep.SWAP_POINTER) {
         events.pointerSwappedAt = System.nanoTime();
       }
     });
+  }
+
+  private static void publishDuringWindow(SwapBenchConfig c, SnapshotSource source, SwapEvents events,
+                                          SnapshotManager<MappedModel> manager) throws Exception {
+    SnapshotWriter writer = writer(c, events);
     long start = System.nanoTime();
     long every = (long) (c.swapEverySeconds() * 1e9);
     long end = start + (long) (c.windowSeconds() * 1e9);
     for (long slot = start; slot < end; slot += every) {
       sleepUntil(slot);
       long t0 = System.nanoTime();
-      Manifest m = writer.publish(source);
+      long version;
+      if (c.pointerOnly()) {
+        version = SnapshotLayout.previous(c.root(), manager.version()) > 0
+            ? SnapshotLayout.previous(c.root(), manager.version()) : SnapshotLayout.versions(c.root()).getLast();
+        events.pointerSwappedAt = System.nanoTime();
+        SnapshotWriter.point(c.root(), version);
+      } else {
+        version = writer.publish(source).version();
+      }
       events.publishNanos.add(System.nanoTime() - t0);
-      awaitServing(manager, m.version());
+      awaitServing(manager, version);
     }
     sleepUntil(end);
   }
@@ -163,18 +182,28 @@ public final class SwapBenchmark {
   }
 
   private static void report(SwapBenchConfig c, List<QueryThread> threads, SwapEvents events, PrintWriter out) {
-    Histogram baseline = merged(threads, BASELINE);
-    Histogram swaps = merged(threads, SWAPS);
-    out.printf("queries: %.0f/s on %d threads, k=%d, %s, verification %s%n", c.rate(), c.threads(), c.k(),
-        c.search(), c.verification());
-    out.println("| phase | seconds | queries | failed | p50 us | p99 us | p99.9 us | max us |");
-    out.println("|---|---|---|---|---|---|---|---|");
+    String how = c.pointerOnly() ? "replace CURRENT only (versions written beforehand)"
+        : "write a whole version in this process, then replace CURRENT";
+    out.printf("queries: %.0f/s on %d threads, k=%d, %s, verification %s (checksums on %.0f%% of a core), swaps %s%n",
+        c.rate(), c.threads(), c.k(), c.search(), c.verification(), 100 * c.checksumCpuShare(), how);
+    out.println("| phase | measured from | seconds | queries | failed | p50 us | p99 us | p99.9 us | max us |");
+    out.println("|---|---|---|---|---|---|---|---|---|");
     double seconds = c.windowSeconds() * c.cycles();
-    row(out, "no swaps", seconds, baseline, failures(threads, BASELINE));
-    row(out, "swap every " + c.swapEverySeconds() + " s", seconds, swaps, failures(threads, SWAPS));
-    double ratio = (double) swaps.getValueAtPercentile(99) / baseline.getValueAtPercentile(99);
-    out.printf("p99 with swaps / without: %.2fx (goal <= 1.5x)%n", ratio);
-    out.printf("swaps: %d; publish (ids, checksums, fsync, renames): %s; pointer swap to serving: %s; "
+    String swapping = "swap every " + c.swapEverySeconds() + " s";
+    for (boolean fromSchedule : new boolean[] {true, false}) {
+      String from = fromSchedule ? "schedule" : "query start";
+      Histogram baseline = merged(threads, BASELINE, fromSchedule);
+      Histogram swaps = merged(threads, SWAPS, fromSchedule);
+      row(out, "no swaps", from, seconds, baseline, failures(threads, BASELINE));
+      row(out, swapping, from, seconds, swaps, failures(threads, SWAPS));
+    }
+    for (boolean fromSchedule : new boolean[] {true, false}) {
+      double ratio = (double) merged(threads, SWAPS, fromSchedule).getValueAtPercentile(99)
+          / merged(threads, BASELINE, fromSchedule).getValueAtPercentile(99);
+      out.printf("p99 with swaps / without, from %s: %.2fx (goal <= 1.5x)%n",
+          fromSchedule ? "schedule" : "query start", ratio);
+    }
+    out.printf("swaps: %d; publish: %s; pointer swap to serving: %s; "
         + "watcher's load (map, %s, warm-up): %s%n", events.servingNanos.size(), stats(events.publishNanos),
         stats(events.servingNanos), c.verification(), stats(events.loadNanos));
     for (QueryThread t : threads) {
@@ -184,8 +213,9 @@ public final class SwapBenchmark {
     }
   }
 
-  private static void row(PrintWriter out, String name, double seconds, Histogram h, long failed) {
-    out.printf("| %s | %.0f | %,d | %d | %.0f | %.0f | %.0f | %.0f |%n", name, seconds, h.getTotalCount(), failed,
+  private static void row(PrintWriter out, String name, String from, double seconds, Histogram h, long failed) {
+    out.printf("| %s | %s | %.0f | %,d | %d | %.0f | %.0f | %.0f | %.0f |%n", name, from, seconds, h.getTotalCount(),
+        failed,
         h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3, h.getValueAtPercentile(99.9) / 1e3,
         h.getMaxValue() / 1e3);
   }
@@ -203,10 +233,10 @@ public final class SwapBenchmark {
     return String.format("mean %.0f ms, max %.0f ms", sum / nanos.size() / 1e6, max / 1e6);
   }
 
-  private static Histogram merged(List<QueryThread> threads, int phase) {
+  private static Histogram merged(List<QueryThread> threads, int phase, boolean fromSchedule) {
     Histogram h = new Histogram(QueryThread.MAX_NANOS, 3);
     for (QueryThread t : threads) {
-      h.add(t.latency[phase]);
+      h.add(fromSchedule ? t.latency[phase] : t.service[phase]);
     }
     return h;
   }

@@ -16,6 +16,8 @@ import java.util.zip.CRC32C;
 /** File-system steps that must survive a crash: forcing files and directories, checksums, deletes. */
 final class Durable {
   private static final long CHUNK = 1L << 30;
+  /** A few milliseconds of work between pauses. */
+  private static final long PACED_CHUNK = 8L << 20;
 
   private Durable() {}
 
@@ -28,18 +30,42 @@ final class Durable {
 
   /** CRC32C of a whole file as 8 hex digits, read through a mapping freed on return. */
   static String crc32c(Path file) throws IOException {
+    return crc32c(file, 1);
+  }
+
+  /**
+   * As {@link #crc32c(Path)}, using at most {@code cpuShare} (0, 1] of one core: after each chunk
+   * the thread sleeps in proportion to the time the chunk took, so that a load running beside
+   * the request threads leaves them the cores.
+   */
+  static String crc32c(Path file, double cpuShare) throws IOException {
     CRC32C crc = new CRC32C();
+    long chunk = cpuShare >= 1 ? CHUNK : PACED_CHUNK;
     try (Arena arena = Arena.ofConfined();
          FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       long size = ch.size();
       if (size > 0) {
         MemorySegment all = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-        for (long off = 0; off < size; off += CHUNK) {
-          crc.update(all.asSlice(off, Math.min(CHUNK, size - off)).asByteBuffer());
+        for (long off = 0; off < size; off += chunk) {
+          long t0 = System.nanoTime();
+          crc.update(all.asSlice(off, Math.min(chunk, size - off)).asByteBuffer());
+          pause(System.nanoTime() - t0, cpuShare);
         }
       }
     }
     return HexFormat.of().toHexDigits((int) crc.getValue());
+  }
+
+  private static void pause(long workNanos, double cpuShare) throws IOException {
+    if (cpuShare >= 1) {
+      return;
+    }
+    try {
+      java.util.concurrent.TimeUnit.NANOSECONDS.sleep((long) (workNanos * (1 / cpuShare - 1)));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while checksumming");
+    }
   }
 
   /** Regular files under {@code dir}, recursively, in a stable order. */

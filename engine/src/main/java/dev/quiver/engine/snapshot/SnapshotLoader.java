@@ -30,33 +30,46 @@ public final class SnapshotLoader<M extends AutoCloseable> {
   private final Warmup<M> warmup;
   private final Executor reaper;
   private final Executor verifier;
+  private final double cpuShare;
 
   private SnapshotLoader(ModelLoader<M> models, Verification verification, Warmup<M> warmup, Executor reaper,
-                         Executor verifier) {
+                         Executor verifier, double cpuShare) {
     this.models = models;
     this.verification = verification;
     this.warmup = warmup;
     this.reaper = reaper;
     this.verifier = verifier;
+    this.cpuShare = cpuShare;
   }
 
   /** Full verification, no warm-up, the default background threads. */
   public static <M extends AutoCloseable> SnapshotLoader<M> of(ModelLoader<M> models) {
     return new SnapshotLoader<>(models, Verification.FULL, Warmup.none(), Background.Reaper.EXECUTOR,
-        Background.Verifier.EXECUTOR);
+        Background.Verifier.EXECUTOR, 1);
   }
 
   public SnapshotLoader<M> verification(Verification v) {
-    return new SnapshotLoader<>(models, v, warmup, reaper, verifier);
+    return new SnapshotLoader<>(models, v, warmup, reaper, verifier, cpuShare);
   }
 
   public SnapshotLoader<M> warmup(Warmup<M> w) {
-    return new SnapshotLoader<>(models, verification, w, reaper, verifier);
+    return new SnapshotLoader<>(models, verification, w, reaper, verifier, cpuShare);
   }
 
   /** Where retired snapshots are freed and background checksums run (tests run them inline). */
   public SnapshotLoader<M> executors(Executor reaperExecutor, Executor verifierExecutor) {
-    return new SnapshotLoader<>(models, verification, warmup, reaperExecutor, verifierExecutor);
+    return new SnapshotLoader<>(models, verification, warmup, reaperExecutor, verifierExecutor, cpuShare);
+  }
+
+  /**
+   * The share (0, 1] of one core that checksumming may use (default 1): below 1 it pauses between
+   * chunks, so a load takes longer but leaves the request threads their cores.
+   */
+  public SnapshotLoader<M> checksumCpuShare(double share) {
+    if (!(share > 0 && share <= 1)) {
+      throw new IllegalArgumentException("checksum CPU share must be in (0, 1], got " + share);
+    }
+    return new SnapshotLoader<>(models, verification, warmup, reaper, verifier, share);
   }
 
   public Verification verification() {
@@ -72,7 +85,7 @@ public final class SnapshotLoader<M extends AutoCloseable> {
     }
     checkSizes(dir, manifest);
     if (verification == Verification.FULL) {
-      checkChecksums(dir, manifest);
+      checkChecksums(dir, manifest, cpuShare);
     }
     checkFingerprint(dir, manifest);
     Arena arena = Arena.ofShared();
@@ -85,7 +98,8 @@ public final class SnapshotLoader<M extends AutoCloseable> {
       Snapshot<M> snapshot = Snapshot.assemble(manifest, dir, model, index, ids, arena, reaper);
       warm(snapshot);
       if (verification == Verification.SIZES_THEN_BACKGROUND) {
-        snapshot.verification(CompletableFuture.runAsync(() -> checkInBackground(dir, manifest), verifier));
+        snapshot.verification(
+            CompletableFuture.runAsync(() -> checkInBackground(dir, manifest, cpuShare), verifier));
       }
       return snapshot;
     } catch (IOException | RuntimeException | Error e) {
@@ -110,10 +124,10 @@ public final class SnapshotLoader<M extends AutoCloseable> {
     }
   }
 
-  static void checkChecksums(Path dir, Manifest manifest) throws IOException {
+  static void checkChecksums(Path dir, Manifest manifest, double cpuShare) throws IOException {
     for (Manifest.FileEntry f : manifest.files()) {
       Path file = dir.resolve(f.path());
-      String crc = Durable.crc32c(file);
+      String crc = Durable.crc32c(file, cpuShare);
       if (!crc.equals(f.crc32c())) {
         throw new IOException(file + ": checksum mismatch: CRC32C " + crc + ", the snapshot manifest records "
             + f.crc32c() + ": the file is corrupt");
@@ -121,9 +135,9 @@ public final class SnapshotLoader<M extends AutoCloseable> {
     }
   }
 
-  private static void checkInBackground(Path dir, Manifest manifest) {
+  private static void checkInBackground(Path dir, Manifest manifest, double cpuShare) {
     try {
-      checkChecksums(dir, manifest);
+      checkChecksums(dir, manifest, cpuShare);
     } catch (IOException e) {
       throw new CompletionException(e);
     }

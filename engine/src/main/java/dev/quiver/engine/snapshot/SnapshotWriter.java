@@ -65,9 +65,8 @@ public final class SnapshotWriter {
   /** Publishes {@code source} as a new version and makes it current; returns its manifest. */
   public synchronized Manifest publish(SnapshotSource source) throws IOException {
     Files.createDirectories(root);
-    try (FileChannel lockFile = FileChannel.open(root.resolve(LOCK), StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE);
-         FileLock lock = lock(lockFile)) {
+    try (FileChannel lockFile = lockFile(root);
+         FileLock lock = lock(root, lockFile)) {
       hook.before(PublishStep.CLEAN);
       removeLeftovers();
       long version = chooseVersion(source.version());
@@ -82,13 +81,16 @@ public final class SnapshotWriter {
 
   /**
    * Makes {@code version} (a complete directory under {@code root}) current by replacing the
-   * pointer atomically: how a rollback is published.
+   * pointer atomically, under the publishers' lock: how a rollback is published.
    */
   public static void point(Path root, long version) throws IOException {
-    if (!Files.isRegularFile(root.resolve(SnapshotLayout.dirName(version)).resolve(SnapshotLayout.MANIFEST))) {
-      throw new IOException(root + ": no complete snapshot version " + version + " to point at");
+    try (FileChannel lockFile = lockFile(root);
+         FileLock lock = lock(root, lockFile)) {
+      if (!Files.isRegularFile(root.resolve(SnapshotLayout.dirName(version)).resolve(SnapshotLayout.MANIFEST))) {
+        throw new IOException(root + ": no complete snapshot version " + version + " to point at");
+      }
+      point(root, version, step -> { });
     }
-    point(root, version, step -> { });
   }
 
   private static void point(Path root, long version, StepHook hook) throws IOException {
@@ -104,7 +106,11 @@ public final class SnapshotWriter {
     Durable.force(root);
   }
 
-  private FileLock lock(FileChannel channel) throws IOException {
+  private static FileChannel lockFile(Path root) throws IOException {
+    return FileChannel.open(root.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+  }
+
+  private static FileLock lock(Path root, FileChannel channel) throws IOException {
     try {
       FileLock lock = channel.tryLock();
       if (lock != null) {

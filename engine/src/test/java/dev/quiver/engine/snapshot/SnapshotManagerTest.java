@@ -173,6 +173,38 @@ class SnapshotManagerTest {
   }
 
   @Test
+  void outOfMemoryWhileLoadingLeavesTheCurrentVersionServing() throws IOException {
+    Path root = work.resolve("root");
+    SnapshotWriter writer = new SnapshotWriter(root, 3);
+    Items first = Items.random(1);
+    publish(writer, work, first, 10);
+    ModelLoader<FakeModel> tight = (dir, arena) -> {
+      if (Files.readString(dir.resolve("model.json")).contains("\"seed\": 20")) {
+        throw new OutOfMemoryError("simulated: no room for the model");
+      }
+      return FakeModel.LOADER.load(dir, arena);
+    };
+    SnapshotLoader<FakeModel> loader = SnapshotLoader.of(tight).executors(SnapshotFixtures.INLINE,
+        SnapshotFixtures.INLINE);
+    try (SnapshotManager<FakeModel> manager = new SnapshotManager<>(root, loader, new SnapshotListener() { }, DRAIN)) {
+      manager.start();
+      publish(writer, work, Items.random(2), 20);
+      assertFalse(manager.refresh());
+      assertEquals(1, manager.version());
+      assertTrue(manager.lastFailure().cause() instanceof OutOfMemoryError, manager.lastFailure().toString());
+      try (Lease<FakeModel> lease = manager.acquire()) {
+        assertEquals(first.expected(queries), answers(lease, queries));
+      }
+      Items third = Items.random(3);
+      publish(writer, work, third, 30);
+      assertTrue(manager.refresh());
+      try (Lease<FakeModel> lease = manager.acquire()) {
+        assertEquals(third.expected(queries), answers(lease, queries));
+      }
+    }
+  }
+
+  @Test
   void closedManagerRefusesLeasesAndFreesItsSnapshot() throws Exception {
     Path root = work.resolve("root");
     publish(new SnapshotWriter(root, 1), work, Items.random(1), 10);

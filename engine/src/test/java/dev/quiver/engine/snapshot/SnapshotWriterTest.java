@@ -92,6 +92,42 @@ class SnapshotWriterTest {
   }
 
   @Test
+  void duplicateItemIdsAreRefusedBeforeAnythingIsPublished() throws IOException {
+    Path root = work.resolve("root");
+    Items items = Items.random(1);
+    long[] ids = items.ids().clone();
+    ids[1500] = ids[20];
+    Path model = FakeModel.write(work.resolve("m"), SnapshotFixtures.DIM, 1);
+    try (VectorStore store = items.store();
+         FlatIndex index = FlatIndex.build(store, null, Metric.INNER_PRODUCT)) {
+      var e = assertThrows(IllegalArgumentException.class,
+          () -> new SnapshotWriter(root, 2).publish(SnapshotSource.of(model, index, Params.DEFAULT).withIds(ids)));
+      assertTrue(e.getMessage().contains("duplicate item id " + ids[20]), e.getMessage());
+    }
+    assertEquals(List.of(), SnapshotLayout.versions(root));
+    assertTrue(!Files.exists(root.resolve(SnapshotLayout.CURRENT)));
+  }
+
+  @Test
+  void pacedChecksumsEqualUnpacedOnesAndAPacedLoaderServes() throws IOException {
+    byte[] bytes = new byte[(20 << 20) + 13];
+    new java.util.Random(3).nextBytes(bytes);
+    Path file = Files.write(work.resolve("big.bin"), bytes);
+    java.util.zip.CRC32C reference = new java.util.zip.CRC32C();
+    reference.update(bytes);
+    String expected = java.util.HexFormat.of().toHexDigits((int) reference.getValue());
+    assertEquals(expected, Durable.crc32c(file));
+    assertEquals(expected, Durable.crc32c(file, 0.5));
+    Path root = work.resolve("root");
+    publish(new SnapshotWriter(root, 1), work, Items.random(1), 10);
+    Snapshot<FakeModel> s = SnapshotFixtures.loader().checksumCpuShare(0.25).load(root.resolve("v-1"));
+    assertEquals(1, s.version());
+    s.retire();
+    var e = assertThrows(IllegalArgumentException.class, () -> SnapshotFixtures.loader().checksumCpuShare(0));
+    assertTrue(e.getMessage().contains("0.0"), e.getMessage());
+  }
+
+  @Test
   void badArgumentsAreNamed() {
     var e = assertThrows(IllegalArgumentException.class, () -> new SnapshotWriter(work, 0));
     assertTrue(e.getMessage().contains("0"), e.getMessage());
