@@ -166,8 +166,10 @@ public final class Tower {
       }
     }
     float touched = 0f;
-    for (int i = 0; i < n * nf; i++) {
-      touched += features.get(i % nf).touch(buckets[i]);
+    for (int r = 0; r < n; r++) {
+      for (int f = 0; f < nf; f++) {
+        touched += features.get(f).touch(buckets[r * nf + f]);
+      }
     }
     s.touched = touched;
     for (int r = 0; r < n; r++) {
