@@ -92,6 +92,13 @@ public interface KernelProvider {
   void densePanel(float[] x, int xOffset, int rowCount, int dim, float[] panel, float[] bias,
                   int biasOffset, int cols, boolean relu, float[] y, int yOffset, int yStride);
 
+  /**
+   * Copies the {@code length} float32 values at byte {@code offset} of {@code segment} into
+   * {@code dst[dstOffset ..)}, or adds them to it when {@code add}: an embedding row into a
+   * model's input. For the few dozen floats of a row this beats {@link MemorySegment#copy}.
+   */
+  void loadRow(MemorySegment segment, long offset, int length, float[] dst, int dstOffset, boolean add);
+
   /** Integer dot product of signed int8 vectors {@code a[aOffset..)} and {@code b[bOffset..)}. */
   int dotInt8(byte[] a, int aOffset, byte[] b, int bOffset, int length);
 

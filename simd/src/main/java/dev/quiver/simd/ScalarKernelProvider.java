@@ -184,6 +184,15 @@ public final class ScalarKernelProvider implements KernelProvider {
   }
 
   @Override
+  public void loadRow(MemorySegment segment, long offset, int length, float[] dst, int dstOffset,
+                      boolean add) {
+    for (int i = 0; i < length; i++) {
+      float v = segment.get(FLOAT, offset + (long) i * Float.BYTES);
+      dst[dstOffset + i] = add ? dst[dstOffset + i] + v : v;
+    }
+  }
+
+  @Override
   public int dotInt8(byte[] a, int aOffset, byte[] b, int bOffset, int length) {
     int s = 0;
     for (int i = 0; i < length; i++) {

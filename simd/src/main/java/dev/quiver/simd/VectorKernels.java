@@ -87,6 +87,11 @@ public final class VectorKernels {
         yStride);
   }
 
+  public static void loadRow(MemorySegment segment, long offset, int length, float[] dst,
+                             int dstOffset, boolean add) {
+    PROVIDER.loadRow(segment, offset, length, dst, dstOffset, add);
+  }
+
   public static int dotInt8(byte[] a, byte[] b) {
     return PROVIDER.dotInt8(a, 0, b, 0, a.length);
   }

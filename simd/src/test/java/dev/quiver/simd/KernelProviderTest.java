@@ -243,6 +243,29 @@ class KernelProviderTest {
 
   @ParameterizedTest
   @MethodSource("providers")
+  void loadRowCopiesOrAddsExactly(KernelProvider k) {
+    SplittableRandom rnd = new SplittableRandom(12);
+    for (int length : dims()) {
+      int srcOff = rnd.nextInt(3), dstOff = rnd.nextInt(5);
+      float[] src = randomFloats(rnd, srcOff + length);
+      long base = 4L * rnd.nextInt(3);
+      MemorySegment seg = segmentOf(src, base, Memory.of(length));
+      float[] before = randomFloats(rnd, dstOff + length + 2);
+      float[] copied = before.clone(), added = before.clone();
+      k.loadRow(seg, base + 4L * srcOff, length, copied, dstOff, false);
+      k.loadRow(seg, base + 4L * srcOff, length, added, dstOff, true);
+      for (int i = 0; i < before.length; i++) {
+        boolean inside = i >= dstOff && i < dstOff + length;
+        float v = inside ? src[srcOff + i - dstOff] : 0f;
+        String what = k.name() + " length=" + length + " i=" + i;
+        assertEquals(inside ? v : before[i], copied[i], what + " (copy)");
+        assertEquals(inside ? before[i] + v : before[i], added[i], what + " (add)");
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("providers")
   void dotInt8IsExact(KernelProvider k) {
     SplittableRandom rnd = new SplittableRandom(7);
     for (int dim : IntStream.concat(Arrays.stream(dims()), IntStream.of(1000, 4099)).toArray()) {

@@ -30,7 +30,7 @@ import org.openjdk.jmh.annotations.Warmup;
  */
 @Warmup(iterations = 4, time = 5)
 @Measurement(iterations = 5, time = 4)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx3g"})
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx3g"})
 @State(Scope.Thread)
 public class TowerBenchmark {
   /** The benchmark model directory. */

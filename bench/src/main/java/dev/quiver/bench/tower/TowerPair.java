@@ -4,6 +4,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.quiver.engine.HugePages;
 import dev.quiver.tower.Feature;
 import dev.quiver.tower.FeatureRow;
 import dev.quiver.tower.FeatureRows;
@@ -11,6 +12,7 @@ import dev.quiver.tower.FeatureType;
 import dev.quiver.tower.Tower;
 import dev.quiver.tower.TowerModel;
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.file.Files;
@@ -34,6 +36,7 @@ final class TowerPair implements AutoCloseable {
   /** Multiply-adds of one row through the MLP 416-512-256-64, times 2: the flops of a row. */
   static final long FLOPS_PER_ROW = 2L * (416 * 512 + 512 * 256 + 256 * 64);
 
+  private final Arena arena = Arena.ofShared();
   final TowerModel quiver;
   final Tower user;
   final FeatureRow[] rows;
@@ -49,7 +52,8 @@ final class TowerPair implements AutoCloseable {
     if (!Files.exists(dir.resolve("user_tower.onnx"))) {
       export(dir);
     }
-    quiver = TowerModel.load(dir);
+    // As the engine loads a model: tables on huge pages, which random row reads need.
+    quiver = TowerModel.load(dir, arena, HugePages::allocate);
     user = quiver.user();
     List<FeatureRow> all = FeatureRows.readJsonl(dir.resolve("user.jsonl"), user);
     rows = all.subList(0, POOL).toArray(FeatureRow[]::new);
@@ -164,6 +168,6 @@ final class TowerPair implements AutoCloseable {
       }
     }
     session.close();
-    quiver.close();
+    arena.close();
   }
 }

@@ -756,6 +756,21 @@ public final class PanamaKernelProvider implements KernelProvider {
     v3.intoArray(scores, s + 3 * L);
   }
 
+  @Override
+  public void loadRow(MemorySegment segment, long offset, int length, float[] dst, int dstOffset,
+                      boolean add) {
+    int i = 0;
+    for (; i <= length - L; i += L) {
+      FloatVector v = load(segment, offset + (long) i * Float.BYTES);
+      (add ? v.add(load(dst, dstOffset + i)) : v).intoArray(dst, dstOffset + i);
+    }
+    if (i < length) {
+      VectorMask<Float> m = F.indexInRange(i, length);
+      FloatVector v = load(segment, offset + (long) i * Float.BYTES, m);
+      (add ? v.add(FloatVector.fromArray(F, dst, dstOffset + i, m)) : v).intoArray(dst, dstOffset + i, m);
+    }
+  }
+
   // ---------------------------------------------------------------- quantized and half precision
 
   @Override
