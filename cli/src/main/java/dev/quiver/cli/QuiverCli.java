@@ -21,6 +21,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "quiver", mixinStandardHelpOptions = true, versionProvider = QuiverCli.Version.class,
     description = "Pure-JVM vector search for two-tower recommendation recall.",
     subcommands = {DemoCommand.class, GenerateCommand.class, SweepCommand.class, EmbedCommand.class, JmhCommand.class,
+        BuildSnapshotCommand.class, SnapshotBenchCommand.class, RecallBenchCommand.class,
         CommandLine.HelpCommand.class})
 public final class QuiverCli implements Callable<Integer> {
   /** Exit status for bad input, the same as picocli's for a bad option. */
@@ -31,7 +32,8 @@ public final class QuiverCli implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    throw new ParameterException(spec.commandLine(), "Missing command: demo, generate, sweep, embed or jmh");
+    throw new ParameterException(spec.commandLine(),
+        "Missing command: demo, generate, sweep, embed, jmh, build-snapshot, snapshot-bench or recall-bench");
   }
 
   /** The configured command line; {@link CommandLine#execute} returns the exit status. */

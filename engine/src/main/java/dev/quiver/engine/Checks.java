@@ -16,6 +16,16 @@ public final class Checks {
     }
   }
 
+  /** Checks that {@code out} is an output array of exactly {@code length} floats. */
+  public static void output(float[] out, int length) {
+    if (out == null) {
+      throw new IllegalArgumentException("out is null");
+    }
+    if (out.length != length) {
+      throw new IllegalArgumentException("out has length " + out.length + ", expected " + length);
+    }
+  }
+
   /** Checks that {@code k} is positive; results hold min(k, eligible items). */
   public static void k(int k) {
     if (k <= 0) {

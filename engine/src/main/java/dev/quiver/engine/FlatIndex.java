@@ -180,9 +180,19 @@ public final class FlatIndex implements VectorIndex {
     return ids.id(ordinal);
   }
 
-  /** The ordinal of external id {@code id}, or -1 when absent. */
+  @Override
   public int ordinal(long id) {
+    checkOpen();
     return ids.ordinal(id);
+  }
+
+  @Override
+  public void vector(int ordinal, float[] out) {
+    checkOpen();
+    Checks.index("ordinal", ordinal, size());
+    Checks.output(out, dimension());
+    MemorySegment.copy(vectors.segment(), ValueLayout.JAVA_FLOAT_UNALIGNED, vectors.offset(ordinal), out, 0,
+        dimension());
   }
 
   @Override

@@ -31,9 +31,11 @@ import java.util.zip.CRC32C;
  * 4096   body (kind specific)
  * </pre>
  *
- * All numbers are little-endian. Opening maps the whole file in one shared {@link Arena} owned by
- * this object; {@link #close()} unmaps it. Files are written under a temporary name, forced to
- * disk and renamed into place, so a reader never sees a half-written file.
+ * All numbers are little-endian. Opening maps the whole file in one shared {@link Arena}: either
+ * one owned by this object, which {@link #close()} then closes, or one the caller supplies, which
+ * the caller closes (a snapshot maps all its files into one arena, since closing a shared arena
+ * stops every thread at a safepoint). Files are written under a temporary name, forced to disk
+ * and renamed into place, so a reader never sees a half-written file.
  */
 public final class IndexFile implements AutoCloseable {
   public static final int HEADER_BYTES = 4096;
@@ -46,10 +48,12 @@ public final class IndexFile implements AutoCloseable {
   private final Arena arena;
   private final Map<String, String> metadata;
   private final MemorySegment body;
+  private final boolean ownsArena;
 
-  private IndexFile(Path path, Arena arena, Map<String, String> metadata, MemorySegment body) {
+  private IndexFile(Path path, Arena arena, boolean ownsArena, Map<String, String> metadata, MemorySegment body) {
     this.path = path;
     this.arena = arena;
+    this.ownsArena = ownsArena;
     this.metadata = metadata;
     this.body = body;
   }
@@ -66,6 +70,25 @@ public final class IndexFile implements AutoCloseable {
    */
   public static IndexFile open(Path path, boolean verifyChecksum) throws IOException {
     Arena arena = Arena.ofShared();
+    try {
+      return open(path, verifyChecksum, arena, true);
+    } catch (IOException | RuntimeException e) {
+      arena.close();
+      throw e;
+    }
+  }
+
+  /**
+   * As {@link #open(Path, boolean)}, but maps the file into {@code arena}, which the caller owns:
+   * {@link #close()} then leaves the mapping alone, and it lives until the caller closes
+   * {@code arena}. A failed open also leaves its mapping to the arena.
+   */
+  public static IndexFile open(Path path, boolean verifyChecksum, Arena arena) throws IOException {
+    return open(path, verifyChecksum, arena, false);
+  }
+
+  private static IndexFile open(Path path, boolean verifyChecksum, Arena arena, boolean ownsArena)
+      throws IOException {
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
       long size = ch.size();
       if (size < HEADER_BYTES) {
@@ -73,18 +96,16 @@ public final class IndexFile implements AutoCloseable {
             + HEADER_BYTES);
       }
       MemorySegment file = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-      IndexFile opened = parse(path, arena, file, size);
+      IndexFile opened = parse(path, arena, ownsArena, file, size);
       if (verifyChecksum) {
         opened.verifyChecksum(file.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 32));
       }
       return opened;
-    } catch (IOException | RuntimeException e) {
-      arena.close();
-      throw e;
     }
   }
 
-  private static IndexFile parse(Path path, Arena arena, MemorySegment file, long size) throws IOException {
+  private static IndexFile parse(Path path, Arena arena, boolean ownsArena, MemorySegment file, long size)
+      throws IOException {
     ByteBuffer h = file.asSlice(0, HEADER_BYTES).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
     byte[] magic = new byte[MAGIC.length];
     h.get(magic);
@@ -110,7 +131,7 @@ public final class IndexFile implements AutoCloseable {
     byte[] meta = new byte[metaLength];
     h.position(FIXED_BYTES).get(meta);
     Map<String, String> metadata = parseMetadata(path, new String(meta, StandardCharsets.UTF_8));
-    return new IndexFile(path, arena, metadata, file.asSlice(bodyOffset, bodyLength));
+    return new IndexFile(path, arena, ownsArena, metadata, file.asSlice(bodyOffset, bodyLength));
   }
 
   private static Map<String, String> parseMetadata(Path path, String text) throws IOException {
@@ -234,10 +255,14 @@ public final class IndexFile implements AutoCloseable {
     return arena;
   }
 
-  /** Unmaps the file. Any later access to {@link #body()} throws IllegalStateException. */
+  /**
+   * Unmaps the file when this object owns its arena; any later access to {@link #body()} then
+   * throws IllegalStateException. A file mapped into a caller's arena stays mapped until that
+   * arena closes.
+   */
   @Override
   public void close() {
-    if (arena.scope().isAlive()) {
+    if (ownsArena && arena.scope().isAlive()) {
       arena.close();
     }
   }

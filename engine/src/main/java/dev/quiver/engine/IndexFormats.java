@@ -1,6 +1,7 @@
 package dev.quiver.engine;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.ServiceLoader;
@@ -50,7 +51,21 @@ public final class IndexFormats {
 
   /** Opens an index file of any kind; {@code verifyChecksum=false} checks sizes only (faster for huge files). */
   public static VectorIndex open(Path path, boolean verifyChecksum) throws IOException {
-    IndexFile file = IndexFile.open(path, verifyChecksum);
+    return open(IndexFile.open(path, verifyChecksum));
+  }
+
+  /**
+   * Opens an index file of any kind mapped into {@code arena}, which the caller owns and closes
+   * after the index: closing the index then marks it closed without unmapping anything, so many
+   * files (a snapshot's) share one arena and are freed together.
+   */
+  public static VectorIndex open(Path path, boolean verifyChecksum, Arena arena)
+      throws IOException {
+    return open(IndexFile.open(path, verifyChecksum, arena));
+  }
+
+  private static VectorIndex open(IndexFile file) throws IOException {
+    Path path = file.path();
     try {
       IndexFormat format = Registry.BY_KIND.get(file.kind());
       if (format == null) {

@@ -51,6 +51,16 @@ public final class Params {
     return values;
   }
 
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof Params p && values.equals(p.values);
+  }
+
+  @Override
+  public int hashCode() {
+    return values.hashCode();
+  }
+
   /** {@code k1=v1,k2=v2} in key order; empty for no parameters. */
   @Override
   public String toString() {

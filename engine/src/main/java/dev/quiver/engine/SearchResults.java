@@ -47,6 +47,12 @@ public final class SearchResults {
     count = 0;
   }
 
+  /** Replaces the id at {@code rank} (e.g. an item ordinal by its external id); the score stays. */
+  public void replaceId(int rank, long id) {
+    Checks.index("rank", rank, count);
+    ids[rank] = id;
+  }
+
   /** Appends a result; callers append best first. */
   public void add(long id, float score) {
     ids[count] = id;

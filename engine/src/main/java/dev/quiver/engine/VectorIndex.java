@@ -28,6 +28,29 @@ public interface VectorIndex extends AutoCloseable {
   long id(int ordinal);
 
   /**
+   * The ordinal of the item with external id {@code id}, or -1 when no item has it. The first
+   * call may build the reverse map (a scan of the ids); later ones are a hash lookup.
+   *
+   * @throws IllegalStateException when the index is closed
+   */
+  int ordinal(long id);
+
+  /**
+   * Writes the vector of the item at {@code ordinal} into {@code out[0..dimension)}, as the index
+   * holds it, FAISS's {@code reconstruct}: the item-to-item query of "neighbours of this item".
+   * Cosine kinds hold normalised vectors. Kinds that keep exact vectors (flat, HNSW, IVF-flat,
+   * quantized kinds built with {@code refine=1}) give the stored row; the others give the
+   * reconstruction from the item's code (for IVF, list centroid plus decoded residual), which is
+   * what their approximate scores measure. Allocates nothing once warm (the IVF kinds build
+   * their ordinal-to-position map, 4 bytes an item, on the first call).
+   *
+   * @throws IllegalArgumentException {@code ordinal} outside {@code [0, size)}, or {@code out}
+   *     not of length {@link #dimension()}
+   * @throws IllegalStateException when the index is closed
+   */
+  void vector(int ordinal, float[] out);
+
+  /**
    * The best {@code k} items for {@code query} that {@code filter} accepts (null: all), best first,
    * into {@code out}. Fewer than {@code k} come back when fewer are eligible.
    *

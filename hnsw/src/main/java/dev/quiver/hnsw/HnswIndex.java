@@ -422,8 +422,10 @@ public final class HnswIndex implements VectorIndex {
     return deleted.count();
   }
 
-  /** The ordinal of external id {@code id}, or -1 when absent. */
+  /** {@inheritDoc} A deleted item keeps its ordinal (and its vector): its node stays in the graph. */
+  @Override
   public int ordinal(long id) {
+    checkOpen();
     if (!hasIds) {
       return id >= 0 && id < size ? (int) id : -1;
     }
@@ -433,6 +435,18 @@ public final class HnswIndex implements VectorIndex {
     } finally {
       append.unlock();
     }
+  }
+
+  /** {@inheritDoc} Under {@code ipGraph=transform} these are the item's own coordinates, without the extra one. */
+  @Override
+  public void vector(int ordinal, float[] out) {
+    checkOpen();
+    // Size before graph, as a search reads them: the graph read is at least as new as the row.
+    int n = size;
+    Graph g = graph;
+    Checks.index("ordinal", ordinal, n);
+    Checks.output(out, g.dim);
+    g.load(ordinal, out);
   }
 
   /** Id to ordinal, built on first use (pure search never needs it); guarded by {@link #append}. */

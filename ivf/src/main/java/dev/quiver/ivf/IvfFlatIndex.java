@@ -13,6 +13,7 @@ import dev.quiver.simd.VectorKernels;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 
 /**
@@ -74,6 +75,11 @@ public final class IvfFlatIndex extends IvfIndex<IvfIndex.IvfScratch> {
   @Override
   public long byteSize() {
     return listBytes() + (long) count * dim * Float.BYTES;
+  }
+
+  @Override
+  protected void reconstruct(int position, float[] out) {
+    MemorySegment.copy(vectors, ValueLayout.JAVA_FLOAT_UNALIGNED, (long) position * dim * Float.BYTES, out, 0, dim);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.quiver.ivf;
 
+import dev.quiver.engine.Checks;
 import dev.quiver.engine.IdMap;
 import dev.quiver.engine.IndexFile;
 import dev.quiver.engine.Metric;
@@ -15,6 +16,7 @@ import dev.quiver.simd.TopK;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.BitSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -74,6 +76,37 @@ public abstract class IvfIndex<S extends IvfIndex.IvfScratch> extends Approximat
   /** Items in list {@code l}. */
   public int listSize(int l) {
     return starts[l + 1] - starts[l];
+  }
+
+  /** The inverted list that holds the item at {@code ordinal}. */
+  public final int list(int ordinal) {
+    checkOpen();
+    Checks.index("ordinal", ordinal, count);
+    return listAt(positionOf(ordinal));
+  }
+
+  /** The list holding {@code position}: the last whose start is at or before it (empty lists share starts). */
+  protected final int listAt(int position) {
+    int lo = 0;
+    int hi = nlist() - 1;
+    while (lo < hi) {
+      int mid = (lo + hi + 1) >>> 1;
+      if (starts[mid] <= position) {
+        lo = mid;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return lo;
+  }
+
+  /** Adds centroid {@code list} to {@code out}: a decoded residual becomes the item's reconstruction. */
+  protected final void addCentroid(int list, float[] out) {
+    float[] c = centroids.rows();
+    int base = list * dim;
+    for (int j = 0; j < dim; j++) {
+      out[j] += c[base + j];
+    }
   }
 
   /**
@@ -228,15 +261,20 @@ public abstract class IvfIndex<S extends IvfIndex.IvfScratch> extends Approximat
       return starts;
     }
 
-    /** The position-to-ordinal map, checked to stay in range so that ids and filters never read outside. */
+    /**
+     * The position-to-ordinal map, checked to be a permutation: ids and filters never read
+     * outside, and every ordinal has the one position that {@code vector} reads.
+     */
     MemorySegment ordinals() throws IOException {
       MemorySegment ordinals = file.body().asSlice(ordinalsOff, (long) count * Integer.BYTES);
+      BitSet seen = new BitSet(count);
       for (int p = 0; p < count; p++) {
         int ordinal = ordinals.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, p);
-        if (ordinal < 0 || ordinal >= count) {
+        if (ordinal < 0 || ordinal >= count || seen.get(ordinal)) {
           throw new IOException(file.path() + ": corrupt inverted lists (position " + p + " holds ordinal " + ordinal
-              + " of " + count + ")");
+              + (ordinal < 0 || ordinal >= count ? " of " + count : ", already at an earlier position") + ")");
         }
+        seen.set(ordinal);
       }
       return ordinals;
     }

@@ -224,6 +224,18 @@ public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
         + (exact == null ? 0 : (long) count * dim * Float.BYTES);
   }
 
+  /** The list centroid plus the decoded residual, read from the list's fast-scan blocks when packed. */
+  @Override
+  protected void reconstruct(int position, float[] out) {
+    int list = listAt(position);
+    if (blockStarts != null) {
+      FastScan.decode(codes, (long) blockStarts[list] * pq.m() * 32, position - starts[list], pq, out);
+    } else {
+      pq.decode(codes, (long) position * pq.m(), out);
+    }
+    addCentroid(list, out);
+  }
+
   @Override
   protected PqScratch newScratch() {
     return new PqScratch(this);

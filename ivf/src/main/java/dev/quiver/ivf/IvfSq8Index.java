@@ -141,6 +141,13 @@ public final class IvfSq8Index extends IvfIndex<IvfSq8Index.Sq8Scratch> {
         + 2L * dim * Float.BYTES + (exact == null ? 0 : (long) count * dim * Float.BYTES);
   }
 
+  /** The list centroid plus the decoded residual. */
+  @Override
+  protected void reconstruct(int position, float[] out) {
+    sq.decode(codes, (long) position * dim, out);
+    addCentroid(listAt(position), out);
+  }
+
   @Override
   protected Sq8Scratch newScratch() {
     return new Sq8Scratch(this);

@@ -11,6 +11,7 @@ import dev.quiver.engine.SearchThreads;
 import dev.quiver.engine.VectorIndex;
 import dev.quiver.simd.TopK;
 import dev.quiver.simd.VectorKernels;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.function.IntPredicate;
@@ -48,6 +49,11 @@ public abstract class ApproximateIndex<S extends ApproximateIndex.Scratch> imple
   protected final MemorySegment exact;
   private final IndexMemory memory;
   private final ThreadLocal<S> scratch;
+  /** Ordinal to position, built on first use; null until then and when positions are ordinals. */
+  private volatile MemorySegment ordinalPositions;
+  /** Owns {@link #ordinalPositions}; guarded by {@link #positionsLock}. */
+  private Arena positionsArena;
+  private final Object positionsLock = new Object();
 
   // The scratch factory runs on a thread's first search, never during construction.
   @SuppressWarnings("this-escape")
@@ -102,10 +108,28 @@ public abstract class ApproximateIndex<S extends ApproximateIndex.Scratch> imple
     return ids.id(ordinal);
   }
 
-  /** The ordinal of external id {@code id}, or -1 when absent. */
+  @Override
   public final int ordinal(long id) {
+    checkOpen();
     return ids.ordinal(id);
   }
+
+  /** {@inheritDoc} With exact vectors kept (refine), the exact row; else {@link #reconstruct}. */
+  @Override
+  public final void vector(int ordinal, float[] out) {
+    checkOpen();
+    Checks.index("ordinal", ordinal, count);
+    Checks.output(out, dim);
+    int position = positionOf(ordinal);
+    if (exact != null) {
+      MemorySegment.copy(exact, ValueLayout.JAVA_FLOAT_UNALIGNED, (long) position * dim * Float.BYTES, out, 0, dim);
+    } else {
+      reconstruct(position, out);
+    }
+  }
+
+  /** Writes the vector of the item at {@code position} as decoded from the kind's storage into {@code out}. */
+  protected abstract void reconstruct(int position, float[] out);
 
   /** True when exact vectors are kept for re-ranking. */
   public final boolean refines() {
@@ -121,6 +145,35 @@ public abstract class ApproximateIndex<S extends ApproximateIndex.Scratch> imple
 
   protected final int ordinalAt(int position) {
     return positionOrdinals == null ? position : positionOrdinals.getAtIndex(INT, position);
+  }
+
+  /** The position of the item at {@code ordinal}: the inverse of {@link #ordinalAt}. */
+  protected final int positionOf(int ordinal) {
+    if (positionOrdinals == null) {
+      return ordinal;
+    }
+    MemorySegment inverse = ordinalPositions;
+    return (inverse != null ? inverse : invertPositions()).getAtIndex(INT, ordinal);
+  }
+
+  /**
+   * Builds the ordinal-to-position map on first use (searches never need it) in an arena of its
+   * own, which {@link #close()} frees; a mapped file thus needs no write access for it.
+   */
+  private MemorySegment invertPositions() {
+    synchronized (positionsLock) {
+      if (ordinalPositions == null) {
+        checkOpen();
+        Arena arena = Arena.ofShared();
+        MemorySegment inverse = arena.allocate(Math.max(1, (long) count * Integer.BYTES), 64);
+        for (int p = 0; p < count; p++) {
+          inverse.setAtIndex(INT, positionOrdinals.getAtIndex(INT, p), p);
+        }
+        positionsArena = arena;
+        ordinalPositions = inverse;
+      }
+      return ordinalPositions;
+    }
   }
 
   @Override
@@ -213,7 +266,16 @@ public abstract class ApproximateIndex<S extends ApproximateIndex.Scratch> imple
 
   @Override
   public final void close() {
-    memory.close();
+    try {
+      memory.close();
+    } finally {
+      synchronized (positionsLock) {
+        if (positionsArena != null) {
+          positionsArena.close();
+          positionsArena = null;
+        }
+      }
+    }
   }
 
   /** Tests the ordinal behind a candidate position against the caller's filter. */

@@ -97,6 +97,20 @@ public final class FastScan {
     }
   }
 
+  /**
+   * Decodes item {@code item} of the blocks packed at byte {@code offset} of {@code codes} (the
+   * inverse of {@link #pack}) with {@code pq} into {@code out}: finds its {@code m} nibbles in place.
+   */
+  public static void decode(MemorySegment codes, long offset, int item, ProductQuantizer pq, float[] out) {
+    int m = pq.m();
+    int t = item % BLOCK;
+    long base = offset + (long) (item / BLOCK) * m * 32 + (t & 31);
+    int shift = t < 32 ? 0 : 4;
+    for (int j = 0; j < m; j++) {
+      pq.decode(j, (codes.get(ValueLayout.JAVA_BYTE, base + j * 32L) >> shift) & 0x0f, out);
+    }
+  }
+
   /** Quantised lookup tables of one query (and list). Reused per thread. */
   public static final class Tables {
     final byte[] bytes;

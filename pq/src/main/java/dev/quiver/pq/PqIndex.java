@@ -175,6 +175,11 @@ public final class PqIndex extends ApproximateIndex<PqIndex.PqScratch> {
     return pq;
   }
 
+  /** True when the codes are in the 4-bit fast-scan layout. */
+  public boolean fastScan() {
+    return fastScan;
+  }
+
   @Override
   public String kind() {
     return KIND;
@@ -183,6 +188,15 @@ public final class PqIndex extends ApproximateIndex<PqIndex.PqScratch> {
   @Override
   public long byteSize() {
     return codes.byteSize() + (long) pq.codebooks().length * Float.BYTES + commonBytes();
+  }
+
+  @Override
+  protected void reconstruct(int position, float[] out) {
+    if (fastScan) {
+      FastScan.decode(codes, 0, position, pq, out);
+    } else {
+      pq.decode(codes, (long) position * pq.m(), out);
+    }
   }
 
   @Override

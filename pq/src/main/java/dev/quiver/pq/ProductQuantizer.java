@@ -1,5 +1,7 @@
 package dev.quiver.pq;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -175,9 +177,20 @@ public final class ProductQuantizer {
   /** Writes the reconstruction of the code at {@code codes[offset..offset+m)} into {@code out[0..dim)}. */
   public void decode(byte[] codes, int offset, float[] out) {
     for (int j = 0; j < m; j++) {
-      int c = codes[offset + j] & 0xff;
-      System.arraycopy(codebooks, (j * ksub + c) * dsub, out, j * dsub, dsub);
+      decode(j, codes[offset + j] & 0xff, out);
     }
+  }
+
+  /** {@link #decode(byte[], int, float[])} of a code stored in {@code codes} at byte {@code offset}. */
+  public void decode(MemorySegment codes, long offset, float[] out) {
+    for (int j = 0; j < m; j++) {
+      decode(j, codes.get(ValueLayout.JAVA_BYTE, offset + j) & 0xff, out);
+    }
+  }
+
+  /** Writes entry {@code c} of codebook {@code j} into {@code out[j * dsub ..)}: one sub-vector of a reconstruction. */
+  public void decode(int j, int c, float[] out) {
+    System.arraycopy(codebooks, (j * ksub + c) * dsub, out, j * dsub, dsub);
   }
 
   /**

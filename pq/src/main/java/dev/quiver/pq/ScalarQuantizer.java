@@ -2,6 +2,7 @@ package dev.quiver.pq;
 
 import dev.quiver.simd.VectorKernels;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * SQ8: each component is mapped linearly from its trained range {@code [min_j, max_j]} onto 256
@@ -55,7 +56,7 @@ public final class ScalarQuantizer {
     java.util.Arrays.fill(hi, Float.NEGATIVE_INFINITY);
     float[] row = new float[dim];
     for (int i = 0; i < n; i++) {
-      MemorySegment.copy(rows, java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, (long) i * dim * Float.BYTES,
+      MemorySegment.copy(rows, ValueLayout.JAVA_FLOAT_UNALIGNED, (long) i * dim * Float.BYTES,
           row, 0, dim);
       for (int j = 0; j < dim; j++) {
         lo[j] = Math.min(lo[j], row[j]);
@@ -96,6 +97,13 @@ public final class ScalarQuantizer {
   public void decode(byte[] code, int offset, float[] out) {
     for (int j = 0; j < dim; j++) {
       out[j] = min[j] + step[j] * (code[offset + j] + 128);
+    }
+  }
+
+  /** {@link #decode(byte[], int, float[])} of a code stored in {@code codes} at byte {@code offset}. */
+  public void decode(MemorySegment codes, long offset, float[] out) {
+    for (int j = 0; j < dim; j++) {
+      out[j] = min[j] + step[j] * (codes.get(ValueLayout.JAVA_BYTE, offset + j) + 128);
     }
   }
 

@@ -156,6 +156,11 @@ public final class Sq8Index extends ApproximateIndex<Sq8Index.Sq8Scratch> {
   }
 
   @Override
+  protected void reconstruct(int position, float[] out) {
+    sq.decode(codes, (long) position * dim, out);
+  }
+
+  @Override
   protected Sq8Scratch newScratch() {
     return new Sq8Scratch(this);
   }

@@ -1,6 +1,7 @@
 package dev.quiver.tower;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The raw feature values of one request for one tower: ids (long or String, several for a
@@ -121,6 +122,41 @@ public final class FeatureRow {
 
   public FeatureRow setCategorical(String feature, String value) {
     return setCategorical(tower.featureIndex(feature), value);
+  }
+
+  /**
+   * Copies this row's values into {@code target}, a row of another tower (typically the same
+   * tower of a newer model), feature by feature name. A feature the target's tower lacks, or has
+   * with another type, stays missing there, which the model handles as its config says; so does
+   * the tail of a multi-valued feature that became single-valued. {@code target} is cleared first.
+   */
+  public FeatureRow copyTo(FeatureRow target) {
+    target.clear();
+    List<Feature> from = tower.features();
+    for (int f = 0; f < from.size(); f++) {
+      int g = target.tower.findFeature(from.get(f).name());
+      if (g >= 0 && counts[f] > 0 && target.tower.features().get(g).type() == from.get(f).type()) {
+        copyFeature(f, target, g);
+      }
+    }
+    return target;
+  }
+
+  private void copyFeature(int f, FeatureRow target, int g) {
+    switch (tower.features().get(f).type()) {
+      case NUMERIC -> target.setNumeric(g, numbers[f]);
+      case CATEGORICAL -> target.setCategorical(g, categories[f]);
+      case ID -> {
+        int n = target.tower.features().get(g).multiValued() ? counts[f] : 1;
+        for (int k = 0; k < n; k++) {
+          if (strings[f][k] != null) {
+            target.addId(g, strings[f][k]);
+          } else {
+            target.addId(g, longs[f][k]);
+          }
+        }
+      }
+    }
   }
 
   /** Number of values of feature {@code f}: 0 when missing. */

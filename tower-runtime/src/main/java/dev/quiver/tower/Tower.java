@@ -245,8 +245,9 @@ public final class Tower {
 
   private void checkRow(FeatureRow row) {
     if (row.tower() != this) {
-      throw new IllegalArgumentException("Row made for tower '" + row.tower().name()
-          + "' given to tower '" + name + "'");
+      throw new IllegalArgumentException(row.tower().name().equals(name)
+          ? "Row made for tower '" + name + "' of another model (FeatureRow.copyTo carries it over)"
+          : "Row made for tower '" + row.tower().name() + "' given to tower '" + name + "'");
     }
   }
 

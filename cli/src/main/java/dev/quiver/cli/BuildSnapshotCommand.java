@@ -1,0 +1,200 @@
+package dev.quiver.cli;
+
+import dev.quiver.bench.data.Progress;
+import dev.quiver.engine.IndexFormats;
+import dev.quiver.engine.Metric;
+import dev.quiver.engine.Params;
+import dev.quiver.engine.VectorIndex;
+import dev.quiver.engine.VectorStore;
+import dev.quiver.engine.io.VectorFiles;
+import dev.quiver.engine.snapshot.Manifest;
+import dev.quiver.engine.snapshot.PublishStep;
+import dev.quiver.engine.snapshot.SnapshotLayout;
+import dev.quiver.engine.snapshot.SnapshotSource;
+import dev.quiver.engine.snapshot.SnapshotWriter;
+import dev.quiver.tower.FeatureRow;
+import dev.quiver.tower.FeatureRows;
+import dev.quiver.tower.Tower;
+import dev.quiver.tower.TowerBackends;
+import dev.quiver.tower.TowerModel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code quiver build-snapshot}: item vectors and a model directory to a published snapshot
+ * (index over item ordinals, item id table, model, manifest), made current atomically.
+ */
+@Command(name = "build-snapshot", mixinStandardHelpOptions = true,
+    description = {"Build an item index from item vectors and publish it with its model as a new snapshot",
+        "version under --root (written aside, forced, renamed into place, CURRENT replaced atomically).",
+        "Item vectors come precomputed (--items: .fvecs, .bvecs, .npy) or from item feature rows",
+        "(--item-features: JSON lines) run through the model's own item tower. --user-features",
+        "runs a sample of user rows through the model's user tower as the query sample of a",
+        "query-aware HNSW build (learn)."})
+final class BuildSnapshotCommand extends QuiverCommand {
+  @Option(names = "--items", description = "Item vectors (.fvecs, .bvecs, .npy), one row per item.")
+  Path items;
+
+  @Option(names = "--item-features", description = "Item feature rows (.jsonl), one per item, run through the item tower.")
+  Path itemFeatures;
+
+  @Option(names = "--user-features",
+      description = "A sample of user feature rows (.jsonl) whose user-tower vectors shape a query-aware HNSW graph.")
+  Path userFeatures;
+
+  @Option(names = "--ids", description = "Item ids: a text file, one integer per line, in item order (default: row numbers).")
+  Path ids;
+
+  @Option(names = "--model", required = true,
+      description = "The model directory (model.json, model.safetensors, ...), copied into the snapshot.")
+  Path model;
+
+  @Option(names = "--index", defaultValue = "hnsw", description = "Index kind (default ${DEFAULT-VALUE}).")
+  String kind;
+
+  @Option(names = "--build", defaultValue = "", description = "Build parameters, k=v,... (e.g. M=16,efConstruction=100).")
+  String build;
+
+  @Option(names = "--metric", defaultValue = "ip", description = "ip, cosine or l2 (default ${DEFAULT-VALUE}).")
+  Metric metric;
+
+  @Option(names = "--index-file",
+      description = "An index file already built over these items, without ids, linked or copied instead of building.")
+  Path indexFile;
+
+  @Option(names = "--root", required = true, description = "The snapshot root (created if needed).")
+  Path root;
+
+  @Option(names = "--retain", defaultValue = "3", description = "Versions kept in the root (default ${DEFAULT-VALUE}).")
+  int retain;
+
+  @Option(names = "--snapshot-version", defaultValue = "0",
+      description = "Version to publish (default: one above the newest in the root).")
+  long version;
+
+  @Option(names = "--threads", description = "Build threads (default: all cores).")
+  Integer threads;
+
+  @Option(names = "--no-progress", description = "No progress bars.")
+  boolean noProgress;
+
+  @Override
+  public Integer call() throws Exception {
+    if ((items == null) == (itemFeatures == null)) {
+      throw new IllegalArgumentException("give exactly one of --items (vectors) and --item-features (feature rows)");
+    }
+    ItemVectorSource source = items != null ? new PrecomputedItemVectors(items)
+        : new TowerItemVectors(itemFeatures, model, TowerBackends.select(), n -> { });
+    Params params = userFeatures == null ? Params.parse(build) : withQuerySample(Params.parse(build));
+    long[] itemIds = ids == null ? null : readIds(ids);
+    long t0 = System.nanoTime();
+    double readS;
+    double buildS;
+    Manifest manifest;
+    if (indexFile != null) {
+      readS = 0;
+      buildS = 0;
+      manifest = publish(SnapshotSource.ofFile(model, indexFile, params).linked(), itemIds);
+    } else {
+      try (VectorStore vectors = stage("read " + source.describe(), source::vectors)) {
+        readS = seconds(t0);
+        long t1 = System.nanoTime();
+        try (VectorIndex index = stage("build " + kind, () -> IndexFormats.forKind(kind).build(vectors, null, metric,
+            params, threads != null ? threads : cores()))) {
+          buildS = seconds(t1);
+          manifest = publish(SnapshotSource.of(model, index, params), itemIds);
+        }
+      }
+    }
+    double publishS = seconds(t0) - readS - buildS;
+    summary(manifest, source, readS, buildS, publishS);
+    return 0;
+  }
+
+  /**
+   * The user tower's vectors of the sample rows (every head), written beside the build as the
+   * query sample ({@code learn}) of a query-aware HNSW build.
+   */
+  private Params withQuerySample(Params params) throws IOException {
+    if (!"hnsw".equals(kind)) {
+      throw new IllegalArgumentException("--user-features shapes HNSW graphs only; --index is " + kind);
+    }
+    Path sample = Files.createTempFile("quiver-user-sample", ".fvecs");
+    sample.toFile().deleteOnExit();
+    try (TowerModel m = TowerModel.load(model)) {
+      List<FeatureRow> rows = FeatureRows.readJsonl(userFeatures, m.user());
+      Tower user = m.user();
+      float[] out = new float[rows.size() * user.heads() * user.dim()];
+      user.embedBatch(rows.toArray(new FeatureRow[0]), rows.size(), out);
+      float[][] vectors = new float[rows.size() * user.heads()][];
+      for (int i = 0; i < vectors.length; i++) {
+        vectors[i] = java.util.Arrays.copyOfRange(out, i * user.dim(), (i + 1) * user.dim());
+      }
+      VectorFiles.writeFloats(sample, vectors);
+    }
+    Map<String, String> values = new java.util.HashMap<>(params.asMap());
+    values.put("learn", sample.toString());
+    return Params.parse(String.join(",", values.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList()));
+  }
+
+  private Manifest publish(SnapshotSource source, long[] itemIds) throws IOException {
+    SnapshotSource s = itemIds == null ? source : source.withIds(itemIds);
+    s = version == 0 ? s : s.withVersion(version);
+    try (Progress bar = Progress.start("publish", PublishStep.values().length, "steps", !noProgress)) {
+      return new SnapshotWriter(root, retain, step -> bar.step(1)).publish(s);
+    }
+  }
+
+  /** A long step with an elapsed-time bar (these steps report no progress of their own). */
+  private <T> T stage(String name, IoSupplier<T> step) throws IOException {
+    try (Progress bar = Progress.start(name, -1, "", !noProgress)) {
+      return step.get();
+    }
+  }
+
+  @FunctionalInterface
+  private interface IoSupplier<T> {
+    T get() throws IOException;
+  }
+
+  private static long[] readIds(Path file) throws IOException {
+    List<String> lines = Files.readAllLines(file);
+    long[] out = new long[lines.size()];
+    for (int i = 0; i < out.length; i++) {
+      try {
+        out[i] = Long.parseLong(lines.get(i).trim());
+      } catch (NumberFormatException e) {
+        throw new IOException(file + ": line " + (i + 1) + " is not an item id: '" + lines.get(i) + "'");
+      }
+    }
+    return out;
+  }
+
+  private void summary(Manifest m, ItemVectorSource source, double readS, double buildS, double publishS)
+      throws IOException {
+    Path dir = root.resolve(SnapshotLayout.dirName(m.version()));
+    long indexBytes = m.file(SnapshotLayout.INDEX).size();
+    long total = m.files().stream().mapToLong(Manifest.FileEntry::size).sum();
+    out().printf("published %s: %,d items x %d, %s index (%s), metric %s, from %s%n", dir, m.itemCount(),
+        m.index().dimension(), m.index().kind(), params(m), m.index().metric(),
+        indexFile != null ? "index file " + indexFile : source.describe());
+    out().printf("model fingerprint %s%n", m.modelFingerprint());
+    out().printf("stages: read items %.1f s, build index %.1f s, publish %.1f s%n", readS, buildS, publishS);
+    out().printf("index %.1f MiB, snapshot %.1f MiB; current version %d%n", indexBytes / 1048576.0,
+        total / 1048576.0, SnapshotLayout.current(root));
+  }
+
+  private static String params(Manifest m) {
+    return m.index().params().isEmpty() ? "default parameters" : Params.parse(String.join(",",
+        m.index().params().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())).toString();
+  }
+
+  private static double seconds(long since) {
+    return (System.nanoTime() - since) / 1e9;
+  }
+}

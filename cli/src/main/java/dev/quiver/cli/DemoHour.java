@@ -1,0 +1,149 @@
+package dev.quiver.cli;
+
+import dev.quiver.bench.data.Progress;
+import dev.quiver.bench.data.SyntheticTwoTower;
+import dev.quiver.engine.FlatIndex;
+import dev.quiver.engine.IndexFormats;
+import dev.quiver.engine.Metric;
+import dev.quiver.engine.Params;
+import dev.quiver.engine.SearchResults;
+import dev.quiver.engine.VectorIndex;
+import dev.quiver.engine.VectorStore;
+import dev.quiver.engine.recall.HeadMerger;
+import dev.quiver.engine.recall.ItemEmbedder;
+import dev.quiver.engine.recall.RecallRequest;
+import dev.quiver.engine.recall.RecallResults;
+import dev.quiver.engine.recall.RecallService;
+import dev.quiver.engine.snapshot.Manifest;
+import dev.quiver.engine.snapshot.SnapshotSource;
+import dev.quiver.engine.snapshot.SnapshotWriter;
+import dev.quiver.tower.CpuTowerBackend;
+import dev.quiver.tower.FeatureRow;
+import dev.quiver.tower.Tower;
+import dev.quiver.tower.TowerModel;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * The offline half of the demo's hour: a model version, its catalog through the item tower, the
+ * item index, the snapshot published; and the check of served answers against exact search.
+ */
+final class DemoHour {
+  /** What one version's build left: its model directory, item vectors and stage times. */
+  record Version(long version, Path model, String fingerprint, VectorStore vectors, double embedSeconds,
+                 double indexSeconds, double publishSeconds, long indexBytes) implements AutoCloseable {
+    @Override
+    public void close() {
+      vectors.close();
+    }
+  }
+
+  private final Path work;
+  private final Path root;
+  private final int items;
+  private final long seed;
+  private final int threads;
+  private final Params build;
+  private final boolean progress;
+
+  DemoHour(Path work, int items, long seed, int threads, Params build, boolean progress) {
+    this(work, items, seed, threads, build, progress, work.resolve("snapshots"));
+  }
+
+  /** As above, publishing into {@code root}. */
+  DemoHour(Path work, int items, long seed, int threads, Params build, boolean progress, Path root) {
+    this.work = work;
+    this.root = root;
+    this.items = items;
+    this.seed = seed;
+    this.threads = threads;
+    this.build = build;
+    this.progress = progress;
+  }
+
+  Path root() {
+    return root;
+  }
+
+  /** Generates model {@code version} (drifted from the first for later hours) and publishes it. */
+  Version build(long version, double drift) throws IOException {
+    Path model = work.resolve("model-v" + version);
+    String fingerprint = SyntheticTwoTower.write(model, seed, drift, seed + version);
+    long t0 = System.nanoTime();
+    VectorStore vectors;
+    try (TowerModel m = TowerModel.load(model);
+         Progress bar = Progress.start("item tower v" + version, items, "items", progress)) {
+      int[] done = {0};
+      vectors = ItemEmbedder.embed(m.item(), CpuTowerBackend.INSTANCE, items,
+          (i, row) -> SyntheticTwoTower.item(seed, i, row), n -> {
+            bar.step(n - done[0]);
+            done[0] = n;
+          });
+    }
+    long t1 = System.nanoTime();
+    long[] ids = itemIds();
+    try (VectorIndex index = IndexFormats.forKind("hnsw").build(vectors, null, Metric.INNER_PRODUCT, build, threads)) {
+      long t2 = System.nanoTime();
+      Manifest manifest = new SnapshotWriter(root, 3)
+          .publish(SnapshotSource.of(model, index, build).withIds(ids).withVersion(version));
+      long t3 = System.nanoTime();
+      return new Version(manifest.version(), model, fingerprint, vectors, seconds(t1 - t0), seconds(t2 - t1),
+          seconds(t3 - t2), index.byteSize());
+    }
+  }
+
+  /**
+   * Recall@k of the served answers against exact answers: each head's exact top k over the
+   * version's item vectors, merged the same way. Both come from the same model and the same
+   * features, so only the approximate index can make them differ.
+   */
+  double recallAgainstExact(RecallService service, Version v, RecallRequest request, int users) throws IOException {
+    try (TowerModel model = TowerModel.load(v.model());
+         FlatIndex exact = FlatIndex.build(v.vectors(), itemIds(), Metric.INNER_PRODUCT)) {
+      Tower tower = model.user();
+      FeatureRow user = service.newUserRow();
+      FeatureRow mine = tower.newRow();
+      RecallResults served = new RecallResults(request.k());
+      RecallResults truth = new RecallResults(request.k());
+      float[] vectors = new float[tower.heads() * tower.dim()];
+      SearchResults[] lists = new SearchResults[tower.heads()];
+      HeadMerger merger = new HeadMerger();
+      long found = 0, total = 0;
+      for (int u = 0; u < users; u++) {
+        SyntheticTwoTower.user(seed, 7_000_000_000L + u, user);
+        service.recall(user, request, served);
+        tower.embed(user.copyTo(mine), vectors);
+        for (int h = 0; h < tower.heads(); h++) {
+          lists[h] = new SearchResults(request.headK(h));
+          exact.search(Arrays.copyOfRange(vectors, h * tower.dim(), (h + 1) * tower.dim()), request.headK(h),
+              null, Params.DEFAULT, lists[h]);
+        }
+        merger.merge(request.merge(), lists, tower.heads(), null, null, request.k(), truth);
+        Set<Long> expected = new HashSet<>();
+        for (int i = 0; i < truth.count(); i++) {
+          expected.add(truth.id(i));
+        }
+        for (int i = 0; i < served.count(); i++) {
+          found += expected.contains(served.id(i)) ? 1 : 0;
+        }
+        total += truth.count();
+      }
+      return found / (double) total;
+    }
+  }
+
+  private long[] itemIds() {
+    long[] ids = new long[items];
+    for (int i = 0; i < items; i++) {
+      ids[i] = SyntheticTwoTower.FIRST_ITEM_ID + i;
+    }
+    return ids;
+  }
+
+  static double seconds(long nanos) {
+    return nanos / 1e9;
+  }
+}
