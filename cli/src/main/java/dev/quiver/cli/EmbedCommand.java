@@ -1,5 +1,6 @@
 package dev.quiver.cli;
 
+import dev.quiver.engine.HugePages;
 import dev.quiver.engine.VectorStore;
 import dev.quiver.engine.io.VectorFiles;
 import dev.quiver.tower.FeatureRow;
@@ -8,6 +9,7 @@ import dev.quiver.tower.Tower;
 import dev.quiver.tower.TowerBackend;
 import dev.quiver.tower.TowerBackends;
 import dev.quiver.tower.TowerModel;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -44,7 +46,8 @@ final class EmbedCommand extends QuiverCommand {
       throw new IllegalArgumentException("--batch must be positive, got " + batch);
     }
     long t0 = System.nanoTime();
-    try (TowerModel m = TowerModel.load(model)) {
+    try (Arena arena = Arena.ofShared()) {
+      TowerModel m = TowerModel.load(model, arena, HugePages::allocate);
       Tower t = m.tower(tower);
       TowerBackend backend = TowerBackends.select();
       int width = t.heads() * t.dim();

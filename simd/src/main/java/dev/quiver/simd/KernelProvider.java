@@ -80,6 +80,25 @@ public interface KernelProvider {
    */
   void dotPanel(float[] queries, int q0, int queryCount, int dim, float[] panel, float[] scores);
 
+  /**
+   * The dense-layer form of {@link #dotPanel}: one panel of a layer's weights (the output units
+   * are the panel's rows) applied to {@code rowCount} inputs of {@code dim} floats at
+   * {@code x[xOffset + i * dim]}, with the bias and an optional ReLU applied on the way out:
+   * {@code y[yOffset + i * yStride + r] = act(dot(input i, row r) + bias[biasOffset + r])} for
+   * {@code r < cols} ({@code cols <= PANEL_ROWS}), {@code act} being {@code max(0, .)} when
+   * {@code relu}, else the identity. Entries of {@code y} at {@code r >= cols} are not touched,
+   * nor is {@code bias} read there.
+   */
+  void densePanel(float[] x, int xOffset, int rowCount, int dim, float[] panel, float[] bias,
+                  int biasOffset, int cols, boolean relu, float[] y, int yOffset, int yStride);
+
+  /**
+   * Copies the {@code length} float32 values at byte {@code offset} of {@code segment} into
+   * {@code dst[dstOffset ..)}, or adds them to it when {@code add}: an embedding row into a
+   * model's input. For the few dozen floats of a row this beats {@link MemorySegment#copy}.
+   */
+  void loadRow(MemorySegment segment, long offset, int length, float[] dst, int dstOffset, boolean add);
+
   /** Integer dot product of signed int8 vectors {@code a[aOffset..)} and {@code b[bOffset..)}. */
   int dotInt8(byte[] a, int aOffset, byte[] b, int bOffset, int length);
 

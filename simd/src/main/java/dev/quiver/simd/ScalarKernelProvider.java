@@ -168,6 +168,31 @@ public final class ScalarKernelProvider implements KernelProvider {
   }
 
   @Override
+  public void densePanel(float[] x, int xOffset, int rowCount, int dim, float[] panel, float[] bias,
+                         int biasOffset, int cols, boolean relu, float[] y, int yOffset, int yStride) {
+    for (int i = 0; i < rowCount; i++) {
+      int xBase = xOffset + i * dim, yBase = yOffset + i * yStride;
+      for (int r = 0; r < cols; r++) {
+        float s = 0f;
+        for (int j = 0; j < dim; j++) {
+          s += x[xBase + j] * panel[j * PANEL + r];
+        }
+        s += bias[biasOffset + r];
+        y[yBase + r] = relu ? Math.max(s, 0f) : s;
+      }
+    }
+  }
+
+  @Override
+  public void loadRow(MemorySegment segment, long offset, int length, float[] dst, int dstOffset,
+                      boolean add) {
+    for (int i = 0; i < length; i++) {
+      float v = segment.get(FLOAT, offset + (long) i * Float.BYTES);
+      dst[dstOffset + i] = add ? dst[dstOffset + i] + v : v;
+    }
+  }
+
+  @Override
   public int dotInt8(byte[] a, int aOffset, byte[] b, int bOffset, int length) {
     int s = 0;
     for (int i = 0; i < length; i++) {

@@ -80,6 +80,18 @@ public final class VectorKernels {
     PROVIDER.dotPanel(queries, q0, queryCount, dim, panel, scores);
   }
 
+  public static void densePanel(float[] x, int xOffset, int rowCount, int dim, float[] panel,
+                                float[] bias, int biasOffset, int cols, boolean relu, float[] y,
+                                int yOffset, int yStride) {
+    PROVIDER.densePanel(x, xOffset, rowCount, dim, panel, bias, biasOffset, cols, relu, y, yOffset,
+        yStride);
+  }
+
+  public static void loadRow(MemorySegment segment, long offset, int length, float[] dst,
+                             int dstOffset, boolean add) {
+    PROVIDER.loadRow(segment, offset, length, dst, dstOffset, add);
+  }
+
   public static int dotInt8(byte[] a, byte[] b) {
     return PROVIDER.dotInt8(a, 0, b, 0, a.length);
   }

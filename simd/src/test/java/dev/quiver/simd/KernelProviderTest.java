@@ -207,6 +207,65 @@ class KernelProviderTest {
 
   @ParameterizedTest
   @MethodSource("providers")
+  void densePanelMatchesReference(KernelProvider k) {
+    SplittableRandom rnd = new SplittableRandom(11);
+    for (int dim : dims()) {
+      int rowCount = 1 + rnd.nextInt(9);
+      int cols = rnd.nextInt(4) == 0 ? PANEL : 1 + rnd.nextInt(PANEL);
+      boolean relu = rnd.nextBoolean();
+      int xOffset = rnd.nextInt(5), biasOffset = rnd.nextInt(70), yOffset = rnd.nextInt(5);
+      int yStride = cols + rnd.nextInt(7);
+      float[] x = randomFloats(rnd, xOffset + rowCount * dim);
+      float[] w = randomFloats(rnd, cols * dim);
+      float[] bias = randomFloats(rnd, biasOffset + cols);
+      float[] panel = new float[dim * PANEL];
+      k.packPanel(segmentOf(w, 4, Memory.of(dim)), 4, cols, dim, panel);
+      float[] y = filled(yOffset + rowCount * yStride + 3, Float.NaN);
+      k.densePanel(x, xOffset, rowCount, dim, panel, bias, biasOffset, cols, relu, y, yOffset, yStride);
+      for (int i = 0; i < rowCount; i++) {
+        int xo = xOffset + i * dim;
+        for (int r = 0; r < yStride; r++) {
+          String what = k.name() + " dim=" + dim + " rows=" + rowCount + " cols=" + cols + " i=" + i
+              + " r=" + r + " relu=" + relu;
+          float actual = y[yOffset + i * yStride + r];
+          if (r >= cols) {
+            assertTrue(Float.isNaN(actual), what + " (beyond cols: untouched)");
+            continue;
+          }
+          double sum = refDot(x, xo, w, r * dim, dim) + bias[biasOffset + r];
+          double tol = dotBound(x, xo, w, r * dim, dim) + Math.ulp(bias[biasOffset + r]);
+          assertClose(relu ? Math.max(sum, 0) : sum, tol, actual, what);
+        }
+      }
+      assertTrue(Float.isNaN(y[y.length - 1]), "past the last row: untouched");
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("providers")
+  void loadRowCopiesOrAddsExactly(KernelProvider k) {
+    SplittableRandom rnd = new SplittableRandom(12);
+    for (int length : dims()) {
+      int srcOff = rnd.nextInt(3), dstOff = rnd.nextInt(5);
+      float[] src = randomFloats(rnd, srcOff + length);
+      long base = 4L * rnd.nextInt(3);
+      MemorySegment seg = segmentOf(src, base, Memory.of(length));
+      float[] before = randomFloats(rnd, dstOff + length + 2);
+      float[] copied = before.clone(), added = before.clone();
+      k.loadRow(seg, base + 4L * srcOff, length, copied, dstOff, false);
+      k.loadRow(seg, base + 4L * srcOff, length, added, dstOff, true);
+      for (int i = 0; i < before.length; i++) {
+        boolean inside = i >= dstOff && i < dstOff + length;
+        float v = inside ? src[srcOff + i - dstOff] : 0f;
+        String what = k.name() + " length=" + length + " i=" + i;
+        assertEquals(inside ? v : before[i], copied[i], what + " (copy)");
+        assertEquals(inside ? before[i] + v : before[i], added[i], what + " (add)");
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("providers")
   void dotInt8IsExact(KernelProvider k) {
     SplittableRandom rnd = new SplittableRandom(7);
     for (int dim : IntStream.concat(Arrays.stream(dims()), IntStream.of(1000, 4099)).toArray()) {

@@ -71,20 +71,20 @@ public final class DenseLayer {
 
   /**
    * Computes {@code rows} rows: {@code y[r * out ..]} from {@code x[r * in ..]}, panel by panel,
-   * last panel first when {@code backward}. {@code scores} holds at least
-   * {@code rows * PANEL_ROWS} floats.
+   * last panel first when {@code backward}. Bias and ReLU are applied by the kernel; other
+   * activations after it, while the panel's outputs are still in cache.
    */
-  void forward(float[] x, int rows, float[] y, float[] scores, boolean backward) {
+  void forward(float[] x, int rows, float[] y, boolean backward) {
+    boolean relu = activation == Activation.RELU;
+    boolean rest = !relu && activation != Activation.NONE;
     for (int i = 0; i < panels.length; i++) {
       int p = backward ? panels.length - 1 - i : i;
-      VectorKernels.dotPanel(x, 0, rows, in, panels[p], scores);
       int c0 = p * PANEL, n = Math.min(PANEL, out - c0);
-      for (int r = 0; r < rows; r++) {
-        int s = r * PANEL, o = r * out + c0;
-        for (int c = 0; c < n; c++) {
-          y[o + c] = scores[s + c] + bias[c0 + c];
+      VectorKernels.densePanel(x, 0, rows, in, panels[p], bias, c0, n, relu, y, c0, out);
+      if (rest) {
+        for (int r = 0; r < rows; r++) {
+          activation.apply(y, r * out + c0, r * out + c0 + n, slope);
         }
-        activation.apply(y, o, o + n, slope);
       }
     }
   }

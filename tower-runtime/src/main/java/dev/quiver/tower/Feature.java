@@ -1,5 +1,6 @@
 package dev.quiver.tower;
 
+import dev.quiver.simd.VectorKernels;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -207,13 +208,10 @@ public final class Feature {
   }
 
   private void copyRow(long r, float[] x, int offset) {
-    MemorySegment.copy(table, F, r * dim * Float.BYTES, x, offset, dim);
+    VectorKernels.loadRow(table, r * dim * Float.BYTES, dim, x, offset, false);
   }
 
   private void addRow(long r, float[] x, int offset) {
-    long base = r * dim;
-    for (int j = 0; j < dim; j++) {
-      x[offset + j] += table.getAtIndex(F, base + j);
-    }
+    VectorKernels.loadRow(table, r * dim * Float.BYTES, dim, x, offset, true);
   }
 }

@@ -51,20 +51,35 @@ public final class FeatureHash {
 
   /** The hash of a long's decimal string, e.g. "-42". */
   public static long hash(long v) {
-    long h = BASIS;
     if (v == Long.MIN_VALUE) {
-      return hash(Long.toString(v));
+      return hash("-9223372036854775808");
     }
+    long h = BASIS;
     if (v < 0) {
       h = step(h, '-');
       v = -v;
     }
-    long div = 1;
-    while (div <= v / 10) {
-      div *= 10;
+    // The digits, last first, 4 bits each (at most 19: 16 in lo, 3 in hi), then hashed first
+    // first. Division by the constant 10 compiles to a multiplication; by a variable power of
+    // ten it would cost a real division per digit.
+    long lo = 0, hi = 0;
+    int n = 0;
+    do {
+      long q = v / 10;
+      long d = v - q * 10;
+      if (n < 16) {
+        lo |= d << (4 * n);
+      } else {
+        hi |= d << (4 * (n - 16));
+      }
+      n++;
+      v = q;
+    } while (v != 0);
+    for (int i = n - 1; i >= 16; i--) {
+      h = step(h, '0' + (int) ((hi >>> (4 * (i - 16))) & 0xF));
     }
-    for (; div > 0; div /= 10) {
-      h = step(h, (int) ('0' + (v / div) % 10));
+    for (int i = Math.min(n, 16) - 1; i >= 0; i--) {
+      h = step(h, '0' + (int) ((lo >>> (4 * i)) & 0xF));
     }
     return fmix64(h);
   }

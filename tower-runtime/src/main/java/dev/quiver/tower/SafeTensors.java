@@ -132,6 +132,12 @@ public final class SafeTensors {
    * @throws IOException when it is absent, of another shape, or of a dtype other than F32/F16/BF16
    */
   public MemorySegment read(String name, long[] expectedShape, Arena arena) throws IOException {
+    return read(name, expectedShape, arena, TableAllocator.PLAIN);
+  }
+
+  /** As {@link #read(String, long[], Arena)}, the segment coming from {@code allocator}. */
+  public MemorySegment read(String name, long[] expectedShape, Arena arena, TableAllocator allocator)
+      throws IOException {
     Entry e = entries.get(name);
     if (e == null) {
       throw new IOException(file + ": tensor '" + name + "' of shape " + Arrays.toString(expectedShape)
@@ -145,7 +151,7 @@ public final class SafeTensors {
       throw new IOException(file + ": tensor '" + name + "' has dtype " + e.dtype()
           + "; expected F32, F16 or BF16");
     }
-    MemorySegment dst = arena.allocate(e.elements() * Float.BYTES, 64);
+    MemorySegment dst = allocator.allocate(arena, e.elements() * Float.BYTES);
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
          Arena map = Arena.ofConfined()) {
       long bytes = e.end() - e.begin();

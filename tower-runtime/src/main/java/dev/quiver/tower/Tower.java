@@ -1,6 +1,5 @@
 package dev.quiver.tower;
 
-import dev.quiver.simd.VectorKernels;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -171,8 +170,10 @@ public final class Tower {
       }
     }
     float touched = 0f;
-    for (int i = 0; i < n * nf; i++) {
-      touched += features.get(i % nf).touch(buckets[i]);
+    for (int r = 0; r < n; r++) {
+      for (int f = 0; f < nf; f++) {
+        touched += features.get(f).touch(buckets[r * nf + f]);
+      }
     }
     s.touched = touched;
     for (int r = 0; r < n; r++) {
@@ -285,7 +286,7 @@ public final class Tower {
     // opposite order on alternate requests starts each layer on the panels still cached.
     boolean backward = n == 1 && (s.backward = !s.backward);
     for (DenseLayer l : layers) {
-      l.forward(x, n, y, s.scores, backward);
+      l.forward(x, n, y, backward);
       float[] t = x;
       x = y;
       y = t;
@@ -296,7 +297,7 @@ public final class Tower {
       float[] v = trunk;
       float[] p = spare, q = s.c;
       for (DenseLayer l : head.layers()) {
-        l.forward(v, n, p, s.scores, backward);
+        l.forward(v, n, p, backward);
         v = p;
         p = q;
         q = v;
@@ -317,12 +318,11 @@ public final class Tower {
     }
   }
 
-  /** One thread's buffers: activations of a chunk, kernel scores and SENet temporaries. */
+  /** One thread's buffers: activations of a chunk, table rows and SENet temporaries. */
   private final class Scratch {
     final float[] a = new float[CHUNK * maxWidth];
     final float[] b = new float[CHUNK * maxWidth];
     final float[] c = new float[CHUNK * maxWidth];
-    final float[] scores = new float[CHUNK * VectorKernels.PANEL_ROWS];
     final float[] z = new float[features.size()];
     final long[] buckets = new long[CHUNK * features.size()];
     /** Keeps the reads of {@link #inputs} from being optimised away. */

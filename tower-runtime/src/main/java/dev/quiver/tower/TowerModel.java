@@ -44,7 +44,7 @@ public final class TowerModel implements AutoCloseable {
   public static TowerModel load(Path dir) throws IOException {
     Arena arena = Arena.ofShared();
     try {
-      return load(dir, arena, arena);
+      return load(dir, arena, TableAllocator.PLAIN, arena);
     } catch (IOException | RuntimeException e) {
       arena.close();
       throw e;
@@ -53,13 +53,22 @@ public final class TowerModel implements AutoCloseable {
 
   /** Loads the model in {@code dir} with its tables and weights in {@code arena}, which the caller closes. */
   public static TowerModel load(Path dir, Arena arena) throws IOException {
-    return load(dir, arena, null);
+    return load(dir, arena, TableAllocator.PLAIN, null);
   }
 
-  private static TowerModel load(Path dir, Arena arena, Arena owned) throws IOException {
+  /**
+   * Loads the model in {@code dir} into {@code arena}, which the caller closes, its embedding
+   * tables allocated by {@code tables} (e.g. on huge pages).
+   */
+  public static TowerModel load(Path dir, Arena arena, TableAllocator tables) throws IOException {
+    return load(dir, arena, tables, null);
+  }
+
+  private static TowerModel load(Path dir, Arena arena, TableAllocator tables, Arena owned)
+      throws IOException {
     ModelConfig config = ModelConfig.read(dir.resolve(ModelFingerprint.CONFIG));
     SafeTensors tensors = SafeTensors.open(dir.resolve(ModelFingerprint.WEIGHTS));
-    Builder b = new Builder(tensors, arena);
+    Builder b = new Builder(tensors, arena, tables);
     Tower user = b.tower("user", config.tower("user"));
     Tower item = b.tower("item", config.tower("item"));
     return new TowerModel(config, ModelFingerprint.of(dir), user, item, owned);
@@ -114,11 +123,13 @@ public final class TowerModel implements AutoCloseable {
   private static final class Builder {
     private final SafeTensors tensors;
     private final Arena arena;
+    private final TableAllocator tables;
     private String where;
 
-    Builder(SafeTensors tensors, Arena arena) {
+    Builder(SafeTensors tensors, Arena arena, TableAllocator tables) {
       this.tensors = tensors;
       this.arena = arena;
+      this.tables = tables;
     }
 
     Tower tower(String name, TowerConfig c) throws IOException {
@@ -217,7 +228,7 @@ public final class TowerModel implements AutoCloseable {
       if (c.missingBucket() != null && (missing < 0 || missing >= rows)) {
         throw bad("has missing_bucket " + missing + " outside its table's " + rows + " rows");
       }
-      MemorySegment table = tensor(c.embedding(), rows, c.dim());
+      MemorySegment table = tensor(c.embedding(), tables, rows, c.dim());
       return new Feature(c.name(), type, table, rows, c.dim(), multi, pooling.equals("mean"),
           missing, boundaries, c.raw(), c.vocabulary());
     }
@@ -319,11 +330,15 @@ public final class TowerModel implements AutoCloseable {
     }
 
     private MemorySegment tensor(String name, long... shape) throws IOException {
+      return tensor(name, TableAllocator.PLAIN, shape);
+    }
+
+    private MemorySegment tensor(String name, TableAllocator allocator, long... shape) throws IOException {
       if (name == null) {
         throw bad("names no tensor");
       }
       try {
-        return tensors.read(name, shape, arena);
+        return tensors.read(name, shape, arena, allocator);
       } catch (IOException e) {
         throw new IOException(where + ": " + e.getMessage(), e);
       }

@@ -35,6 +35,30 @@ class ModelMemoryTest {
   }
 
   @Test
+  void tablesComeFromTheGivenAllocator() throws IOException {
+    List<Long> sizes = new java.util.ArrayList<>();
+    float[] plain = new float[8], custom = new float[8];
+    try (Arena arena = Arena.ofConfined(); TowerModel reference = TowerModel.load(Fixtures.dir("basic"))) {
+      TowerModel model = TowerModel.load(Fixtures.dir("basic"), arena, (a, bytes) -> {
+        sizes.add(bytes);
+        return a.allocate(bytes, 4096);
+      });
+      long tables = 0;
+      for (Tower t : List.of(model.user(), model.item())) {
+        for (Feature f : t.features()) {
+          tables += 1;
+          assertEquals(0, f.table().address() % 4096);
+        }
+      }
+      assertEquals(tables, sizes.size());
+      FeatureRow row = model.user().newRow().setId("user_id", 9).setCategorical("country", "jp");
+      model.user().embed(row, custom);
+      reference.user().embed(reference.user().newRow().setId("user_id", 9).setCategorical("country", "jp"), plain);
+      assertArrayEquals(plain, custom);
+    }
+  }
+
+  @Test
   void structureIsReadOnlyAndFoldsBatchNorm() throws IOException {
     try (TowerModel model = TowerModel.load(Fixtures.dir("rich"))) {
       Tower user = model.user();

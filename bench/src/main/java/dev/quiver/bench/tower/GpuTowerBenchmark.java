@@ -67,7 +67,7 @@ public class GpuTowerBenchmark {
     public void setUp() throws IOException, InterruptedException {
       Path dir = Path.of(model);
       if (!Files.exists(dir.resolve("user.jsonl"))) {
-        TowerBenchmark.export(dir);
+        TowerPair.export(dir);
       }
       quiver = TowerModel.load(dir);
       user = quiver.user();

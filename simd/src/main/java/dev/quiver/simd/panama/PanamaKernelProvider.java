@@ -628,21 +628,57 @@ public final class PanamaKernelProvider implements KernelProvider {
    */
   @Override
   public void dotPanel(float[] queries, int q0, int queryCount, int dim, float[] panel, float[] scores) {
+    tiles(queries, q0 * dim, queryCount, dim, panel, null, 0, PANEL, false, scores, 0, PANEL);
+  }
+
+  @Override
+  public void densePanel(float[] x, int xOffset, int rowCount, int dim, float[] panel, float[] bias,
+                         int biasOffset, int cols, boolean relu, float[] y, int yOffset, int yStride) {
+    tiles(x, xOffset, rowCount, dim, panel, bias, biasOffset, cols, relu, y, yOffset, yStride);
+  }
+
+  /**
+   * Tiles of 4 inputs x 4 vectors of panel rows; input i's sums go to
+   * {@code out[o + i * stride ..]} (the first {@code cols} of each tile's 4L), then, when
+   * {@code bias} is set, get the bias and ReLU while still in L1. Vectors are never passed to a
+   * method that might not be inlined: the JIT would box them.
+   */
+  private static void tiles(float[] x, int x0, int count, int dim, float[] panel, float[] bias,
+                            int bo, int cols, boolean relu, float[] out, int o, int stride) {
     int i = 0;
-    for (; i <= queryCount - 4; i += 4) {
-      for (int c = 0; c < PANEL; c += 4 * L) {
-        tile4x4(queries, (q0 + i) * dim, dim, panel, c, scores, i * PANEL + c);
+    for (; i <= count - 4; i += 4) {
+      for (int c = 0; c < cols; c += 4 * L) {
+        int at = o + i * stride + c;
+        tile4x4(x, x0 + i * dim, dim, panel, c, out, at, stride, cols - c);
+        if (bias != null) {
+          for (int k = 0; k < 4; k++) {
+            addBias(out, at + k * stride, bias, bo + c, Math.min(cols - c, 4 * L), relu);
+          }
+        }
       }
     }
-    for (; i < queryCount; i++) {
-      for (int c = 0; c < PANEL; c += 4 * L) {
-        tile1x4(queries, (q0 + i) * dim, dim, panel, c, scores, i * PANEL + c);
+    for (; i < count; i++) {
+      for (int c = 0; c < cols; c += 4 * L) {
+        int at = o + i * stride + c;
+        tile1x4(x, x0 + i * dim, dim, panel, c, out, at, cols - c);
+        if (bias != null) {
+          addBias(out, at, bias, bo + c, Math.min(cols - c, 4 * L), relu);
+        }
       }
     }
   }
 
-  private static void tile4x4(float[] queries, int qa, int dim, float[] panel, int c,
-                              float[] scores, int s) {
+  /** {@code out[at + k] = act(out[at + k] + bias[bo + k])} for {@code k < n}. */
+  private static void addBias(float[] out, int at, float[] bias, int bo, int n, boolean relu) {
+    for (int k = 0; k < n; k += L) {
+      VectorMask<Float> m = F.indexInRange(k, n);
+      FloatVector v = FloatVector.fromArray(F, out, at + k, m).add(FloatVector.fromArray(F, bias, bo + k, m));
+      (relu ? v.max(0f) : v).intoArray(out, at + k, m);
+    }
+  }
+
+  private static void tile4x4(float[] queries, int qa, int dim, float[] panel, int c, float[] out,
+                              int o, int stride, int cols) {
     FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00;
     FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
     FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
@@ -672,15 +708,22 @@ public final class PanamaKernelProvider implements KernelProvider {
       c32 = p2.fma(b, c32);
       c33 = p3.fma(b, c33);
     }
-    store4(c00, c01, c02, c03, scores, s);
-    store4(c10, c11, c12, c13, scores, s + PANEL);
-    store4(c20, c21, c22, c23, scores, s + 2 * PANEL);
-    store4(c30, c31, c32, c33, scores, s + 3 * PANEL);
+    if (cols >= 4 * L) {
+      store4(c00, c01, c02, c03, out, o);
+      store4(c10, c11, c12, c13, out, o + stride);
+      store4(c20, c21, c22, c23, out, o + 2 * stride);
+      store4(c30, c31, c32, c33, out, o + 3 * stride);
+    } else {
+      store4(c00, c01, c02, c03, out, o, cols);
+      store4(c10, c11, c12, c13, out, o + stride, cols);
+      store4(c20, c21, c22, c23, out, o + 2 * stride, cols);
+      store4(c30, c31, c32, c33, out, o + 3 * stride, cols);
+    }
   }
 
   /** The 1..3 queries left over by tile4x4: load-bound, but only ever a small share of a batch. */
-  private static void tile1x4(float[] queries, int qa, int dim, float[] panel, int c,
-                              float[] scores, int s) {
+  private static void tile1x4(float[] queries, int qa, int dim, float[] panel, int c, float[] out,
+                              int o, int cols) {
     FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
     for (int j = 0, p = c; j < dim; j++, p += PANEL) {
       FloatVector b = FloatVector.broadcast(F, queries[qa + j]);
@@ -689,7 +732,20 @@ public final class PanamaKernelProvider implements KernelProvider {
       c2 = load(panel, p + 2 * L).fma(b, c2);
       c3 = load(panel, p + 3 * L).fma(b, c3);
     }
-    store4(c0, c1, c2, c3, scores, s);
+    if (cols >= 4 * L) {
+      store4(c0, c1, c2, c3, out, o);
+    } else {
+      store4(c0, c1, c2, c3, out, o, cols);
+    }
+  }
+
+  /** Stores the first {@code n} (< 4L) lanes of the four vectors. */
+  private static void store4(FloatVector v0, FloatVector v1, FloatVector v2, FloatVector v3,
+                             float[] out, int s, int n) {
+    v0.intoArray(out, s, F.indexInRange(0, n));
+    v1.intoArray(out, s + L, F.indexInRange(L, n));
+    v2.intoArray(out, s + 2 * L, F.indexInRange(2 * L, n));
+    v3.intoArray(out, s + 3 * L, F.indexInRange(3 * L, n));
   }
 
   private static void store4(FloatVector v0, FloatVector v1, FloatVector v2, FloatVector v3,
@@ -698,6 +754,21 @@ public final class PanamaKernelProvider implements KernelProvider {
     v1.intoArray(scores, s + L);
     v2.intoArray(scores, s + 2 * L);
     v3.intoArray(scores, s + 3 * L);
+  }
+
+  @Override
+  public void loadRow(MemorySegment segment, long offset, int length, float[] dst, int dstOffset,
+                      boolean add) {
+    int i = 0;
+    for (; i <= length - L; i += L) {
+      FloatVector v = load(segment, offset + (long) i * Float.BYTES);
+      (add ? v.add(load(dst, dstOffset + i)) : v).intoArray(dst, dstOffset + i);
+    }
+    if (i < length) {
+      VectorMask<Float> m = F.indexInRange(i, length);
+      FloatVector v = load(segment, offset + (long) i * Float.BYTES, m);
+      (add ? v.add(FloatVector.fromArray(F, dst, dstOffset + i, m)) : v).intoArray(dst, dstOffset + i, m);
+    }
   }
 
   // ---------------------------------------------------------------- quantized and half precision
