@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.quiver.simd.VectorKernels;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,7 +46,7 @@ class TowerBackendHooksTest {
   private static float[] layers(List<DenseLayer> layers, float[] x, int n) {
     for (DenseLayer l : layers) {
       float[] y = new float[n * l.out()];
-      l.forward(x, n, y, new float[n * VectorKernels.PANEL_ROWS], false);
+      l.forward(x, n, y, false);
       x = y;
     }
     return x;

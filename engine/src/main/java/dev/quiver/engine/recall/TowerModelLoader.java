@@ -1,5 +1,6 @@
 package dev.quiver.engine.recall;
 
+import dev.quiver.engine.HugePages;
 import dev.quiver.engine.snapshot.ModelLoader;
 import dev.quiver.engine.snapshot.SnapshotLoader;
 import dev.quiver.engine.snapshot.Warmup;
@@ -34,9 +35,10 @@ public final class TowerModelLoader implements ModelLoader<TowerModel> {
     return SnapshotLoader.of(INSTANCE).warmup(tower.andThen(Warmup.searches(searches, 10, dev.quiver.engine.Params.DEFAULT)));
   }
 
+  /** Embedding tables go on huge pages: a request's lookups land anywhere in tables of many MiB. */
   @Override
   public TowerModel load(Path modelDir, Arena arena) throws IOException {
-    TowerModel model = TowerModel.load(modelDir, arena);
+    TowerModel model = TowerModel.load(modelDir, arena, HugePages::allocate);
     if (model.user().dim() != model.item().dim()) {
       int user = model.user().dim();
       int item = model.item().dim();
