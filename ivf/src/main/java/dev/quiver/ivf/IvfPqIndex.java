@@ -265,8 +265,7 @@ public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
       if (blockStarts != null) {
         s.fast.scan(codes, block * blockBytes, FastScan.blocks(rows), 0f, s.scores, 0);
       } else {
-        MemorySegment.copy(codes, ValueLayout.JAVA_BYTE, (long) start * m, s.codes, 0, rows * m);
-        pq.scoreRows(s.table, s.codes, rows, 0f, false, s.scores, 0);
+        pq.scoreRows(s.table, codes, (long) start * m, rows, 0f, false, s.scores, 0);
       }
       if (l2) {
         toL2Rank(s.scores, rows, start, coarseRank - s.querySquaredNorm);
@@ -293,16 +292,14 @@ public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
     }
   }
 
-  /** Lookup tables and a block of codes. */
+  /** Lookup tables. */
   static final class PqScratch extends IvfScratch {
     final float[] table;
-    final byte[] codes;
     final FastScan.Tables fast;
 
     PqScratch(IvfPqIndex index) {
       super(index);
       table = new float[index.pq.tableSize()];
-      codes = new byte[BLOCK * index.pq.m()];
       fast = new FastScan.Tables(index.pq.m());
     }
   }

@@ -1,8 +1,8 @@
 package dev.quiver.pq;
 
+import dev.quiver.simd.VectorKernels;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.logging.Logger;
 
 /**
  * The 4-bit PQ "fast scan" of FAISS's {@code IndexIVFPQFastScan}: with 16 entries per
@@ -20,54 +20,18 @@ import java.util.logging.Logger;
  * {@code sum / scale + bias}, off from the float table sum by at most {@code m / (2 scale)}
  * ({@link Tables#errorBound}).
  *
- * <p>The kernel is the Vector API one ({@code dev.quiver.pq.panama}, loaded by name when the
- * {@code jdk.incubator.vector} module is present, the machine has 256-bit vectors or wider and
- * {@code -Dquiver.simd=scalar} is not set), else a scalar loop with the same results. Stateless; thread-safe.
+ * <p>The scan itself is {@link VectorKernels#pqFastScan4}: byte shuffles on the Vector API where
+ * vectors are 256 bits or wider, else a scalar loop with the same results. Stateless; thread-safe.
  */
 public final class FastScan {
   /** Items per block. */
-  public static final int BLOCK = 64;
+  public static final int BLOCK = VectorKernels.FAST_SCAN_BLOCK;
   /** Bytes per sub-quantizer table: the 16 entries, then a copy, so that a 32-lane load reads one table. */
-  public static final int TABLE_STRIDE = 32;
+  public static final int TABLE_STRIDE = VectorKernels.FAST_SCAN_TABLE_STRIDE;
   /** The largest m whose sums fit 16-bit lanes. */
-  public static final int MAX_M = 128;
-
-  /** Scores whole blocks; implemented by the scalar loop and the Vector API kernel. */
-  public interface Kernel {
-    /**
-     * Scores {@code blocks} blocks of {@code m} sub-quantizers at byte {@code offset} of
-     * {@code codes}: {@code out[outOffset + i] = sum_i * inverseScale + bias} for every slot.
-     */
-    void scan(MemorySegment codes, long offset, int blocks, int m, byte[] tables, float inverseScale, float bias,
-              float[] out, int outOffset);
-  }
-
-  private static final Kernel KERNEL = select();
+  public static final int MAX_M = VectorKernels.FAST_SCAN_MAX_M;
 
   private FastScan() {}
-
-  private static Kernel select() {
-    if (!"scalar".equals(System.getProperty("quiver.simd"))
-        && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
-      try {
-        return (Kernel) Class.forName("dev.quiver.pq.panama.PanamaFastScan").getDeclaredConstructor().newInstance();
-      } catch (ReflectiveOperationException | LinkageError | UnsupportedOperationException e) {
-        Throwable why = e.getCause() != null ? e.getCause() : e;
-        Logger.getLogger(FastScan.class.getName()).info("PQ fast scan: scalar kernel (" + why.getMessage() + ")");
-      }
-    }
-    return new Scalar();
-  }
-
-  /** The kernel in use. */
-  public static Kernel kernel() {
-    return KERNEL;
-  }
-
-  /** The scalar kernel (the reference the vector one is tested against). */
-  public static Kernel scalar() {
-    return new Scalar();
-  }
 
   public static int blocks(int items) {
     return (items + BLOCK - 1) / BLOCK;
@@ -160,29 +124,7 @@ public final class FastScan {
 
     /** Scores {@code blocks} blocks at {@code offset} of {@code codes}, adding {@code extraBias}. */
     public void scan(MemorySegment codes, long offset, int blocks, float extraBias, float[] out, int outOffset) {
-      KERNEL.scan(codes, offset, blocks, m, bytes, inverseScale, bias + extraBias, out, outOffset);
-    }
-  }
-
-  private static final class Scalar implements Kernel {
-    @Override
-    public void scan(MemorySegment codes, long offset, int blocks, int m, byte[] tables, float inverseScale,
-                     float bias, float[] out, int outOffset) {
-      for (int b = 0; b < blocks; b++) {
-        long base = offset + (long) b * m * 32;
-        int o = outOffset + b * BLOCK;
-        for (int t = 0; t < 32; t++) {
-          int lo = 0;
-          int hi = 0;
-          for (int j = 0; j < m; j++) {
-            int packed = codes.get(ValueLayout.JAVA_BYTE, base + j * 32L + t);
-            lo += tables[j * TABLE_STRIDE + (packed & 15)] & 0xff;
-            hi += tables[j * TABLE_STRIDE + ((packed >> 4) & 15)] & 0xff;
-          }
-          out[o + t] = Math.fma(lo, inverseScale, bias);
-          out[o + t + 32] = Math.fma(hi, inverseScale, bias);
-        }
-      }
+      VectorKernels.pqFastScan4(codes, offset, blocks, m, bytes, inverseScale, bias + extraBias, out, outOffset);
     }
   }
 }

@@ -2,7 +2,9 @@ package dev.quiver.bench.jmh;
 
 import dev.quiver.pq.FastScan;
 import dev.quiver.pq.ProductQuantizer;
-import dev.quiver.pq.panama.PanamaFastScan;
+import dev.quiver.simd.KernelProvider;
+import dev.quiver.simd.ScalarKernelProvider;
+import dev.quiver.simd.panama.PanamaKernelProvider;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
@@ -29,11 +31,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * nanoseconds per code.
  *
  * <ul>
- *   <li>{@code adc8}: 8-bit codes, float tables of 256 entries per sub-quantizer ({@code m} bytes
- *       per code).</li>
- *   <li>{@code adc4}: 4-bit codes one per byte, the same loop on 16-entry tables.</li>
- *   <li>{@code fastScan512}, {@code fastScan256}, {@code fastScanScalar}: the fast-scan kernels
- *       on packed codes ({@code m / 2} bytes per code) with byte tables.</li>
+ *   <li>{@code adc8}: {@link KernelProvider#pqScan8}, 8-bit codes in native memory, float tables
+ *       of 256 entries per sub-quantizer ({@code m} bytes per code).</li>
+ *   <li>{@code adc4}: 4-bit codes one per byte, the plain loop on 16-entry tables.</li>
+ *   <li>{@code fastScanPanama}, {@code fastScanScalar}: {@link KernelProvider#pqFastScan4} on
+ *       packed codes ({@code m / 2} bytes per code) with byte tables.</li>
  * </ul>
  * Compare adc8 at {@code m} with fast scan at {@code 2m} for equal code bytes.
  */
@@ -50,8 +52,8 @@ public class PqFastScanBench {
   int m;
 
   private Arena arena;
-  private byte[] codes8;
-  private byte[] codes4;
+  private MemorySegment codes8;
+  private MemorySegment codes4;
   private MemorySegment packed;
   private float[] table8;
   private float[] table4;
@@ -60,9 +62,8 @@ public class PqFastScanBench {
   private final float[] scores = new float[N];
   private ProductQuantizer pq8;
   private ProductQuantizer pq4;
-  private final FastScan.Kernel wide = new PanamaFastScan(512);
-  private final FastScan.Kernel narrow = new PanamaFastScan(256);
-  private final FastScan.Kernel scalar = FastScan.scalar();
+  private final KernelProvider panama = new PanamaKernelProvider();
+  private final KernelProvider scalar = new ScalarKernelProvider();
 
   @Setup(Level.Trial)
   public void setup() {
@@ -70,11 +71,11 @@ public class PqFastScanBench {
     int dim = 2 * m;
     pq8 = new ProductQuantizer(dim, m, 8, randomFloats(rnd, m * 256 * 2));
     pq4 = new ProductQuantizer(dim, m, 4, randomFloats(rnd, m * 16 * 2));
-    codes8 = new byte[N * m];
-    codes4 = new byte[N * m];
-    for (int i = 0; i < codes8.length; i++) {
-      codes8[i] = (byte) rnd.nextInt(256);
-      codes4[i] = (byte) rnd.nextInt(16);
+    byte[] bytes8 = new byte[N * m];
+    byte[] bytes4 = new byte[N * m];
+    for (int i = 0; i < bytes8.length; i++) {
+      bytes8[i] = (byte) rnd.nextInt(256);
+      bytes4[i] = (byte) rnd.nextInt(16);
     }
     float[] q = randomFloats(rnd, dim);
     table8 = new float[pq8.tableSize()];
@@ -82,8 +83,10 @@ public class PqFastScanBench {
     pq8.innerProductTable(q, table8);
     pq4.innerProductTable(q, table4);
     arena = Arena.ofShared();
+    codes8 = arena.allocate(bytes8.length, 64).copyFrom(MemorySegment.ofArray(bytes8));
+    codes4 = arena.allocate(bytes4.length, 64).copyFrom(MemorySegment.ofArray(bytes4));
     packed = arena.allocate(FastScan.packedBytes(N, m), 64);
-    FastScan.pack(codes4, 0, N, m, packed, 0);
+    FastScan.pack(bytes4, 0, N, m, packed, 0);
     tableBytes = new byte[m * FastScan.TABLE_STRIDE];
     rnd.nextBytes(tableBytes);
   }
@@ -104,32 +107,26 @@ public class PqFastScanBench {
   @Benchmark
   @OperationsPerInvocation(N)
   public float[] adc8() {
-    pq8.scoreRows(table8, codes8, N, 0f, false, scores, 0);
+    pq8.scoreRows(table8, codes8, 0, N, 0f, false, scores, 0);
     return scores;
   }
 
   @Benchmark
   @OperationsPerInvocation(N)
   public float[] adc4() {
-    pq4.scoreRows(table4, codes4, N, 0f, false, scores, 0);
+    pq4.scoreRows(table4, codes4, 0, N, 0f, false, scores, 0);
     return scores;
   }
 
-  private float[] fastScan(FastScan.Kernel kernel) {
-    kernel.scan(packed, 0, N / FastScan.BLOCK, m, tableBytes, 0.01f, 0f, scores, 0);
+  private float[] fastScan(KernelProvider kernels) {
+    kernels.pqFastScan4(packed, 0, N / FastScan.BLOCK, m, tableBytes, 0.01f, 0f, scores, 0);
     return scores;
   }
 
   @Benchmark
   @OperationsPerInvocation(N)
-  public float[] fastScan512() {
-    return fastScan(wide);
-  }
-
-  @Benchmark
-  @OperationsPerInvocation(N)
-  public float[] fastScan256() {
-    return fastScan(narrow);
+  public float[] fastScanPanama() {
+    return fastScan(panama);
   }
 
   @Benchmark

@@ -1,6 +1,6 @@
-package dev.quiver.pq.panama;
+package dev.quiver.simd.panama;
 
-import dev.quiver.pq.FastScan;
+import dev.quiver.simd.VectorKernels;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
@@ -10,46 +10,33 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The Vector API fast-scan kernel. Per sub-quantizer and block of 64 items it loads the 32 bytes
- * of 64 nibbles, looks the nibbles up in the sub-quantizer's table with {@code selectFrom} and
- * adds the bytes, zero-extended, into 16-bit accumulators:
- * <ul>
- *   <li>512-bit machines: two 32-lane lookups (one {@code vpermb} each on AVX-512 VBMI) into two
- *       32-lane accumulators;</li>
- *   <li>256-bit machines: four 16-lane lookups (in-lane byte shuffles) into four 16-lane
- *       accumulators.</li>
- * </ul>
- * Loaded by name from {@link FastScan} only when the incubator module is present.
+ * The product-quantizer fast scans of {@link PanamaKernelProvider}: table lookups by byte
+ * shuffles, many items per instruction. Stateless; thread-safe.
  */
-public final class PanamaFastScan implements FastScan.Kernel {
+final class PanamaPqKernels {
   private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
   private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
   private static final VectorSpecies<Short> S256 = ShortVector.SPECIES_256;
   private static final VectorSpecies<Short> S512 = ShortVector.SPECIES_512;
   private static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
   private static final VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
+  private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+  private static final int STRIDE = VectorKernels.FAST_SCAN_TABLE_STRIDE;
 
-  private final boolean wide;
+  private PanamaPqKernels() {}
 
-  /** The variant for this machine's vector width; refuses machines narrower than 256 bits. */
-  public PanamaFastScan() {
-    this(ShortVector.SPECIES_PREFERRED.vectorBitSize());
-  }
-
-  /** The 512-bit variant for {@code bits >= 512}, the 256-bit one for {@code bits >= 256}. */
-  public PanamaFastScan(int bits) {
-    if (bits < 256) {
-      throw new UnsupportedOperationException("fast scan needs 256-bit vectors, this machine has " + bits);
-    }
-    this.wide = bits >= 512;
-  }
-
-  @Override
-  public void scan(MemorySegment codes, long offset, int blocks, int m, byte[] tables, float inverseScale, float bias,
-                   float[] out, int outOffset) {
+  /**
+   * 4-bit fast scan. Per sub-quantizer and block of 64 items it loads the 32 bytes of 64 nibbles,
+   * looks the nibbles up in the sub-quantizer's table with {@code selectFrom} and adds the bytes,
+   * zero-extended, into 16-bit accumulators: with {@code wide} (512-bit machines) two 32-lane
+   * lookups, one {@code vpermb} each on AVX-512 VBMI, into two 32-lane accumulators; else four
+   * 16-lane lookups (in-lane byte shuffles) into four 16-lane accumulators.
+   */
+  static void pqFastScan4(boolean wide, MemorySegment codes, long offset, int blocks, int m, byte[] tables,
+                          float inverseScale, float bias, float[] out, int outOffset) {
     for (int b = 0; b < blocks; b++) {
       long base = offset + (long) b * m * 32;
-      int o = outOffset + b * FastScan.BLOCK;
+      int o = outOffset + b * VectorKernels.FAST_SCAN_BLOCK;
       if (wide) {
         block512(codes, base, m, tables, inverseScale, bias, out, o);
       } else {
@@ -63,8 +50,8 @@ public final class PanamaFastScan implements FastScan.Kernel {
     ShortVector acc0 = ShortVector.zero(S512);
     ShortVector acc1 = ShortVector.zero(S512);
     for (int j = 0; j < m; j++) {
-      ByteVector packed = ByteVector.fromMemorySegment(B256, codes, base + j * 32L, ByteOrder.LITTLE_ENDIAN);
-      ByteVector table = ByteVector.fromArray(B256, tables, j * FastScan.TABLE_STRIDE);
+      ByteVector packed = ByteVector.fromMemorySegment(B256, codes, base + j * 32L, LE);
+      ByteVector table = ByteVector.fromArray(B256, tables, j * STRIDE);
       ByteVector lo = packed.and((byte) 0x0f).selectFrom(table);
       ByteVector hi = packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f).selectFrom(table);
       acc0 = acc0.add((ShortVector) lo.convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0));
@@ -86,9 +73,9 @@ public final class PanamaFastScan implements FastScan.Kernel {
     ShortVector acc3 = ShortVector.zero(S256);
     for (int j = 0; j < m; j++) {
       long at = base + j * 32L;
-      ByteVector p0 = ByteVector.fromMemorySegment(B128, codes, at, ByteOrder.LITTLE_ENDIAN);
-      ByteVector p1 = ByteVector.fromMemorySegment(B128, codes, at + 16, ByteOrder.LITTLE_ENDIAN);
-      ByteVector table = ByteVector.fromArray(B128, tables, j * FastScan.TABLE_STRIDE);
+      ByteVector p0 = ByteVector.fromMemorySegment(B128, codes, at, LE);
+      ByteVector p1 = ByteVector.fromMemorySegment(B128, codes, at + 16, LE);
+      ByteVector table = ByteVector.fromArray(B128, tables, j * STRIDE);
       acc0 = acc0.add(widen(p0.and((byte) 0x0f).selectFrom(table)));
       acc1 = acc1.add(widen(p1.and((byte) 0x0f).selectFrom(table)));
       acc2 = acc2.add(widen(p0.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f).selectFrom(table)));
