@@ -21,8 +21,9 @@ import java.util.Set;
  * <p>Build parameters: {@code m} (sub-quantizers, divides the dimension; default dimension/4 when
  * that divides, else the dimension), {@code nbits} (1..8, default 8), {@code train} (training
  * sample, default 65,536), {@code iterations} (k-means, default 10), {@code refine} (1 keeps the
- * float vectors for {@code rerank}, default 0), {@code fastscan} (with {@code nbits=4}, and by
- * default there: codes in {@link FastScan} blocks). Search parameter: {@code rerank}.
+ * float vectors for {@code rerank}, default 0), {@code fastscan} (with {@code nbits=4}, where it
+ * is the default, or {@code nbits=8}: codes in {@link FastScan} blocks, scanned with byte
+ * tables). Search parameter: {@code rerank}.
  *
  * <p>Body: codebooks, codes ({@code count x m} bytes, or {@link FastScan#packedBytes}), ids (when
  * given), exact vectors (refine).
@@ -46,12 +47,12 @@ public final class PqIndex extends ApproximateIndex<PqIndex.PqScratch> {
     this.fastScan = fastScan;
   }
 
-  /** Reads the {@code fastscan} parameter: on by default for 4-bit codes, refused for others. */
+  /** Reads the {@code fastscan} parameter: on by default for 4-bit codes, off for 8-bit ones, refused for others. */
   public static boolean fastScan(Params params, int m, int nbits) {
     boolean fastScan = Knobs.atLeast(params, "fastscan", nbits == 4 ? 1 : 0, 0) > 0;
-    if (fastScan && (nbits != 4 || m > FastScan.MAX_M)) {
-      throw new IllegalArgumentException("fastscan=1 needs nbits=4 and m <= " + FastScan.MAX_M + ", got nbits="
-          + nbits + ", m=" + m);
+    if (fastScan && (!FastScan.supports(nbits) || m > FastScan.MAX_M)) {
+      throw new IllegalArgumentException("fastscan=1 needs nbits=4 or 8 and m <= " + FastScan.MAX_M
+          + ", got nbits=" + nbits + ", m=" + m);
     }
     return fastScan;
   }
@@ -84,8 +85,8 @@ public final class PqIndex extends ApproximateIndex<PqIndex.PqScratch> {
       encodeAll(source, pq, cosine, codes, exact, threads);
       if (fastScan) {
         byte[] plain = codes.asSlice(0, (long) n * m).toArray(ValueLayout.JAVA_BYTE);
-        codes = arena.allocate(Math.max(1, FastScan.packedBytes(n, m)), 64);
-        FastScan.pack(plain, 0, n, m, codes, 0);
+        codes = arena.allocate(Math.max(1, FastScan.packedBytes(n, m, nbits)), 64);
+        FastScan.pack(plain, 0, n, m, nbits, codes, 0);
       }
       return new PqIndex(metric, pq, n, Rows.ids(arena, ids, n), codes, fastScan, exact, arena);
     } catch (RuntimeException e) {
@@ -127,10 +128,10 @@ public final class PqIndex extends ApproximateIndex<PqIndex.PqScratch> {
       throw new IOException(file.path() + ": " + e.getMessage(), e);
     }
     boolean fastScan = "1".equals(meta.get("fastscan"));
-    if (fastScan && (nbits != 4 || m > FastScan.MAX_M)) {
+    if (fastScan && (!FastScan.supports(nbits) || m > FastScan.MAX_M)) {
       throw new IOException(file.path() + ": fast-scan codes with nbits=" + nbits + ", m=" + m);
     }
-    long codeBytes = fastScan ? FastScan.packedBytes(n, m) : (long) n * m;
+    long codeBytes = fastScan ? FastScan.packedBytes(n, m, nbits) : (long) n * m;
     int books = m * (1 << nbits) * (dim / m);
     long[] off = new long[4];
     Layout layout = new Layout();
@@ -235,7 +236,7 @@ public final class PqIndex extends ApproximateIndex<PqIndex.PqScratch> {
 
   private void scanBlocks(PqScratch s, boolean l2) {
     s.fast.quantize(s.table);
-    long blockBytes = (long) pq.m() * 32;
+    long blockBytes = FastScan.blockBytes(pq.m(), pq.nbits());
     for (int start = 0; start < count; start += BLOCK) {
       int rows = Math.min(BLOCK, count - start);
       s.fast.scan(codes, start / FastScan.BLOCK * blockBytes, FastScan.blocks(rows), 0f, s.scores, 0);
@@ -256,7 +257,7 @@ public final class PqIndex extends ApproximateIndex<PqIndex.PqScratch> {
     PqScratch(PqIndex index) {
       super(index);
       table = new float[index.pq.tableSize()];
-      fast = new FastScan.Tables(index.pq.m());
+      fast = index.fastScan ? new FastScan.Tables(index.pq.m(), index.pq.nbits()) : null;
     }
   }
 }

@@ -122,4 +122,14 @@ public interface KernelProvider {
    */
   void pqFastScan4(MemorySegment codes, long offset, int blocks, int m, byte[] tables, float inverseScale,
                    float bias, float[] out, int outOffset);
+
+  /**
+   * The 8-bit PQ fast scan: as {@link #pqFastScan4} with 256-entry tables. A block of
+   * {@link VectorKernels#FAST_SCAN_BLOCK} items is {@code 64 m} bytes, sub-quantizer {@code j}
+   * taking bytes {@code [64 j, 64 j + 64)}, byte {@code t} the code of item {@code t};
+   * {@code tables} holds 256 unsigned bytes per sub-quantizer, back to back. Exact while sums
+   * stay below 32,768 ({@code m <= }{@link VectorKernels#FAST_SCAN_MAX_M}).
+   */
+  void pqFastScan8(MemorySegment codes, long offset, int blocks, int m, byte[] tables, float inverseScale,
+                   float bias, float[] out, int outOffset);
 }

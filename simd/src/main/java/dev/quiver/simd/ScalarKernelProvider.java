@@ -270,4 +270,20 @@ public final class ScalarKernelProvider implements KernelProvider {
       }
     }
   }
+
+  @Override
+  public void pqFastScan8(MemorySegment codes, long offset, int blocks, int m, byte[] tables, float inverseScale,
+                          float bias, float[] out, int outOffset) {
+    int block = VectorKernels.FAST_SCAN_BLOCK;
+    for (int b = 0; b < blocks; b++) {
+      long base = offset + (long) b * m * block;
+      for (int t = 0; t < block; t++) {
+        int sum = 0;
+        for (int j = 0; j < m; j++) {
+          sum += tables[(j << 8) + (codes.get(ValueLayout.JAVA_BYTE, base + (long) j * block + t) & 0xff)] & 0xff;
+        }
+        out[outOffset + b * block + t] = Math.fma(sum, inverseScale, bias);
+      }
+    }
+  }
 }

@@ -113,6 +113,11 @@ public final class VectorKernels {
     PROVIDER.pqFastScan4(codes, offset, blocks, m, tables, inverseScale, bias, out, outOffset);
   }
 
+  public static void pqFastScan8(MemorySegment codes, long offset, int blocks, int m, byte[] tables,
+                                 float inverseScale, float bias, float[] out, int outOffset) {
+    PROVIDER.pqFastScan8(codes, offset, blocks, m, tables, inverseScale, bias, out, outOffset);
+  }
+
   /** Scales {@code v} in place to unit length; leaves an all-zero vector as it is. Returns the old norm. */
   public static float normalize(float[] v) {
     float norm = (float) Math.sqrt(PROVIDER.dot(v, 0, v, 0, v.length));

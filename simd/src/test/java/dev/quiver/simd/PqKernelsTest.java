@@ -14,8 +14,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The product-quantizer scans of every provider against references computed from the layout's
- * definition: the 8-bit ADC scan against a double sum of table entries, the 4-bit fast scan
- * against integer sums (exact). Shapes cover sub-quantizer counts that are not multiples of the
+ * definition: the 8-bit ADC scan against a double sum of table entries, the 4- and 8-bit fast
+ * scans against integer sums (exact). Shapes cover sub-quantizer counts that are not multiples of the
  * vector width or of 8, row counts around the four-row groups, unaligned segment offsets, and
  * segments sized exactly so that a read past the codes fails.
  */
@@ -70,6 +70,44 @@ public class PqKernelsTest {
   void pqFastScan4MatchesIntegerTableSums(KernelProvider k) {
     assertFastScan(k.name(), (codes, offset, blocks, m, tables, scale, bias, out, outOffset) ->
         k.pqFastScan4(codes, offset, blocks, m, tables, scale, bias, out, outOffset));
+  }
+
+  @ParameterizedTest
+  @MethodSource("providers")
+  void pqFastScan8MatchesIntegerTableSums(KernelProvider k) {
+    SplittableRandom rnd = new SplittableRandom(7);
+    int block = VectorKernels.FAST_SCAN_BLOCK;
+    try (Arena arena = Arena.ofConfined()) {
+      for (int m : MS) {
+        for (int blocks : new int[] {1, 2, 3}) {
+          long offset = rnd.nextInt(17);
+          MemorySegment codes = arena.allocate(offset + (long) blocks * m * block);
+          for (long i = offset; i < codes.byteSize(); i++) {
+            codes.set(ValueLayout.JAVA_BYTE, i, (byte) rnd.nextInt(256));
+          }
+          byte[] tables = new byte[m * 256];
+          for (int i = 0; i < tables.length; i++) {
+            tables[i] = (byte) (m == VectorKernels.FAST_SCAN_MAX_M ? 255 - rnd.nextInt(2) : rnd.nextInt(256));
+          }
+          float scale = (float) (0.01 + rnd.nextDouble());
+          float bias = (float) (rnd.nextDouble() * 4 - 2);
+          int outOffset = rnd.nextInt(5);
+          float[] out = new float[outOffset + blocks * block];
+          k.pqFastScan8(codes, offset, blocks, m, tables, scale, bias, out, outOffset);
+          for (int b = 0; b < blocks; b++) {
+            for (int i = 0; i < block; i++) {
+              long sum = 0;
+              for (int j = 0; j < m; j++) {
+                int code = codes.get(ValueLayout.JAVA_BYTE, offset + ((long) b * m + j) * block + i) & 0xff;
+                sum += tables[j * 256 + code] & 0xff;
+              }
+              assertEquals(Math.fma((float) sum, scale, bias), out[outOffset + b * block + i],
+                  k.name() + " m=" + m + " blocks=" + blocks + " offset=" + offset + " block " + b + " slot " + i);
+            }
+          }
+        }
+      }
+    }
   }
 
   /** The fast-scan kernel's signature, so that variants outside a provider share this check. */

@@ -4,6 +4,7 @@ import dev.quiver.pq.FastScan;
 import dev.quiver.pq.ProductQuantizer;
 import dev.quiver.simd.KernelProvider;
 import dev.quiver.simd.ScalarKernelProvider;
+import dev.quiver.simd.VectorKernels;
 import dev.quiver.simd.panama.PanamaKernelProvider;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -25,8 +26,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Does the 4-bit "fast scan" PQ layout ({@link FastScan}: 16-entry tables in SIMD registers, a
- * byte shuffle per 32 or 16 items) beat the 8-bit table scan of
+ * Does the "fast scan" PQ layout ({@link FastScan}: byte tables looked up by byte shuffles, 32 or
+ * 16 items per shuffle) beat the float table scan of
  * {@link ProductQuantizer#scoreRows}? One operation scores {@value #N} codes, so the score is
  * nanoseconds per code.
  *
@@ -36,6 +37,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code adc4}: 4-bit codes one per byte, the plain loop on 16-entry tables.</li>
  *   <li>{@code fastScanPanama}, {@code fastScanScalar}: {@link KernelProvider#pqFastScan4} on
  *       packed codes ({@code m / 2} bytes per code) with byte tables.</li>
+ *   <li>{@code fastScan8Panama}, {@code fastScan8Scalar}: {@link KernelProvider#pqFastScan8}, 8-bit
+ *       codes in blocks ({@code m} bytes per code) with 256-entry byte tables: the same codes as
+ *       {@code adc8}.</li>
  * </ul>
  * Compare adc8 at {@code m} with fast scan at {@code 2m} for equal code bytes.
  */
@@ -55,10 +59,12 @@ public class PqFastScanBench {
   private MemorySegment codes8;
   private MemorySegment codes4;
   private MemorySegment packed;
+  private MemorySegment packed8;
   private float[] table8;
   private float[] table4;
   /** Byte tables for the fast-scan kernels; their speed does not depend on the values. */
   private byte[] tableBytes;
+  private byte[] tableBytes8;
   private final float[] scores = new float[N];
   private ProductQuantizer pq8;
   private ProductQuantizer pq4;
@@ -85,10 +91,14 @@ public class PqFastScanBench {
     arena = Arena.ofShared();
     codes8 = arena.allocate(bytes8.length, 64).copyFrom(MemorySegment.ofArray(bytes8));
     codes4 = arena.allocate(bytes4.length, 64).copyFrom(MemorySegment.ofArray(bytes4));
-    packed = arena.allocate(FastScan.packedBytes(N, m), 64);
-    FastScan.pack(bytes4, 0, N, m, packed, 0);
-    tableBytes = new byte[m * FastScan.TABLE_STRIDE];
+    packed = arena.allocate(FastScan.packedBytes(N, m, 4), 64);
+    FastScan.pack(bytes4, 0, N, m, 4, packed, 0);
+    packed8 = arena.allocate(FastScan.packedBytes(N, m, 8), 64);
+    FastScan.pack(bytes8, 0, N, m, 8, packed8, 0);
+    tableBytes = new byte[m * VectorKernels.FAST_SCAN_TABLE_STRIDE];
     rnd.nextBytes(tableBytes);
+    tableBytes8 = new byte[m * 256];
+    rnd.nextBytes(tableBytes8);
   }
 
   @TearDown(Level.Trial)
@@ -133,5 +143,22 @@ public class PqFastScanBench {
   @OperationsPerInvocation(N)
   public float[] fastScanScalar() {
     return fastScan(scalar);
+  }
+
+  private float[] fastScan8(KernelProvider kernels) {
+    kernels.pqFastScan8(packed8, 0, N / FastScan.BLOCK, m, tableBytes8, 0.01f, 0f, scores, 0);
+    return scores;
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(N)
+  public float[] fastScan8Panama() {
+    return fastScan8(panama);
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(N)
+  public float[] fastScan8Scalar() {
+    return fastScan8(scalar);
   }
 }

@@ -832,6 +832,17 @@ public final class PanamaKernelProvider implements KernelProvider {
     }
   }
 
+  /** AVX-512 machines only: a 256-entry lookup is eight 32-byte shuffles, which AVX2 lacks across lanes. */
+  @Override
+  public void pqFastScan8(MemorySegment codes, long offset, int blocks, int m, byte[] tables, float inverseScale,
+                          float bias, float[] out, int outOffset) {
+    if (F.vectorBitSize() < 512) {
+      SCALAR.pqFastScan8(codes, offset, blocks, m, tables, inverseScale, bias, out, outOffset);
+    } else {
+      PanamaPqKernels.pqFastScan8(codes, offset, blocks, m, tables, inverseScale, bias, out, outOffset);
+    }
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private static FloatVector load(float[] a, int i) {
