@@ -102,51 +102,38 @@ final class PanamaPqKernels {
    * 32-byte vectors: the code's low five bits look up all eight ({@code vpermb} each), and its
    * three high bits pick the result through a tree of seven blends. Fifteen shuffles and blends
    * for 32 lookups, against a load, an add and a bounds check per lookup in the float-table scan.
+   * The loop body is written out in one method: a helper that the JIT compiles on its own first
+   * is then too large to inline, and its vectors are boxed on every call (30x slower).
    */
   static void pqFastScan8(MemorySegment codes, long offset, int blocks, int m, byte[] tables, float inverseScale,
                           float bias, float[] out, int outOffset) {
     int block = VectorKernels.FAST_SCAN_BLOCK;
     for (int b = 0; b < blocks; b++) {
-      long base = offset + (long) b * m * block;
-      ShortVector acc0 = ShortVector.zero(S512);
-      ShortVector acc1 = ShortVector.zero(S512);
-      for (int j = 0; j < m; j++) {
-        long at = base + (long) j * block;
-        int t = j << 8;
-        acc0 = acc0.add(widen512(lookup256(ByteVector.fromMemorySegment(B256, codes, at, LE), tables, t)));
-        acc1 = acc1.add(widen512(lookup256(ByteVector.fromMemorySegment(B256, codes, at + 32, LE), tables, t)));
-      }
-      int o = outOffset + b * block;
-      for (int part = 0; part < 2; part++) {
-        ((FloatVector) acc0.convertShape(VectorOperators.S2F, F512, part)).fma(inverseScale, bias)
-            .intoArray(out, o + part * 16);
-        ((FloatVector) acc1.convertShape(VectorOperators.S2F, F512, part)).fma(inverseScale, bias)
-            .intoArray(out, o + 32 + part * 16);
+      for (int half = 0; half < 2; half++) {
+        long at = offset + (long) b * m * block + half * 32;
+        ShortVector acc = ShortVector.zero(S512);
+        for (int j = 0; j < m; j++, at += block) {
+          ByteVector code = ByteVector.fromMemorySegment(B256, codes, at, LE);
+          ByteVector low = code.and((byte) 31);
+          VectorMask<Byte> bit5 = code.and((byte) 32).compare(VectorOperators.NE, (byte) 0);
+          VectorMask<Byte> bit6 = code.and((byte) 64).compare(VectorOperators.NE, (byte) 0);
+          VectorMask<Byte> bit7 = code.compare(VectorOperators.LT, (byte) 0);
+          int t = j << 8;
+          ByteVector e0 = low.selectFrom(ByteVector.fromArray(B256, tables, t))
+              .blend(low.selectFrom(ByteVector.fromArray(B256, tables, t + 32)), bit5);
+          ByteVector e1 = low.selectFrom(ByteVector.fromArray(B256, tables, t + 64))
+              .blend(low.selectFrom(ByteVector.fromArray(B256, tables, t + 96)), bit5);
+          ByteVector e2 = low.selectFrom(ByteVector.fromArray(B256, tables, t + 128))
+              .blend(low.selectFrom(ByteVector.fromArray(B256, tables, t + 160)), bit5);
+          ByteVector e3 = low.selectFrom(ByteVector.fromArray(B256, tables, t + 192))
+              .blend(low.selectFrom(ByteVector.fromArray(B256, tables, t + 224)), bit5);
+          ByteVector e = e0.blend(e1, bit6).blend(e2.blend(e3, bit6), bit7);
+          acc = acc.add((ShortVector) e.convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0));
+        }
+        int o = outOffset + b * block + half * 32;
+        ((FloatVector) acc.convertShape(VectorOperators.S2F, F512, 0)).fma(inverseScale, bias).intoArray(out, o);
+        ((FloatVector) acc.convertShape(VectorOperators.S2F, F512, 1)).fma(inverseScale, bias).intoArray(out, o + 16);
       }
     }
-  }
-
-  /** Entries {@code tables[t + code]} of 32 codes. */
-  private static ByteVector lookup256(ByteVector code, byte[] tables, int t) {
-    ByteVector low = code.and((byte) 31);
-    VectorMask<Byte> bit5 = code.and((byte) 32).compare(VectorOperators.NE, (byte) 0);
-    VectorMask<Byte> bit6 = code.and((byte) 64).compare(VectorOperators.NE, (byte) 0);
-    VectorMask<Byte> bit7 = code.compare(VectorOperators.LT, (byte) 0);
-    ByteVector e0 = pick(low, tables, t, bit5);
-    ByteVector e1 = pick(low, tables, t + 64, bit5);
-    ByteVector e2 = pick(low, tables, t + 128, bit5);
-    ByteVector e3 = pick(low, tables, t + 192, bit5);
-    return e0.blend(e1, bit6).blend(e2.blend(e3, bit6), bit7);
-  }
-
-  /** Lookups in the 32 entries at {@code t}, or in the 32 after them where {@code upper}. */
-  private static ByteVector pick(ByteVector low, byte[] tables, int t, VectorMask<Byte> upper) {
-    ByteVector a = low.selectFrom(ByteVector.fromArray(B256, tables, t));
-    ByteVector b = low.selectFrom(ByteVector.fromArray(B256, tables, t + 32));
-    return a.blend(b, upper);
-  }
-
-  private static ShortVector widen512(ByteVector v) {
-    return (ShortVector) v.convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
   }
 }
