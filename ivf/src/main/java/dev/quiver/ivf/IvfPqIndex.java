@@ -269,7 +269,8 @@ public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
       if (blockStarts != null) {
         s.fast.scan(codes, block * blockBytes, FastScan.blocks(rows), l2 ? 0f : coarseRank, s.scores, 0);
       } else {
-        pq.scoreRows(s.table, codes, (long) start * m, rows, l2 ? 0f : coarseRank, false, s.scores, 0);
+        MemorySegment.copy(codes, ValueLayout.JAVA_BYTE, (long) start * m, s.codes, 0, rows * m);
+        pq.scoreRows(s.table, s.codes, rows, l2 ? 0f : coarseRank, false, s.scores, 0);
       }
       if (l2) {
         toL2Rank(s.scores, rows, start, coarseRank - s.querySquaredNorm);
@@ -288,14 +289,16 @@ public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
     }
   }
 
-  /** Lookup tables. */
+  /** Lookup tables and a block of codes. */
   static final class PqScratch extends IvfScratch {
     final float[] table;
+    final byte[] codes;
     final FastScan.Tables fast;
 
     PqScratch(IvfPqIndex index) {
       super(index);
       table = new float[index.pq.tableSize()];
+      codes = new byte[BLOCK * index.pq.m()];
       fast = index.fastScan() ? new FastScan.Tables(index.pq.m(), index.pq.nbits()) : null;
     }
   }

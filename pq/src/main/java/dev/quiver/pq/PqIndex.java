@@ -229,7 +229,8 @@ public final class PqIndex extends ApproximateIndex<PqIndex.PqScratch> {
     int m = pq.m();
     for (int start = 0; start < count; start += BLOCK) {
       int rows = Math.min(BLOCK, count - start);
-      pq.scoreRows(s.table, codes, (long) start * m, rows, 0f, l2, s.scores, 0);
+      MemorySegment.copy(codes, ValueLayout.JAVA_BYTE, (long) start * m, s.codes, 0, rows * m);
+      pq.scoreRows(s.table, s.codes, rows, 0f, l2, s.scores, 0);
       s.top.offerBlock(s.scores, 0, rows, start, s.accept);
     }
   }
@@ -249,14 +250,16 @@ public final class PqIndex extends ApproximateIndex<PqIndex.PqScratch> {
     }
   }
 
-  /** Lookup tables and a block of scores. */
+  /** Lookup tables and a block of codes. */
   static final class PqScratch extends ApproximateIndex.Scratch {
     final float[] table;
+    final byte[] codes;
     final FastScan.Tables fast;
 
     PqScratch(PqIndex index) {
       super(index);
       table = new float[index.pq.tableSize()];
+      codes = new byte[BLOCK * index.pq.m()];
       fast = index.fastScan ? new FastScan.Tables(index.pq.m(), index.pq.nbits()) : null;
     }
   }

@@ -238,17 +238,17 @@ public final class ProductQuantizer {
   }
 
   /**
-   * The table sums of {@code rows} codes back to back from byte {@code offset} of {@code codes}
-   * into {@code out[outOffset ..]}, plus {@code bias}, negated when {@code negate} (L2 ranks by the
+   * The table sums of {@code rows} codes back to back in {@code codes} into
+   * {@code out[outOffset ..]}, plus {@code bias}, negated when {@code negate} (L2 ranks by the
    * negated distance). 8-bit codes go through {@link VectorKernels#pqScan8}; smaller codebooks
    * (4-bit codes outside fast scan) through a plain loop.
    */
-  public void scoreRows(float[] table, MemorySegment codes, long offset, int rows, float bias, boolean negate,
-                        float[] out, int outOffset) {
+  public void scoreRows(float[] table, byte[] codes, int rows, float bias, boolean negate, float[] out,
+                        int outOffset) {
     if (ksub == 256) {
-      VectorKernels.pqScan8(table, m, codes, offset, rows, out, outOffset);
+      VectorKernels.pqScan8(table, m, codes, 0, rows, out, outOffset);
     } else {
-      scoreSmallRows(table, codes, offset, rows, out, outOffset);
+      scoreSmallRows(table, codes, rows, out, outOffset);
     }
     if (bias != 0f || negate) {
       for (int r = outOffset; r < outOffset + rows; r++) {
@@ -257,18 +257,17 @@ public final class ProductQuantizer {
     }
   }
 
-  private void scoreSmallRows(float[] table, MemorySegment codes, long offset, int rows, float[] out,
-                              int outOffset) {
+  private void scoreSmallRows(float[] table, byte[] codes, int rows, float[] out, int outOffset) {
     for (int r = 0; r < rows; r++) {
-      long o = offset + (long) r * m;
+      int o = r * m;
       float s0 = 0, s1 = 0;
       int j = 0;
       for (; j + 1 < m; j += 2) {
-        s0 += table[j * ksub + (codes.get(ValueLayout.JAVA_BYTE, o + j) & 0xff)];
-        s1 += table[(j + 1) * ksub + (codes.get(ValueLayout.JAVA_BYTE, o + j + 1) & 0xff)];
+        s0 += table[j * ksub + (codes[o + j] & 0xff)];
+        s1 += table[(j + 1) * ksub + (codes[o + j + 1] & 0xff)];
       }
       if (j < m) {
-        s0 += table[j * ksub + (codes.get(ValueLayout.JAVA_BYTE, o + j) & 0xff)];
+        s0 += table[j * ksub + (codes[o + j] & 0xff)];
       }
       out[outOffset + r] = s0 + s1;
     }

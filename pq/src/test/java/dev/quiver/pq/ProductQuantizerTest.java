@@ -24,13 +24,12 @@ class ProductQuantizerTest {
       float[] decoded = new float[dim];
       float[] scores = new float[n];
       float[] l2Scores = new float[n + 1];
-      java.lang.foreign.MemorySegment segment = java.lang.foreign.MemorySegment.ofArray(codes);
       for (int t = 0; t < 5; t++) {
         float[] q = Data.gaussian(rnd, 1, dim)[0];
         pq.innerProductTable(q, ipTable);
         pq.distanceTable(q, l2Table);
-        pq.scoreRows(ipTable, segment, 0, n, 0.5f, false, scores, 0);
-        pq.scoreRows(l2Table, segment, 0, n, 0f, true, l2Scores, 1);
+        pq.scoreRows(ipTable, codes, n, 0.5f, false, scores, 0);
+        pq.scoreRows(l2Table, codes, n, 0f, true, l2Scores, 1);
         double qNorm = Math.sqrt(-Data.score(q, new float[dim], dev.quiver.engine.Metric.L2));
         for (int i = 0; i < n; i++) {
           pq.decode(codes, i * m, decoded);

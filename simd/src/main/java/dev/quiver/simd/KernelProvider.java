@@ -103,11 +103,11 @@ public interface KernelProvider {
 
   /**
    * Asymmetric-distance (ADC) scan of 8-bit product-quantizer codes: for {@code rows} codes of
-   * {@code m} bytes, back to back from byte {@code offset} of {@code codes},
+   * {@code m} bytes, back to back from {@code codes[offset]},
    * {@code out[outOffset + r] = sum over j < m of table[j * 256 + code(r, j)]}, the bytes read
    * unsigned. {@code table} holds {@code m} tables of 256 floats, one per sub-quantizer.
    */
-  void pqScan8(float[] table, int m, MemorySegment codes, long offset, int rows, float[] out, int outOffset);
+  void pqScan8(float[] table, int m, byte[] codes, int offset, int rows, float[] out, int outOffset);
 
   /**
    * The 4-bit PQ "fast scan" over {@code blocks} blocks of {@link VectorKernels#FAST_SCAN_BLOCK}

@@ -103,7 +103,7 @@ public final class VectorKernels {
     return PROVIDER.firstAbove(values, from, to, threshold);
   }
 
-  public static void pqScan8(float[] table, int m, MemorySegment codes, long offset, int rows, float[] out,
+  public static void pqScan8(float[] table, int m, byte[] codes, int offset, int rows, float[] out,
                              int outOffset) {
     PROVIDER.pqScan8(table, m, codes, offset, rows, out, outOffset);
   }

@@ -34,10 +34,10 @@ public class PqKernelsTest {
     try (Arena arena = Arena.ofConfined()) {
       for (int m : MS) {
         for (int rows : new int[] {1, 3, 4, 5, 8, 63, 64, 65}) {
-          long offset = rnd.nextInt(9);
-          MemorySegment codes = arena.allocate(offset + (long) rows * m);
-          for (long i = offset; i < codes.byteSize(); i++) {
-            codes.set(ValueLayout.JAVA_BYTE, i, (byte) rnd.nextInt(256));
+          int offset = rnd.nextInt(9);
+          byte[] codes = new byte[offset + rows * m];
+          for (int i = offset; i < codes.length; i++) {
+            codes[i] = (byte) rnd.nextInt(256);
           }
           float[] table = new float[m * 256];
           for (int i = 0; i < table.length; i++) {
@@ -51,7 +51,7 @@ public class PqKernelsTest {
             double sum = 0;
             double abs = 0;
             for (int j = 0; j < m; j++) {
-              float t = table[j * 256 + (codes.get(ValueLayout.JAVA_BYTE, offset + (long) r * m + j) & 0xff)];
+              float t = table[j * 256 + (codes[offset + r * m + j] & 0xff)];
               sum += t;
               abs += Math.abs(t);
             }

@@ -32,7 +32,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * nanoseconds per code.
  *
  * <ul>
- *   <li>{@code adc8}: {@link KernelProvider#pqScan8}, 8-bit codes in native memory, float tables
+ *   <li>{@code adc8}: {@link KernelProvider#pqScan8}, 8-bit codes in a heap array, float tables
  *       of 256 entries per sub-quantizer ({@code m} bytes per code).</li>
  *   <li>{@code adc4}: 4-bit codes one per byte, the plain loop on 16-entry tables.</li>
  *   <li>{@code fastScanPanama}, {@code fastScanScalar}: {@link KernelProvider#pqFastScan4} on
@@ -56,8 +56,8 @@ public class PqFastScanBench {
   int m;
 
   private Arena arena;
-  private MemorySegment codes8;
-  private MemorySegment codes4;
+  private byte[] codes8;
+  private byte[] codes4;
   private MemorySegment packed;
   private MemorySegment packed8;
   private float[] table8;
@@ -89,8 +89,8 @@ public class PqFastScanBench {
     pq8.innerProductTable(q, table8);
     pq4.innerProductTable(q, table4);
     arena = Arena.ofShared();
-    codes8 = arena.allocate(bytes8.length, 64).copyFrom(MemorySegment.ofArray(bytes8));
-    codes4 = arena.allocate(bytes4.length, 64).copyFrom(MemorySegment.ofArray(bytes4));
+    codes8 = bytes8;
+    codes4 = bytes4;
     packed = arena.allocate(FastScan.packedBytes(N, m, 4), 64);
     FastScan.pack(bytes4, 0, N, m, 4, packed, 0);
     packed8 = arena.allocate(FastScan.packedBytes(N, m, 8), 64);
@@ -117,14 +117,14 @@ public class PqFastScanBench {
   @Benchmark
   @OperationsPerInvocation(N)
   public float[] adc8() {
-    pq8.scoreRows(table8, codes8, 0, N, 0f, false, scores, 0);
+    pq8.scoreRows(table8, codes8, N, 0f, false, scores, 0);
     return scores;
   }
 
   @Benchmark
   @OperationsPerInvocation(N)
   public float[] adc4() {
-    pq4.scoreRows(table4, codes4, 0, N, 0f, false, scores, 0);
+    pq4.scoreRows(table4, codes4, N, 0f, false, scores, 0);
     return scores;
   }
 

@@ -487,7 +487,7 @@ public final class PanamaKernelProvider implements KernelProvider {
   }
 
   /** Writes the lane sums of a0..a(n-1) to {@code scores[s + i * stride]}, i < n <= 4. */
-  static void storeFourSums(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3,
+  private static void storeFourSums(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3,
                                     float[] scores, int s, int stride, int n) {
     // After two butterfly steps lane i holds a partial sum of a(i % 4); folding the L/4 groups
     // of four lanes onto the first completes the sums.
@@ -812,11 +812,11 @@ public final class PanamaKernelProvider implements KernelProvider {
   /**
    * The scalar loop: gathers ({@code FloatVector.fromArray} with an index map, the codes widened
    * to ints and stored to the map first) measured no faster on AVX-512 (Zen 4: 31 vs 30 ns per
-   * code at m = 32, 19 vs 13 at m = 16), the gather doing in microcode the loads the scalar loop
+   * code at m = 32, 19 vs 13 at m = 16, thread CPU time), the gather doing in microcode the loads the scalar loop
    * issues itself.
    */
   @Override
-  public void pqScan8(float[] table, int m, MemorySegment codes, long offset, int rows, float[] out, int outOffset) {
+  public void pqScan8(float[] table, int m, byte[] codes, int offset, int rows, float[] out, int outOffset) {
     ScalarKernelProvider.pqScan8Rows(table, m, codes, offset, rows, out, outOffset);
   }
 
@@ -892,7 +892,7 @@ public final class PanamaKernelProvider implements KernelProvider {
    * C1 and C2 do pick different orders: the same query then scores an item differently before and
    * after warm-up. Lane-wise adds and permutes are exact, so this sum is the same in every tier.
    */
-  static float sum(FloatVector v) {
+  private static float sum(FloatVector v) {
     if (XOR8 != null) {
       v = v.add(v.rearrange(XOR8));
     }
