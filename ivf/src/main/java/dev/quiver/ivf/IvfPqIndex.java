@@ -35,9 +35,9 @@ import java.util.Set;
  *
  * <p>Build parameters: those of {@link IvfIndex}, {@code m} (default as {@link PqIndex}),
  * {@code nbits} (1..8, default 8), {@code refine} (1 keeps float vectors for {@code rerank}),
- * {@code fastscan} (with {@code nbits=4}, where it is the default, or {@code nbits=8}: codes
+ * {@code fastscan} (default 1 with {@code nbits=4} or {@code 8} and {@code m <= 128}: codes
  * packed in {@link FastScan} blocks, each list padded to whole blocks, and scanned with tables
- * quantised to bytes).
+ * quantised to bytes; 0 keeps float tables).
  * Body: the inverted file's sections, codebooks, codes, the L2 terms, exact vectors (refine).
  */
 public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {

@@ -50,7 +50,8 @@ class IvfVectorTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"ivf-flat:", "ivf-sq8:", "ivf-pq:m=4", "ivf-pq:m=6,nbits=4", "ivf-pq:m=6,nbits=4,fastscan=0", "ivf-pq:m=4,fastscan=1"})
+  @ValueSource(strings = {"ivf-flat:", "ivf-sq8:", "ivf-pq:m=4", "ivf-pq:m=4,fastscan=0", "ivf-pq:m=6,nbits=4",
+      "ivf-pq:m=6,nbits=4,fastscan=0"})
   void vectorsAreRowsOrReconstructionsThatSearchScores(String spec) throws IOException {
     String kind = spec.substring(0, spec.indexOf(':'));
     Random rnd = new Random(spec.hashCode());

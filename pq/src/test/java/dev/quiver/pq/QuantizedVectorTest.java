@@ -41,7 +41,7 @@ class QuantizedVectorTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"pq:m=4", "pq:m=4,fastscan=1", "pq:m=6,nbits=4", "pq:m=6,nbits=4,fastscan=0", "sq8:"})
+  @ValueSource(strings = {"pq:m=4", "pq:m=4,fastscan=0", "pq:m=6,nbits=4", "pq:m=6,nbits=4,fastscan=0", "sq8:"})
   void vectorsAreDecodedCodesThatSearchScores(String spec) throws IOException {
     String kind = spec.substring(0, spec.indexOf(':'));
     String params = spec.substring(spec.indexOf(':') + 1);
