@@ -35,8 +35,9 @@ import java.util.Set;
  *
  * <p>Build parameters: those of {@link IvfIndex}, {@code m} (default as {@link PqIndex}),
  * {@code nbits} (1..8, default 8), {@code refine} (1 keeps float vectors for {@code rerank}),
- * {@code fastscan} (with {@code nbits=4}, and by default there: codes packed in {@link FastScan}
- * blocks, each list padded to whole blocks, and scanned with tables quantised to bytes).
+ * {@code fastscan} (default 1 with {@code nbits=4} or {@code 8} and {@code m <= 128}: codes
+ * packed in {@link FastScan} blocks, each list padded to whole blocks, and scanned with tables
+ * quantised to bytes; 0 keeps float tables).
  * Body: the inverted file's sections, codebooks, codes, the L2 terms, exact vectors (refine).
  */
 public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
@@ -68,8 +69,8 @@ public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
     return blocks;
   }
 
-  private static long codeBytes(int[] starts, int count, int m, boolean fastScan) {
-    return fastScan ? (long) blockStarts(starts)[starts.length - 1] * m * 32 : (long) count * m;
+  private static long codeBytes(int[] starts, int count, int m, int nbits, boolean fastScan) {
+    return fastScan ? blockStarts(starts)[starts.length - 1] * FastScan.blockBytes(m, nbits) : (long) count * m;
   }
 
   public static IvfPqIndex build(VectorStore source, long[] ids, Metric metric, Params params, int threads) {
@@ -91,11 +92,12 @@ public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
       MemorySegment exact = refine ? arena.allocate(Math.max(1, source.byteSize()), 64) : null;
       byte[] all = encode(lists, pq, exact, threads);
       MemorySegment terms = metric == Metric.L2 ? distanceTerms(lists, pq, all, arena) : null;
-      MemorySegment codes = arena.allocate(Math.max(1, codeBytes(lists.starts, n, m, fastScan)), 64);
+      MemorySegment codes = arena.allocate(Math.max(1, codeBytes(lists.starts, n, m, nbits, fastScan)), 64);
       if (fastScan) {
         int[] blocks = blockStarts(lists.starts);
         for (int l = 0; l < lists.centroids.count(); l++) {
-          FastScan.pack(all, lists.starts[l], lists.starts[l + 1] - lists.starts[l], m, codes, (long) blocks[l] * m * 32);
+          FastScan.pack(all, lists.starts[l], lists.starts[l + 1] - lists.starts[l], m, nbits, codes,
+              blocks[l] * FastScan.blockBytes(m, nbits));
         }
       } else {
         MemorySegment.copy(all, 0, codes, ValueLayout.JAVA_BYTE, 0, all.length);
@@ -170,11 +172,11 @@ public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
       throw new IOException(file.path() + ": " + e.getMessage(), e);
     }
     boolean fastScan = file.metadata().getOrDefault("fastscan", "0").equals("1");
-    if (fastScan && (nbits != 4 || m > FastScan.MAX_M)) {
+    if (fastScan && (!FastScan.supports(nbits) || m > FastScan.MAX_M)) {
       throw new IOException(file.path() + ": fast-scan codes with nbits=" + nbits + ", m=" + m);
     }
     int[] starts = h.starts();
-    long codeBytes = codeBytes(starts, h.count, m, fastScan);
+    long codeBytes = codeBytes(starts, h.count, m, nbits, fastScan);
     int books = (1 << nbits) * h.dim;
     long booksOff = h.layout.add((long) books * Float.BYTES);
     long codesOff = h.layout.add(codeBytes);
@@ -229,7 +231,8 @@ public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
   protected void reconstruct(int position, float[] out) {
     int list = listAt(position);
     if (blockStarts != null) {
-      FastScan.decode(codes, (long) blockStarts[list] * pq.m() * 32, position - starts[list], pq, out);
+      FastScan.decode(codes, blockStarts[list] * FastScan.blockBytes(pq.m(), pq.nbits()), position - starts[list], pq,
+          out);
     } else {
       pq.decode(codes, (long) position * pq.m(), out);
     }
@@ -257,29 +260,22 @@ public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
   @Override
   protected void scanList(PqScratch s, int list, float coarseRank) {
     int m = pq.m();
-    long blockBytes = (long) m * 32;
+    long blockBytes = FastScan.blockBytes(m, pq.nbits());
     int end = starts[list + 1];
     for (int start = starts[list], block = blockStarts == null ? 0 : blockStarts[list]; start < end;
          start += BLOCK, block += BLOCK / FastScan.BLOCK) {
       int rows = Math.min(BLOCK, end - start);
+      // For ip and cosine the list's coarse rank is a bias that the fast scan adds for free.
       if (blockStarts != null) {
-        s.fast.scan(codes, block * blockBytes, FastScan.blocks(rows), 0f, s.scores, 0);
+        s.fast.scan(codes, block * blockBytes, FastScan.blocks(rows), l2 ? 0f : coarseRank, s.scores, 0);
       } else {
         MemorySegment.copy(codes, ValueLayout.JAVA_BYTE, (long) start * m, s.codes, 0, rows * m);
-        pq.scoreRows(s.table, s.codes, rows, 0f, false, s.scores, 0);
+        pq.scoreRows(s.table, s.codes, rows, l2 ? 0f : coarseRank, false, s.scores, 0);
       }
       if (l2) {
         toL2Rank(s.scores, rows, start, coarseRank - s.querySquaredNorm);
-      } else {
-        addBias(s.scores, rows, coarseRank);
       }
       s.top.offerBlock(s.scores, 0, rows, start, s.accept);
-    }
-  }
-
-  private static void addBias(float[] scores, int rows, float bias) {
-    for (int i = 0; i < rows; i++) {
-      scores[i] += bias;
     }
   }
 
@@ -303,7 +299,7 @@ public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
       super(index);
       table = new float[index.pq.tableSize()];
       codes = new byte[BLOCK * index.pq.m()];
-      fast = new FastScan.Tables(index.pq.m());
+      fast = index.fastScan() ? new FastScan.Tables(index.pq.m(), index.pq.nbits()) : null;
     }
   }
 }

@@ -26,7 +26,7 @@ class IvfPqScoresTest {
   private static final int DIM = 16;
 
   @ParameterizedTest
-  @ValueSource(strings = {"m=8", "m=8,nbits=4"})
+  @ValueSource(strings = {"m=8", "m=8,fastscan=0", "m=8,nbits=4"})
   void scoresAreThoseOfTheReconstructions(String pqParams) {
     Random rnd = new Random(17);
     float[][] base = Data.clustered(rnd, N, DIM, 12, 0.7);
@@ -63,7 +63,7 @@ class IvfPqScoresTest {
     }
     float[] table = new float[pq.tableSize()];
     pq.innerProductTable(q, table);
-    FastScan.Tables tables = new FastScan.Tables(pq.m());
+    FastScan.Tables tables = new FastScan.Tables(pq.m(), pq.nbits());
     tables.quantize(table);
     assertTrue(tables.errorBound() > 0);
     return (metric == Metric.L2 ? 2 : 1) * tables.errorBound() * 1.001f;

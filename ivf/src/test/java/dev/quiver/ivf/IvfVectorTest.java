@@ -50,7 +50,8 @@ class IvfVectorTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"ivf-flat:", "ivf-sq8:", "ivf-pq:m=4", "ivf-pq:m=6,nbits=4", "ivf-pq:m=6,nbits=4,fastscan=0"})
+  @ValueSource(strings = {"ivf-flat:", "ivf-sq8:", "ivf-pq:m=4", "ivf-pq:m=4,fastscan=0", "ivf-pq:m=6,nbits=4",
+      "ivf-pq:m=6,nbits=4,fastscan=0"})
   void vectorsAreRowsOrReconstructionsThatSearchScores(String spec) throws IOException {
     String kind = spec.substring(0, spec.indexOf(':'));
     Random rnd = new Random(spec.hashCode());
@@ -165,17 +166,20 @@ class IvfVectorTest {
     ProductQuantizer quantizer = pq.quantizer();
     float[] table = new float[quantizer.tableSize()];
     quantizer.innerProductTable(q, table);
-    FastScan.Tables tables = new FastScan.Tables(quantizer.m());
+    FastScan.Tables tables = new FastScan.Tables(quantizer.m(), quantizer.nbits());
     tables.quantize(table);
     return (l2 ? 2 : 1) * tables.errorBound() * 1.001;
   }
 
-  @Test
-  void fastScanLayoutDecodesAsThePlainOne() {
+  @ParameterizedTest
+  @ValueSource(ints = {4, 8})
+  void fastScanLayoutDecodesAsThePlainOne(int nbits) {
     float[][] base = Data.clustered(new Random(5), N, DIM, 10, 0.5);
     try (VectorStore store = Data.store(base);
-         IvfPqIndex fast = (IvfPqIndex) build("ivf-pq", store, null, Metric.INNER_PRODUCT, "m=6,nbits=4");
-         IvfPqIndex plain = (IvfPqIndex) build("ivf-pq", store, null, Metric.INNER_PRODUCT, "m=6,nbits=4,fastscan=0")) {
+         IvfPqIndex fast = (IvfPqIndex) build("ivf-pq", store, null, Metric.INNER_PRODUCT,
+             "m=6,fastscan=1,nbits=" + nbits);
+         IvfPqIndex plain = (IvfPqIndex) build("ivf-pq", store, null, Metric.INNER_PRODUCT,
+             "m=6,fastscan=0,nbits=" + nbits)) {
       assertTrue(fast.fastScan() && !plain.fastScan());
       assertArrayEquals(Reconstructions.vectors(plain), Reconstructions.vectors(fast));
     }

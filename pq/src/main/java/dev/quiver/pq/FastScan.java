@@ -1,18 +1,21 @@
 package dev.quiver.pq;
 
+import dev.quiver.simd.VectorKernels;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.logging.Logger;
+import java.util.Arrays;
 
 /**
- * The 4-bit PQ "fast scan" of FAISS's {@code IndexIVFPQFastScan}: with 16 entries per
- * sub-quantizer, a lookup table fits a SIMD register and one byte shuffle looks up many items at
- * once, instead of one memory read per item and sub-quantizer.
+ * PQ "fast scan", as FAISS's {@code IndexIVFPQFastScan} does for 4-bit codes, here for 4- and
+ * 8-bit codes: the lookup tables are quantised to bytes and the codes stored item-interleaved in
+ * blocks, so that one byte shuffle looks up many items at once instead of one memory read per
+ * item and sub-quantizer.
  *
- * <p>Layout: items in blocks of {@value #BLOCK}; within a block, sub-quantizer {@code j} takes
- * 32 bytes, byte {@code t} holding item {@code t} in its low nibble and item {@code t + 32} in its
- * high one. A block is thus {@code 32 m} bytes ({@code m / 2} per item); a partial last block is
- * padded with zero codes, whose scores the caller ignores.
+ * <p>Layout: items in blocks of {@value #BLOCK}. With 4 bits, sub-quantizer {@code j} of a block
+ * takes 32 bytes, byte {@code t} holding item {@code t} in its low nibble and item {@code t + 32}
+ * in its high one ({@code m / 2} bytes per item). With 8 bits it takes 64 bytes, byte {@code t}
+ * the code of item {@code t} ({@code m} bytes per item, as unpacked codes). A partial last block
+ * is padded with zero codes, whose scores the caller ignores.
  *
  * <p>Tables: the float table of each sub-quantizer is shifted by its minimum and scaled by one
  * factor shared by all, so that every entry rounds to an unsigned byte; sums accumulate in 16-bit
@@ -20,77 +23,53 @@ import java.util.logging.Logger;
  * {@code sum / scale + bias}, off from the float table sum by at most {@code m / (2 scale)}
  * ({@link Tables#errorBound}).
  *
- * <p>The kernel is the Vector API one ({@code dev.quiver.pq.panama}, loaded by name when the
- * {@code jdk.incubator.vector} module is present, the machine has 256-bit vectors or wider and
- * {@code -Dquiver.simd=scalar} is not set), else a scalar loop with the same results. Stateless; thread-safe.
+ * <p>The scans are {@link VectorKernels#pqFastScan4} and {@link VectorKernels#pqFastScan8}.
+ * Stateless; thread-safe.
  */
 public final class FastScan {
   /** Items per block. */
-  public static final int BLOCK = 64;
-  /** Bytes per sub-quantizer table: the 16 entries, then a copy, so that a 32-lane load reads one table. */
-  public static final int TABLE_STRIDE = 32;
+  public static final int BLOCK = VectorKernels.FAST_SCAN_BLOCK;
   /** The largest m whose sums fit 16-bit lanes. */
-  public static final int MAX_M = 128;
-
-  /** Scores whole blocks; implemented by the scalar loop and the Vector API kernel. */
-  public interface Kernel {
-    /**
-     * Scores {@code blocks} blocks of {@code m} sub-quantizers at byte {@code offset} of
-     * {@code codes}: {@code out[outOffset + i] = sum_i * inverseScale + bias} for every slot.
-     */
-    void scan(MemorySegment codes, long offset, int blocks, int m, byte[] tables, float inverseScale, float bias,
-              float[] out, int outOffset);
-  }
-
-  private static final Kernel KERNEL = select();
+  public static final int MAX_M = VectorKernels.FAST_SCAN_MAX_M;
 
   private FastScan() {}
 
-  private static Kernel select() {
-    if (!"scalar".equals(System.getProperty("quiver.simd"))
-        && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
-      try {
-        return (Kernel) Class.forName("dev.quiver.pq.panama.PanamaFastScan").getDeclaredConstructor().newInstance();
-      } catch (ReflectiveOperationException | LinkageError | UnsupportedOperationException e) {
-        Throwable why = e.getCause() != null ? e.getCause() : e;
-        Logger.getLogger(FastScan.class.getName()).info("PQ fast scan: scalar kernel (" + why.getMessage() + ")");
-      }
-    }
-    return new Scalar();
-  }
-
-  /** The kernel in use. */
-  public static Kernel kernel() {
-    return KERNEL;
-  }
-
-  /** The scalar kernel (the reference the vector one is tested against). */
-  public static Kernel scalar() {
-    return new Scalar();
+  /** True for the code sizes with a fast-scan layout, 4 and 8 bits. */
+  public static boolean supports(int nbits) {
+    return nbits == 4 || nbits == 8;
   }
 
   public static int blocks(int items) {
     return (items + BLOCK - 1) / BLOCK;
   }
 
+  /** Bytes of one block of {@code m} sub-quantizers of {@code nbits} (4 or 8). */
+  public static long blockBytes(int m, int nbits) {
+    return (long) m * (nbits == 4 ? 32 : BLOCK);
+  }
+
   /** Bytes of the packed codes of {@code items} items. */
-  public static long packedBytes(int items, int m) {
-    return (long) blocks(items) * m * 32;
+  public static long packedBytes(int items, int m, int nbits) {
+    return blocks(items) * blockBytes(m, nbits);
   }
 
   /**
-   * Packs {@code n} codes of {@code m} bytes each (values below 16, back to back at
-   * {@code codes[from * m ..]}) into blocks at byte {@code offset} of {@code out}.
+   * Packs {@code n} codes of {@code m} bytes each (back to back at {@code codes[from * m ..]},
+   * values below {@code 2^nbits}) into blocks at byte {@code offset} of {@code out}.
    */
-  public static void pack(byte[] codes, int from, int n, int m, MemorySegment out, long offset) {
-    byte[] block = new byte[m * 32];
+  public static void pack(byte[] codes, int from, int n, int m, int nbits, MemorySegment out, long offset) {
+    byte[] block = new byte[(int) blockBytes(m, nbits)];
     for (int b = 0; b < blocks(n); b++) {
-      java.util.Arrays.fill(block, (byte) 0);
+      Arrays.fill(block, (byte) 0);
       for (int t = 0; t < BLOCK && b * BLOCK + t < n; t++) {
         int item = from + b * BLOCK + t;
         for (int j = 0; j < m; j++) {
-          int code = codes[item * m + j] & 0x0f;
-          block[j * 32 + (t & 31)] |= (byte) (t < 32 ? code : code << 4);
+          byte code = codes[item * m + j];
+          if (nbits == 4) {
+            block[j * 32 + (t & 31)] |= (byte) (t < 32 ? code & 0x0f : (code & 0x0f) << 4);
+          } else {
+            block[j * BLOCK + t] = code;
+          }
         }
       }
       MemorySegment.copy(block, 0, out, ValueLayout.JAVA_BYTE, offset + (long) b * block.length, block.length);
@@ -99,15 +78,20 @@ public final class FastScan {
 
   /**
    * Decodes item {@code item} of the blocks packed at byte {@code offset} of {@code codes} (the
-   * inverse of {@link #pack}) with {@code pq} into {@code out}: finds its {@code m} nibbles in place.
+   * inverse of {@link #pack}) with {@code pq} into {@code out}: finds its {@code m} codes in place.
    */
   public static void decode(MemorySegment codes, long offset, int item, ProductQuantizer pq, float[] out) {
     int m = pq.m();
     int t = item % BLOCK;
-    long base = offset + (long) (item / BLOCK) * m * 32 + (t & 31);
-    int shift = t < 32 ? 0 : 4;
+    long block = offset + (item / BLOCK) * blockBytes(m, pq.nbits());
     for (int j = 0; j < m; j++) {
-      pq.decode(j, (codes.get(ValueLayout.JAVA_BYTE, base + j * 32L) >> shift) & 0x0f, out);
+      int code;
+      if (pq.nbits() == 4) {
+        code = (codes.get(ValueLayout.JAVA_BYTE, block + j * 32L + (t & 31)) >> (t < 32 ? 0 : 4)) & 0x0f;
+      } else {
+        code = codes.get(ValueLayout.JAVA_BYTE, block + (long) j * BLOCK + t) & 0xff;
+      }
+      pq.decode(j, code, out);
     }
   }
 
@@ -115,42 +99,53 @@ public final class FastScan {
   public static final class Tables {
     final byte[] bytes;
     final int m;
+    final int ksub;
+    /** Bytes per sub-quantizer: 4-bit tables are stored twice for 32-lane lookups. */
+    final int stride;
     float inverseScale;
     float bias;
 
-    public Tables(int m) {
+    /** Tables for {@code m} sub-quantizers of {@code nbits} (4 or 8). */
+    public Tables(int m, int nbits) {
       this.m = m;
-      this.bytes = new byte[m * TABLE_STRIDE];
+      this.ksub = 1 << nbits;
+      this.stride = nbits == 4 ? VectorKernels.FAST_SCAN_TABLE_STRIDE : 256;
+      this.bytes = new byte[m * stride];
     }
 
-    /** Quantises the float tables of {@code m} sub-quantizers of 16 entries ({@link ProductQuantizer}'s layout). */
+    /** Quantises the float tables of {@code m} sub-quantizers of {@code ksub} entries ({@link ProductQuantizer}'s layout). */
     public void quantize(float[] table) {
       float maxSpan = 0;
       double bias = 0;
       for (int j = 0; j < m; j++) {
-        float lo = Float.POSITIVE_INFINITY;
+        float lo = min(table, j);
         float hi = Float.NEGATIVE_INFINITY;
-        for (int c = 0; c < 16; c++) {
-          lo = Math.min(lo, table[j * 16 + c]);
-          hi = Math.max(hi, table[j * 16 + c]);
+        for (int c = 0; c < ksub; c++) {
+          hi = Math.max(hi, table[j * ksub + c]);
         }
         maxSpan = Math.max(maxSpan, hi - lo);
         bias += lo;
       }
       float scale = maxSpan > 0 ? 255f / maxSpan : 1f;
       for (int j = 0; j < m; j++) {
-        float lo = Float.POSITIVE_INFINITY;
-        for (int c = 0; c < 16; c++) {
-          lo = Math.min(lo, table[j * 16 + c]);
+        float lo = min(table, j);
+        for (int c = 0; c < ksub; c++) {
+          bytes[j * stride + c] = (byte) Math.round((table[j * ksub + c] - lo) * scale);
         }
-        for (int c = 0; c < 16; c++) {
-          byte q = (byte) Math.round((table[j * 16 + c] - lo) * scale);
-          bytes[j * TABLE_STRIDE + c] = q;
-          bytes[j * TABLE_STRIDE + 16 + c] = q;
+        if (stride > ksub) {
+          System.arraycopy(bytes, j * stride, bytes, j * stride + ksub, ksub);
         }
       }
       this.inverseScale = 1f / scale;
       this.bias = (float) bias;
+    }
+
+    private float min(float[] table, int j) {
+      float lo = Float.POSITIVE_INFINITY;
+      for (int c = 0; c < ksub; c++) {
+        lo = Math.min(lo, table[j * ksub + c]);
+      }
+      return lo;
     }
 
     /** The bound on {@code |fast-scan score - float table sum|}, before float rounding. */
@@ -160,28 +155,10 @@ public final class FastScan {
 
     /** Scores {@code blocks} blocks at {@code offset} of {@code codes}, adding {@code extraBias}. */
     public void scan(MemorySegment codes, long offset, int blocks, float extraBias, float[] out, int outOffset) {
-      KERNEL.scan(codes, offset, blocks, m, bytes, inverseScale, bias + extraBias, out, outOffset);
-    }
-  }
-
-  private static final class Scalar implements Kernel {
-    @Override
-    public void scan(MemorySegment codes, long offset, int blocks, int m, byte[] tables, float inverseScale,
-                     float bias, float[] out, int outOffset) {
-      for (int b = 0; b < blocks; b++) {
-        long base = offset + (long) b * m * 32;
-        int o = outOffset + b * BLOCK;
-        for (int t = 0; t < 32; t++) {
-          int lo = 0;
-          int hi = 0;
-          for (int j = 0; j < m; j++) {
-            int packed = codes.get(ValueLayout.JAVA_BYTE, base + j * 32L + t);
-            lo += tables[j * TABLE_STRIDE + (packed & 15)] & 0xff;
-            hi += tables[j * TABLE_STRIDE + ((packed >> 4) & 15)] & 0xff;
-          }
-          out[o + t] = Math.fma(lo, inverseScale, bias);
-          out[o + t + 32] = Math.fma(hi, inverseScale, bias);
-        }
+      if (ksub == 16) {
+        VectorKernels.pqFastScan4(codes, offset, blocks, m, bytes, inverseScale, bias + extraBias, out, outOffset);
+      } else {
+        VectorKernels.pqFastScan8(codes, offset, blocks, m, bytes, inverseScale, bias + extraBias, out, outOffset);
       }
     }
   }

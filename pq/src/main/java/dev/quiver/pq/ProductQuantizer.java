@@ -1,10 +1,8 @@
 package dev.quiver.pq;
 
+import dev.quiver.simd.VectorKernels;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -22,8 +20,6 @@ import java.util.Arrays;
  * <p>Immutable after training; thread-safe.
  */
 public final class ProductQuantizer {
-  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-
   private final int dim;
   private final int m;
   private final int dsub;
@@ -244,58 +240,36 @@ public final class ProductQuantizer {
   /**
    * The table sums of {@code rows} codes back to back in {@code codes} into
    * {@code out[outOffset ..]}, plus {@code bias}, negated when {@code negate} (L2 ranks by the
-   * negated distance). The ADC inner loop: four sub-quantizers per step keep four independent
-   * adds in flight.
+   * negated distance). 8-bit codes go through {@link VectorKernels#pqScan8}; smaller codebooks
+   * (4-bit codes outside fast scan) through a plain loop.
    */
-  public void scoreRows(float[] table, byte[] codes, int rows, float bias, boolean negate, float[] out, int outOffset) {
-    if (ksub == 256 && (m & 7) == 0) {
-      scoreRows8(table, codes, rows, bias, negate, out, outOffset);
-      return;
+  public void scoreRows(float[] table, byte[] codes, int rows, float bias, boolean negate, float[] out,
+                        int outOffset) {
+    if (ksub == 256) {
+      VectorKernels.pqScan8(table, m, codes, 0, rows, out, outOffset);
+    } else {
+      scoreSmallRows(table, codes, rows, out, outOffset);
     }
-    int m4 = m & ~3;
-    for (int r = 0; r < rows; r++) {
-      int base = r * m;
-      float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      int j = 0;
-      for (; j < m4; j += 4) {
-        int t = j * ksub;
-        s0 += table[t + (codes[base + j] & 0xff)];
-        s1 += table[t + ksub + (codes[base + j + 1] & 0xff)];
-        s2 += table[t + 2 * ksub + (codes[base + j + 2] & 0xff)];
-        s3 += table[t + 3 * ksub + (codes[base + j + 3] & 0xff)];
+    if (bias != 0f || negate) {
+      for (int r = outOffset; r < outOffset + rows; r++) {
+        out[r] = negate ? -(out[r] + bias) : out[r] + bias;
       }
-      for (; j < m; j++) {
-        s0 += table[j * ksub + (codes[base + j] & 0xff)];
-      }
-      float s = bias + ((s0 + s1) + (s2 + s3));
-      out[outOffset + r] = negate ? -s : s;
     }
   }
 
-  /**
-   * {@link #scoreRows} for 8-bit codes and {@code m} a multiple of 8, summing in the same order.
-   * Eight codes are read as one long and split with shifts: the scan is bound by loads, and this
-   * takes one load per eight codes instead of eight, leaving the table reads.
-   */
-  private void scoreRows8(float[] table, byte[] codes, int rows, float bias, boolean negate, float[] out,
-                          int outOffset) {
+  private void scoreSmallRows(float[] table, byte[] codes, int rows, float[] out, int outOffset) {
     for (int r = 0; r < rows; r++) {
-      int base = r * m;
-      float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (int j = 0; j < m; j += 8) {
-        long w = (long) LONGS.get(codes, base + j);
-        int t = j << 8;
-        s0 += table[t + (int) (w & 0xff)];
-        s1 += table[t + 256 + (int) ((w >>> 8) & 0xff)];
-        s2 += table[t + 512 + (int) ((w >>> 16) & 0xff)];
-        s3 += table[t + 768 + (int) ((w >>> 24) & 0xff)];
-        s0 += table[t + 1024 + (int) ((w >>> 32) & 0xff)];
-        s1 += table[t + 1280 + (int) ((w >>> 40) & 0xff)];
-        s2 += table[t + 1536 + (int) ((w >>> 48) & 0xff)];
-        s3 += table[t + 1792 + (int) (w >>> 56)];
+      int o = r * m;
+      float s0 = 0, s1 = 0;
+      int j = 0;
+      for (; j + 1 < m; j += 2) {
+        s0 += table[j * ksub + (codes[o + j] & 0xff)];
+        s1 += table[(j + 1) * ksub + (codes[o + j + 1] & 0xff)];
       }
-      float s = bias + ((s0 + s1) + (s2 + s3));
-      out[outOffset + r] = negate ? -s : s;
+      if (j < m) {
+        s0 += table[j * ksub + (codes[o + j] & 0xff)];
+      }
+      out[outOffset + r] = s0 + s1;
     }
   }
 }

@@ -23,11 +23,13 @@ class ProductQuantizerTest {
       float[] l2Table = new float[pq.tableSize()];
       float[] decoded = new float[dim];
       float[] scores = new float[n];
+      float[] l2Scores = new float[n + 1];
       for (int t = 0; t < 5; t++) {
         float[] q = Data.gaussian(rnd, 1, dim)[0];
         pq.innerProductTable(q, ipTable);
         pq.distanceTable(q, l2Table);
         pq.scoreRows(ipTable, codes, n, 0.5f, false, scores, 0);
+        pq.scoreRows(l2Table, codes, n, 0f, true, l2Scores, 1);
         double qNorm = Math.sqrt(-Data.score(q, new float[dim], dev.quiver.engine.Metric.L2));
         for (int i = 0; i < n; i++) {
           pq.decode(codes, i * m, decoded);
@@ -36,6 +38,7 @@ class ProductQuantizerTest {
           double err = Math.sqrt(-Data.score(decoded, base[i], dev.quiver.engine.Metric.L2));
           double eps = 1e-4 * (1 + Math.abs(ipDecoded) + l2Decoded);
           assertEquals(ipDecoded + 0.5, scores[i], eps);
+          assertEquals(-l2Decoded, l2Scores[i + 1], eps);
           assertEquals(ipDecoded, pq.score(ipTable, codes, i * m), eps);
           assertEquals(l2Decoded, pq.score(l2Table, codes, i * m), eps);
           double ipExact = Data.score(base[i], q, dev.quiver.engine.Metric.INNER_PRODUCT);

@@ -41,7 +41,7 @@ class QuantizedVectorTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"pq:m=4", "pq:m=6,nbits=4", "pq:m=6,nbits=4,fastscan=0", "sq8:"})
+  @ValueSource(strings = {"pq:m=4", "pq:m=4,fastscan=0", "pq:m=6,nbits=4", "pq:m=6,nbits=4,fastscan=0", "sq8:"})
   void vectorsAreDecodedCodesThatSearchScores(String spec) throws IOException {
     String kind = spec.substring(0, spec.indexOf(':'));
     String params = spec.substring(spec.indexOf(':') + 1);
@@ -74,13 +74,14 @@ class QuantizedVectorTest {
     }
   }
 
-  @Test
-  void fastScanLayoutDecodesAsThePlainOne() {
+  @ParameterizedTest
+  @ValueSource(ints = {4, 8})
+  void fastScanLayoutDecodesAsThePlainOne(int nbits) {
     Random rnd = new Random(4);
     float[][] base = Data.clustered(rnd, N, DIM, 8, 0.5);
     try (VectorStore store = Data.store(base);
-         VectorIndex fast = build("pq", store, null, Metric.L2, "m=6,nbits=4");
-         VectorIndex plain = build("pq", store, null, Metric.L2, "m=6,nbits=4,fastscan=0")) {
+         VectorIndex fast = build("pq", store, null, Metric.L2, "m=6,fastscan=1,nbits=" + nbits);
+         VectorIndex plain = build("pq", store, null, Metric.L2, "m=6,fastscan=0,nbits=" + nbits)) {
       assertTrue(((PqIndex) fast).fastScan() && !((PqIndex) plain).fastScan());
       assertArrayEquals(Reconstructions.vectors(plain), Reconstructions.vectors(fast));
     }
@@ -190,7 +191,7 @@ class QuantizedVectorTest {
     } else {
       pq.innerProductTable(q, table);
     }
-    FastScan.Tables tables = new FastScan.Tables(pq.m());
+    FastScan.Tables tables = new FastScan.Tables(pq.m(), pq.nbits());
     tables.quantize(table);
     return tables.errorBound() * 1.001;
   }

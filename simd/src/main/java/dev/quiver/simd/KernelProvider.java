@@ -117,4 +117,38 @@ public interface KernelProvider {
    * cannot enter a full heap.
    */
   int firstAbove(float[] values, int from, int to, float threshold);
+
+  // ---------------------------------------------------------------- product-quantizer scans
+
+  /**
+   * Asymmetric-distance (ADC) scan of 8-bit product-quantizer codes: for {@code rows} codes of
+   * {@code m} bytes, back to back from {@code codes[offset]},
+   * {@code out[outOffset + r] = sum over j < m of table[j * 256 + code(r, j)]}, the bytes read
+   * unsigned. {@code table} holds {@code m} tables of 256 floats, one per sub-quantizer.
+   */
+  void pqScan8(float[] table, int m, byte[] codes, int offset, int rows, float[] out, int outOffset);
+
+  /**
+   * The 4-bit PQ "fast scan" over {@code blocks} blocks of {@link VectorKernels#FAST_SCAN_BLOCK}
+   * items starting at byte {@code offset} of {@code codes}. A block is {@code 32 m} bytes:
+   * sub-quantizer {@code j} takes bytes {@code [32 j, 32 j + 32)}, byte {@code t} holding item
+   * {@code t} in its low nibble and item {@code t + 32} in its high one. {@code tables} holds one
+   * table of 16 unsigned bytes per sub-quantizer every {@link VectorKernels#FAST_SCAN_TABLE_STRIDE}
+   * bytes, the 16 repeated after them. Writes, for every slot {@code i} of block {@code b},
+   * {@code out[outOffset + 64 b + i] = fma(sum_i, inverseScale, bias)}, {@code sum_i} the integer
+   * sum of the item's {@code m} table bytes; exact while sums stay below 32,768
+   * ({@code m <= }{@link VectorKernels#FAST_SCAN_MAX_M}).
+   */
+  void pqFastScan4(MemorySegment codes, long offset, int blocks, int m, byte[] tables, float inverseScale,
+                   float bias, float[] out, int outOffset);
+
+  /**
+   * The 8-bit PQ fast scan: as {@link #pqFastScan4} with 256-entry tables. A block of
+   * {@link VectorKernels#FAST_SCAN_BLOCK} items is {@code 64 m} bytes, sub-quantizer {@code j}
+   * taking bytes {@code [64 j, 64 j + 64)}, byte {@code t} the code of item {@code t};
+   * {@code tables} holds 256 unsigned bytes per sub-quantizer, back to back. Exact while sums
+   * stay below 32,768 ({@code m <= }{@link VectorKernels#FAST_SCAN_MAX_M}).
+   */
+  void pqFastScan8(MemorySegment codes, long offset, int blocks, int m, byte[] tables, float inverseScale,
+                   float bias, float[] out, int outOffset);
 }

@@ -14,6 +14,13 @@ public final class VectorKernels {
   /** Rows per panel of the tiled batch kernel: 4 vectors of 16 float lanes, a multiple of every width. */
   public static final int PANEL_ROWS = 64;
 
+  /** Items per block of the 4-bit PQ fast-scan layout ({@link KernelProvider#pqFastScan4}). */
+  public static final int FAST_SCAN_BLOCK = 64;
+  /** Bytes per sub-quantizer table of the fast scan: 16 entries, then a copy for 32-lane lookups. */
+  public static final int FAST_SCAN_TABLE_STRIDE = 32;
+  /** The largest {@code m} whose fast-scan sums fit 16-bit lanes. */
+  public static final int FAST_SCAN_MAX_M = 128;
+
   private static final KernelProvider PROVIDER = KernelProviders.select();
 
   private VectorKernels() {}
@@ -106,6 +113,21 @@ public final class VectorKernels {
 
   public static int firstAbove(float[] values, int from, int to, float threshold) {
     return PROVIDER.firstAbove(values, from, to, threshold);
+  }
+
+  public static void pqScan8(float[] table, int m, byte[] codes, int offset, int rows, float[] out,
+                             int outOffset) {
+    PROVIDER.pqScan8(table, m, codes, offset, rows, out, outOffset);
+  }
+
+  public static void pqFastScan4(MemorySegment codes, long offset, int blocks, int m, byte[] tables,
+                                 float inverseScale, float bias, float[] out, int outOffset) {
+    PROVIDER.pqFastScan4(codes, offset, blocks, m, tables, inverseScale, bias, out, outOffset);
+  }
+
+  public static void pqFastScan8(MemorySegment codes, long offset, int blocks, int m, byte[] tables,
+                                 float inverseScale, float bias, float[] out, int outOffset) {
+    PROVIDER.pqFastScan8(codes, offset, blocks, m, tables, inverseScale, bias, out, outOffset);
   }
 
   /** Scales {@code v} in place to unit length; leaves an all-zero vector as it is. Returns the old norm. */

@@ -2,7 +2,10 @@ package dev.quiver.bench.jmh;
 
 import dev.quiver.pq.FastScan;
 import dev.quiver.pq.ProductQuantizer;
-import dev.quiver.pq.panama.PanamaFastScan;
+import dev.quiver.simd.KernelProvider;
+import dev.quiver.simd.ScalarKernelProvider;
+import dev.quiver.simd.VectorKernels;
+import dev.quiver.simd.panama.PanamaKernelProvider;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
@@ -23,17 +26,20 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Does the 4-bit "fast scan" PQ layout ({@link FastScan}: 16-entry tables in SIMD registers, a
- * byte shuffle per 32 or 16 items) beat the 8-bit table scan of
+ * Does the "fast scan" PQ layout ({@link FastScan}: byte tables looked up by byte shuffles, 32 or
+ * 16 items per shuffle) beat the float table scan of
  * {@link ProductQuantizer#scoreRows}? One operation scores {@value #N} codes, so the score is
  * nanoseconds per code.
  *
  * <ul>
- *   <li>{@code adc8}: 8-bit codes, float tables of 256 entries per sub-quantizer ({@code m} bytes
- *       per code).</li>
- *   <li>{@code adc4}: 4-bit codes one per byte, the same loop on 16-entry tables.</li>
- *   <li>{@code fastScan512}, {@code fastScan256}, {@code fastScanScalar}: the fast-scan kernels
- *       on packed codes ({@code m / 2} bytes per code) with byte tables.</li>
+ *   <li>{@code adc8}: {@link KernelProvider#pqScan8}, 8-bit codes in a heap array, float tables
+ *       of 256 entries per sub-quantizer ({@code m} bytes per code).</li>
+ *   <li>{@code adc4}: 4-bit codes one per byte, the plain loop on 16-entry tables.</li>
+ *   <li>{@code fastScanPanama}, {@code fastScanScalar}: {@link KernelProvider#pqFastScan4} on
+ *       packed codes ({@code m / 2} bytes per code) with byte tables.</li>
+ *   <li>{@code fastScan8Panama}, {@code fastScan8Scalar}: {@link KernelProvider#pqFastScan8}, 8-bit
+ *       codes in blocks ({@code m} bytes per code) with 256-entry byte tables: the same codes as
+ *       {@code adc8}.</li>
  * </ul>
  * Compare adc8 at {@code m} with fast scan at {@code 2m} for equal code bytes.
  */
@@ -53,16 +59,17 @@ public class PqFastScanBench {
   private byte[] codes8;
   private byte[] codes4;
   private MemorySegment packed;
+  private MemorySegment packed8;
   private float[] table8;
   private float[] table4;
   /** Byte tables for the fast-scan kernels; their speed does not depend on the values. */
   private byte[] tableBytes;
+  private byte[] tableBytes8;
   private final float[] scores = new float[N];
   private ProductQuantizer pq8;
   private ProductQuantizer pq4;
-  private final FastScan.Kernel wide = new PanamaFastScan(512);
-  private final FastScan.Kernel narrow = new PanamaFastScan(256);
-  private final FastScan.Kernel scalar = FastScan.scalar();
+  private final KernelProvider panama = new PanamaKernelProvider();
+  private final KernelProvider scalar = new ScalarKernelProvider();
 
   @Setup(Level.Trial)
   public void setup() {
@@ -70,11 +77,11 @@ public class PqFastScanBench {
     int dim = 2 * m;
     pq8 = new ProductQuantizer(dim, m, 8, randomFloats(rnd, m * 256 * 2));
     pq4 = new ProductQuantizer(dim, m, 4, randomFloats(rnd, m * 16 * 2));
-    codes8 = new byte[N * m];
-    codes4 = new byte[N * m];
-    for (int i = 0; i < codes8.length; i++) {
-      codes8[i] = (byte) rnd.nextInt(256);
-      codes4[i] = (byte) rnd.nextInt(16);
+    byte[] bytes8 = new byte[N * m];
+    byte[] bytes4 = new byte[N * m];
+    for (int i = 0; i < bytes8.length; i++) {
+      bytes8[i] = (byte) rnd.nextInt(256);
+      bytes4[i] = (byte) rnd.nextInt(16);
     }
     float[] q = randomFloats(rnd, dim);
     table8 = new float[pq8.tableSize()];
@@ -82,10 +89,16 @@ public class PqFastScanBench {
     pq8.innerProductTable(q, table8);
     pq4.innerProductTable(q, table4);
     arena = Arena.ofShared();
-    packed = arena.allocate(FastScan.packedBytes(N, m), 64);
-    FastScan.pack(codes4, 0, N, m, packed, 0);
-    tableBytes = new byte[m * FastScan.TABLE_STRIDE];
+    codes8 = bytes8;
+    codes4 = bytes4;
+    packed = arena.allocate(FastScan.packedBytes(N, m, 4), 64);
+    FastScan.pack(bytes4, 0, N, m, 4, packed, 0);
+    packed8 = arena.allocate(FastScan.packedBytes(N, m, 8), 64);
+    FastScan.pack(bytes8, 0, N, m, 8, packed8, 0);
+    tableBytes = new byte[m * VectorKernels.FAST_SCAN_TABLE_STRIDE];
     rnd.nextBytes(tableBytes);
+    tableBytes8 = new byte[m * 256];
+    rnd.nextBytes(tableBytes8);
   }
 
   @TearDown(Level.Trial)
@@ -115,26 +128,37 @@ public class PqFastScanBench {
     return scores;
   }
 
-  private float[] fastScan(FastScan.Kernel kernel) {
-    kernel.scan(packed, 0, N / FastScan.BLOCK, m, tableBytes, 0.01f, 0f, scores, 0);
+  private float[] fastScan(KernelProvider kernels) {
+    kernels.pqFastScan4(packed, 0, N / FastScan.BLOCK, m, tableBytes, 0.01f, 0f, scores, 0);
     return scores;
   }
 
   @Benchmark
   @OperationsPerInvocation(N)
-  public float[] fastScan512() {
-    return fastScan(wide);
-  }
-
-  @Benchmark
-  @OperationsPerInvocation(N)
-  public float[] fastScan256() {
-    return fastScan(narrow);
+  public float[] fastScanPanama() {
+    return fastScan(panama);
   }
 
   @Benchmark
   @OperationsPerInvocation(N)
   public float[] fastScanScalar() {
     return fastScan(scalar);
+  }
+
+  private float[] fastScan8(KernelProvider kernels) {
+    kernels.pqFastScan8(packed8, 0, N / FastScan.BLOCK, m, tableBytes8, 0.01f, 0f, scores, 0);
+    return scores;
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(N)
+  public float[] fastScan8Panama() {
+    return fastScan8(panama);
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(N)
+  public float[] fastScan8Scalar() {
+    return fastScan8(scalar);
   }
 }

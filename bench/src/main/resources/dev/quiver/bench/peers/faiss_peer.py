@@ -83,7 +83,8 @@ def build_ivf_sq8(d, n, metric, params):
 def build_ivf_pq(d, n, metric, params):
     nlist = int(params.get("nlist", default_nlist(n)))
     m, nbits = int(params.get("m", default_m(d))), int(params.get("nbits", 8))
-    # The engine packs 4-bit codes for fast scan by default (fastscan=0 turns it off), as IVFPQFastScan does.
+    # The engine packs 4- and 8-bit codes for fast scan by default (fastscan=0 turns it off). FAISS has
+    # IVFPQFastScan for 4 bits only: 8-bit codes meet IndexIVFPQ either way.
     if nbits == 4 and int(params.get("fastscan", 1)) != 0:
         ivf = faiss.IndexIVFPQFastScan(flat_quantizer(d, metric), d, nlist, m, nbits, faiss_metric(metric))
         ivf.by_residual = True  # FAISS 1.7 defaults to False here; the engine encodes residuals

@@ -1,6 +1,7 @@
 package dev.quiver.simd.panama;
 
 import dev.quiver.simd.KernelProvider;
+import dev.quiver.simd.ScalarKernelProvider;
 import dev.quiver.simd.VectorKernels;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -35,6 +36,7 @@ public final class PanamaKernelProvider implements KernelProvider {
   private static final VectorSpecies<Short> H = halfWidth(short.class);
   private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
   private static final int PANEL = VectorKernels.PANEL_ROWS;
+  private static final KernelProvider SCALAR = new ScalarKernelProvider();
 
   // Butterfly constants of the row reduction (see combine): lanes whose index has bit s set,
   // and the permutations that swap lane i with lane i ^ s (absent when s >= L).
@@ -874,6 +876,42 @@ public final class PanamaKernelProvider implements KernelProvider {
       }
     }
     return to;
+  }
+
+  // ---------------------------------------------------------------- product-quantizer scans
+
+  /**
+   * The scalar loop: gathers ({@code FloatVector.fromArray} with an index map, the codes widened
+   * to ints and stored to the map first) measured no faster on AVX-512 (Zen 4: 31 vs 30 ns per
+   * code at m = 32, 19 vs 13 at m = 16, thread CPU time), the gather doing in microcode the loads the scalar loop
+   * issues itself.
+   */
+  @Override
+  public void pqScan8(float[] table, int m, byte[] codes, int offset, int rows, float[] out, int outOffset) {
+    ScalarKernelProvider.pqScan8Rows(table, m, codes, offset, rows, out, outOffset);
+  }
+
+  /** The 512-bit variant where vectors are that wide, the 256-bit one otherwise; scalar below 256 bits. */
+  @Override
+  public void pqFastScan4(MemorySegment codes, long offset, int blocks, int m, byte[] tables, float inverseScale,
+                          float bias, float[] out, int outOffset) {
+    if (F.vectorBitSize() < 256) {
+      SCALAR.pqFastScan4(codes, offset, blocks, m, tables, inverseScale, bias, out, outOffset);
+    } else {
+      PanamaPqKernels.pqFastScan4(F.vectorBitSize() >= 512, codes, offset, blocks, m, tables, inverseScale, bias,
+          out, outOffset);
+    }
+  }
+
+  /** AVX-512 machines only: a 256-entry lookup is eight 32-byte shuffles, which AVX2 lacks across lanes. */
+  @Override
+  public void pqFastScan8(MemorySegment codes, long offset, int blocks, int m, byte[] tables, float inverseScale,
+                          float bias, float[] out, int outOffset) {
+    if (F.vectorBitSize() < 512) {
+      SCALAR.pqFastScan8(codes, offset, blocks, m, tables, inverseScale, bias, out, outOffset);
+    } else {
+      PanamaPqKernels.pqFastScan8(codes, offset, blocks, m, tables, inverseScale, bias, out, outOffset);
+    }
   }
 
   // ---------------------------------------------------------------- helpers
