@@ -401,13 +401,15 @@ public final class PanamaKernelProvider implements KernelProvider {
       }
       boolean partial = c == full;
       int j = partial ? dim - L : c * L;
-      VectorMask<Float> m = IOTA.compare(VectorOperators.GE, partial ? L - rem : 0);
-      FloatVector qv = load(q, j);
+      // Zeroing the overlapped lanes of the query, once for the four rows, cancels them as
+      // zeroing them in each row would for finite rows (indexes hold only finite vectors; an
+      // infinity there would score NaN instead of infinite).
+      FloatVector qv = zero.blend(load(q, j), IOTA.compare(VectorOperators.GE, partial ? L - rem : 0));
       long b = (long) j * Float.BYTES;
-      a0 = zero.blend(load(segment, o0 + b), m).fma(qv, a0);
-      a1 = zero.blend(load(segment, o1 + b), m).fma(qv, a1);
-      a2 = zero.blend(load(segment, o2 + b), m).fma(qv, a2);
-      a3 = zero.blend(load(segment, o3 + b), m).fma(qv, a3);
+      a0 = load(segment, o0 + b).fma(qv, a0);
+      a1 = load(segment, o1 + b).fma(qv, a1);
+      a2 = load(segment, o2 + b).fma(qv, a2);
+      a3 = load(segment, o3 + b).fma(qv, a3);
       if (++c == chunks) {
         storeFourSums(a0, a1, a2, a3, scores, 4 * k, 1, Math.min(4, count - 4 * k));
         a0 = zero;
