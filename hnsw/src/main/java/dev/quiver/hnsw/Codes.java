@@ -53,9 +53,17 @@ final class Codes {
         l2 ? arena.allocate((long) n * Float.BYTES, 64) : null);
   }
 
-  /** Trains on the first {@code n} float rows of {@code g} and encodes them. */
+  /**
+   * Trains on the first {@code n} float rows of {@code g} and encodes them. Items added later
+   * keep these ranges (components outside them are clamped), so the build needs items.
+   *
+   * @throws IllegalArgumentException when {@code n == 0}
+   */
   static Codes of(Arena arena, Graph g, int n) {
-    ScalarQuantizer sq = ScalarQuantizer.train(g.vectors, Math.max(1, n), g.dim);
+    if (n == 0) {
+      throw new IllegalArgumentException("traverse=sq8 trains its quantizer on the items: the build has none");
+    }
+    ScalarQuantizer sq = ScalarQuantizer.train(g.vectors, n, g.dim);
     Codes c = allocate(arena, sq, g.capacity, g.mode == Graph.L2);
     float[] row = new float[g.dim];
     byte[] code = new byte[g.dim];

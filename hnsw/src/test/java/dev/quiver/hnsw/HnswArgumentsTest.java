@@ -39,6 +39,10 @@ class HnswArgumentsTest {
           () -> HnswIndex.build(store, null, Metric.L2, Params.parse("ipGraph=cosine"), null, 1));
       assertMessage(IllegalArgumentException.class, "traverse=int4",
           () -> HnswIndex.build(store, null, Metric.L2, Params.parse("traverse=int4"), null, 1));
+      try (VectorStore empty = VectorStore.allocate(4, 0)) {
+        assertMessage(IllegalArgumentException.class, "traverse=sq8 trains its quantizer on the items",
+            () -> HnswIndex.build(empty, null, Metric.L2, Params.parse("traverse=sq8"), null, 1));
+      }
       assertMessage(IllegalArgumentException.class, "seed=x",
           () -> HnswIndex.build(store, null, Metric.L2, Params.parse("seed=x"), null, 1));
       assertMessage(IllegalArgumentException.class, "threads must be positive, got 0",
