@@ -24,6 +24,8 @@ import java.lang.invoke.VarHandle;
  *   <li>{@code extras}: inner product with the L2 transform only: the extra coordinate
  *       {@code sqrt(maxNorm^2 - |x|^2)} of each item (see {@link HnswIndex}).</li>
  *   <li>{@code ids}: external ids as longs, or null when ids are ordinals.</li>
+ *   <li>{@code codes}: int8 copies of the rows that search walks read, or null (see
+ *       {@link Codes}).</li>
  * </ul>
  *
  * Counts are written with release and read with acquire semantics after the slots they cover, so
@@ -60,9 +62,11 @@ final class Graph {
   final MemorySegment upper;
   final MemorySegment extras;
   final MemorySegment ids;
+  final Codes codes;
 
   private Graph(Shape s, MemorySegment vectors, MemorySegment level0, MemorySegment levels,
-                MemorySegment upperIndex, MemorySegment upper, MemorySegment extras, MemorySegment ids) {
+                MemorySegment upperIndex, MemorySegment upper, MemorySegment extras, MemorySegment ids,
+                Codes codes) {
     this.dim = s.dim;
     this.m = s.m;
     this.slots0 = s.slots0;
@@ -79,6 +83,7 @@ final class Graph {
     this.upper = upper;
     this.extras = extras;
     this.ids = ids;
+    this.codes = codes;
   }
 
   /** Sizes of a graph: everything needed to lay out or check its memory. */
@@ -120,13 +125,19 @@ final class Graph {
         upperIndex,
         arena.allocate(Math.max(Integer.BYTES, s.upperBytes(s.upperCapacity)), 64),
         s.mode == IP_TRANSFORM ? arena.allocate((long) n * Float.BYTES, 64) : null,
-        s.hasIds ? arena.allocate((long) n * Long.BYTES, 64) : null);
+        s.hasIds ? arena.allocate((long) n * Long.BYTES, 64) : null, null);
   }
 
   /** Wraps memory laid out elsewhere (a mapped file); sizes are the caller's to check. */
   static Graph view(Shape s, MemorySegment vectors, MemorySegment level0, MemorySegment levels,
-                    MemorySegment upperIndex, MemorySegment upper, MemorySegment extras, MemorySegment ids) {
-    return new Graph(s, vectors, level0, levels, upperIndex, upper, extras, ids);
+                    MemorySegment upperIndex, MemorySegment upper, MemorySegment extras, MemorySegment ids,
+                    Codes codes) {
+    return new Graph(s, vectors, level0, levels, upperIndex, upper, extras, ids, codes);
+  }
+
+  /** This graph's memory with {@code codes} for search walks. */
+  Graph withCodes(Codes codes) {
+    return new Graph(shape(), vectors, level0, levels, upperIndex, upper, extras, ids, codes);
   }
 
   Shape shape() {
@@ -155,7 +166,7 @@ final class Graph {
         g.ids.setAtIndex(LONG, i, ids == null ? i : ids.getAtIndex(LONG, i));
       }
     }
-    return g;
+    return codes == null ? g : g.withCodes(codes.grow(arena, nodes, size));
   }
 
   long id(int node) {

@@ -2,6 +2,7 @@ package dev.quiver.hnsw;
 
 import dev.quiver.engine.IndexFile;
 import dev.quiver.engine.Metric;
+import dev.quiver.pq.ScalarQuantizer;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
@@ -23,15 +24,21 @@ import java.util.Map;
  * extras      count float32                  inner product on the L2 transform only
  * ids         count int64                    when the index has external ids
  * deleted     ceil(count / 64) int64         tombstone bits
+ * sqMin       dimension float32              traverse=sq8 only: the SQ8 ranges,
+ * sqStep      dimension float32
+ * codes       count x dimension int8         the int8 rows of search walks (see {@link Codes}),
+ * codeNorms   count float32                  and, for L2, the norms of their reconstructions
  * </pre>
  *
  * The metadata holds what sizes these arrays and what the search needs: dimension, metric,
  * count, M, efConstruction, seed, slots0, upperBlocks, the entry point and its layer, the norm
- * bound of the inner-product transform, whether there are ids. All little-endian.
+ * bound of the inner-product transform, whether there are ids, traverse ({@code f32} or
+ * {@code sq8}). All little-endian. Format 2 added the codes after the tombstones; format 1 files
+ * (which have none) still open.
  */
 final class HnswFile {
   private static final int ALIGN = 64;
-  private static final int FORMAT = 1;
+  private static final int FORMAT = 2;
 
   private HnswFile() {}
 
@@ -57,6 +64,7 @@ final class HnswFile {
     meta.put("ids", g.ids == null ? "none" : "long");
     meta.put("deleted", Integer.toString(index.deleted.count()));
     meta.put("queryAwareLinks", Integer.toString(index.queryAwareLinks()));
+    meta.put("traverse", g.codes == null ? "f32" : "sq8");
     long[] tombstones = index.deleted.snapshot(n);
     IndexFile.write(path, meta, out -> {
       out.write(g.vectors.asSlice(0, s.vectorBytes(n)));
@@ -80,16 +88,41 @@ final class HnswFile {
       for (long word : tombstones) {
         out.writeLong(word);
       }
+      if (g.codes != null) {
+        writeCodes(out, g.codes, n);
+      }
     });
+  }
+
+  private static void writeCodes(IndexFile.BodyOutput out, Codes c, int n) throws IOException {
+    out.align(ALIGN);
+    for (float v : c.sq.min()) {
+      out.writeFloat(v);
+    }
+    for (float v : c.sq.step()) {
+      out.writeFloat(v);
+    }
+    out.align(ALIGN);
+    out.write(c.rows.asSlice(0, (long) n * c.dim));
+    if (c.norms != null) {
+      out.align(ALIGN);
+      out.write(c.norms.asSlice(0, (long) n * Float.BYTES));
+    }
   }
 
   /** Opens a mapped file; the index owns {@code file} on success. */
   static HnswIndex open(IndexFile file) throws IOException {
     Path path = file.path();
     Map<String, String> meta = file.metadata();
-    if (file.metaLong("hnswFormat") != FORMAT) {
-      throw new IOException(path + ": hnsw body format " + meta.get("hnswFormat") + ", this build reads " + FORMAT);
+    long format = file.metaLong("hnswFormat");
+    if (format < 1 || format > FORMAT) {
+      throw new IOException(path + ": hnsw body format " + meta.get("hnswFormat") + ", this build reads 1 to " + FORMAT);
     }
+    String traverse = meta.getOrDefault("traverse", "f32");
+    if (!traverse.equals("f32") && !traverse.equals("sq8")) {
+      throw new IOException(path + ": unknown hnsw traverse=" + traverse + "; this build reads f32 and sq8");
+    }
+    boolean sq8 = traverse.equals("sq8");
     if (!"little".equals(meta.get("byteOrder")) || ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
       throw new IOException(path + ": hnsw files are little-endian and used in place; this platform is "
           + ByteOrder.nativeOrder() + ", the file says " + meta.get("byteOrder"));
@@ -116,7 +149,7 @@ final class HnswFile {
     boolean transform = "transform".equals(meta.get("ipGraph"));
     Graph.Shape s = new Graph.Shape(dim, m, slots0, n, upperBlocks, Graph.mode(metric, transform), hasIds);
     MemorySegment body = file.body();
-    Layout at = new Layout(s, n, upperBlocks, s.mode() == Graph.IP_TRANSFORM);
+    Layout at = new Layout(s, n, upperBlocks, s.mode() == Graph.IP_TRANSFORM, sq8);
     if (body.byteSize() != at.end) {
       throw new IOException(path + ": hnsw body is " + body.byteSize() + " bytes, expected " + at.end + " for " + n
           + " vectors of dimension " + dim + ", M=" + m + ", " + upperBlocks + " upper blocks");
@@ -128,15 +161,32 @@ final class HnswFile {
         body.asSlice(at.upperIndex, (long) n * Integer.BYTES),
         body.asSlice(at.upper, s.upperBytes(upperBlocks)),
         at.extras < 0 ? null : body.asSlice(at.extras, (long) n * Float.BYTES),
-        hasIds ? body.asSlice(at.ids, (long) n * Long.BYTES) : null);
+        hasIds ? body.asSlice(at.ids, (long) n * Long.BYTES) : null,
+        sq8 ? codes(path, body, at, s, n) : null);
     long[] words = new long[(n + 63) >>> 6];
     MemorySegment.copy(body, Graph.LONG, at.deleted, words, 0, words.length);
     float maxNorm = Float.parseFloat(meta.getOrDefault("maxNorm", "0"));
-    HnswConfig config = new HnswConfig(m, efConstruction, file.metaLong("seed"), transform, null);
+    HnswConfig config = new HnswConfig(m, efConstruction, file.metaLong("seed"), transform, null, sq8);
     long entry = n == 0 ? -1 : Linker.pack(entryLevel, entryNode);
     HnswIndex index = new HnswIndex(metric, config, g, n, upperBlocks, entry, maxNorm, Tombstones.of(words), file);
     index.queryAwareLinks((int) file.metaLong("queryAwareLinks"));
     return index;
+  }
+
+  private static Codes codes(Path path, MemorySegment body, Layout at, Graph.Shape s, int n) throws IOException {
+    int dim = s.dim();
+    float[] min = new float[dim];
+    float[] step = new float[dim];
+    MemorySegment.copy(body, Graph.FLOAT, at.sqMin, min, 0, dim);
+    MemorySegment.copy(body, Graph.FLOAT, at.sqMin + (long) dim * Float.BYTES, step, 0, dim);
+    ScalarQuantizer sq;
+    try {
+      sq = new ScalarQuantizer(min, step);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(path + ": corrupt hnsw codes: " + e.getMessage());
+    }
+    return new Codes(sq, body.asSlice(at.codes, (long) n * dim),
+        at.codeNorms < 0 ? null : body.asSlice(at.codeNorms, (long) n * Float.BYTES));
   }
 
   private static int intMeta(IndexFile file, String key, int min) throws IOException {
@@ -157,9 +207,12 @@ final class HnswFile {
     final long extras;
     final long ids;
     final long deleted;
+    final long sqMin;
+    final long codes;
+    final long codeNorms;
     final long end;
 
-    Layout(Graph.Shape s, int n, int upperBlocks, boolean withExtras) {
+    Layout(Graph.Shape s, int n, int upperBlocks, boolean withExtras, boolean withCodes) {
       vectors = 0;
       level0 = align(vectors + s.vectorBytes(n));
       levels = align(level0 + s.level0Bytes(n));
@@ -171,7 +224,17 @@ final class HnswFile {
       ids = s.hasIds() ? next : -1;
       next = s.hasIds() ? align(next + (long) n * Long.BYTES) : next;
       deleted = next;
-      end = deleted + ((n + 63L) >>> 6) * Long.BYTES;
+      next = deleted + ((n + 63L) >>> 6) * Long.BYTES;
+      if (!withCodes) {
+        sqMin = codes = codeNorms = -1;
+        end = next;
+        return;
+      }
+      sqMin = align(next);
+      codes = align(sqMin + 2L * s.dim() * Float.BYTES);
+      next = codes + (long) n * s.dim();
+      codeNorms = s.mode() == Graph.L2 ? align(next) : -1;
+      end = codeNorms < 0 ? next : codeNorms + (long) n * Float.BYTES;
     }
 
     private static long align(long offset) {

@@ -52,7 +52,8 @@ import org.agrona.collections.Long2LongHashMap;
  * during the walk: excluded nodes still steer it but never enter the results. When the walk finds
  * the eligible items too rare, it stops and scores the eligible items exactly instead (see
  * {@link Walker#searchLayer0Filtered}). Searches allocate nothing: every thread reuses its own
- * scratch.
+ * scratch. Built with {@code traverse=sq8}, walks read int8 {@link Codes} of the rows and the
+ * best {@code rerank} candidates are rescored with the float rows, so results carry exact scores.
  *
  * <p><b>Updates.</b> {@link #add} links new items while searches run; {@link #delete} marks
  * items deleted. Adds run concurrently with each other; when the memory is full it is copied
@@ -141,6 +142,9 @@ public final class HnswIndex implements VectorIndex {
     try {
       Graph g = Graph.allocate(arena, shape);
       float maxNorm = fill(g, source, ids, metric, levels);
+      if (config.sq8()) {
+        g = g.withCodes(Codes.of(arena, g, n));
+      }
       Tombstones deleted = new Tombstones(n);
       HnswIndex index = new HnswIndex(metric, config, g, n, upperBlocks, -1, maxNorm, deleted, arena);
       if (ids != null) {
@@ -239,6 +243,7 @@ public final class HnswIndex implements VectorIndex {
       return;
     }
     Walker w = s.walker;
+    w.query(g, q, true);
     w.start(g, q, 0f, Linker.entryNode(e));
     w.descend(g, q, 0f, Linker.entryLevel(e), 0);
     if (filter == null && deleted.count() == 0) {
@@ -247,6 +252,7 @@ public final class HnswIndex implements VectorIndex {
       exact(g, n, q, k, filter, s, out);
       return;
     }
+    w.rerank(g, q, rerankDepth(params, k, ef));
     emit(g, w.results, k, s, out);
   }
 
@@ -277,20 +283,43 @@ public final class HnswIndex implements VectorIndex {
     }
   }
 
-  /** efSearch from the per-call parameters, at least k; the only search parameter there is. */
+  /**
+   * efSearch from the per-call parameters, at least k. The other search parameter, {@code rerank},
+   * applies to graphs built with {@code traverse=sq8}: see {@link #rerankDepth}.
+   */
   private static int efSearch(Params params, int k) {
     if (params == null || params.asMap().isEmpty()) {
       return Math.max(k, DEFAULT_EF_SEARCH);
     }
     Map<String, String> map = params.asMap();
-    if (map.size() > 1 || !map.containsKey("efSearch")) {
-      throw new IllegalArgumentException("unknown hnsw search parameter in '" + params + "'; known: efSearch");
+    for (String key : map.keySet()) {
+      if (!key.equals("efSearch") && !key.equals("rerank")) {
+        throw new IllegalArgumentException("unknown hnsw search parameter '" + key + "' in '" + params
+            + "'; known: efSearch, rerank");
+      }
     }
     int ef = params.intValue("efSearch", DEFAULT_EF_SEARCH);
     if (ef <= 0) {
       throw new IllegalArgumentException("efSearch must be positive, got " + ef);
     }
     return Math.max(k, ef);
+  }
+
+  /**
+   * How many of the best candidates of a walk on int8 codes are rescored with the float rows:
+   * {@code rerank}, at least k. The default, {@code 2k + 10}, gave the recall of rescoring all
+   * efSearch candidates at every efSearch from 16 to 256 on a 768-dimensional two-tower set
+   * (docs/BENCHMARKS.md): an item of the true top k rarely ranks below it on its code.
+   */
+  private static int rerankDepth(Params params, int k, int ef) {
+    if (params == null || !params.asMap().containsKey("rerank")) {
+      return Math.min(ef, 2 * k + 10);
+    }
+    int depth = params.intValue("rerank", ef);
+    if (depth <= 0) {
+      throw new IllegalArgumentException("rerank must be positive, got " + depth);
+    }
+    return Math.max(k, depth);
   }
 
   @Override
@@ -383,6 +412,9 @@ public final class HnswIndex implements VectorIndex {
     MemorySegment.copy(row, 0, g.vectors, Graph.FLOAT, g.vectorOffset(node), row.length);
     if (g.extras != null) {
       g.extras.setAtIndex(Graph.FLOAT, node, extraCoordinate(maxNorm, row));
+    }
+    if (g.codes != null) {
+      g.codes.encode(node, row, new byte[row.length]);
     }
     g.levels.set(ValueLayout.JAVA_BYTE, node, (byte) level);
     if (level > 0) {
@@ -534,7 +566,8 @@ public final class HnswIndex implements VectorIndex {
     Graph.Shape s = g.shape();
     int n = size;
     return s.vectorBytes(n) + s.level0Bytes(n) + n + (long) n * Integer.BYTES + s.upperBytes(upperUsed)
-        + (g.extras == null ? 0 : (long) n * Float.BYTES) + (g.ids == null ? 0 : (long) n * Long.BYTES);
+        + (g.extras == null ? 0 : (long) n * Float.BYTES) + (g.ids == null ? 0 : (long) n * Long.BYTES)
+        + (g.codes == null ? 0 : g.codes.bytes(n));
   }
 
   @Override

@@ -95,12 +95,16 @@ final class Linker {
   private void link(Graph g, Scratch s, int node, int level, float qe, long e) {
     Walker w = s.walker;
     int top = entryLevel(e);
+    // With codes the walks that find candidates read them too (the transform's item-item
+    // scores need float rows); the candidates are rescored exactly before selection.
+    w.query(g, s.query, g.mode != Graph.IP_TRANSFORM);
     w.start(g, s.query, qe, entryNode(e));
     w.descend(g, s.query, qe, top, level);
     int lowest = Math.min(level, top);
     s.ensureLevels(lowest + 1);
     for (int lvl = lowest; lvl >= 0; lvl--) {
       w.searchLayer(g, s.query, qe, lvl, config.efConstruction());
+      w.rerank(g, s.query, config.efConstruction());
       int n = w.results.drainBestFirst(s.nodes, s.scores);
       w.start(g, s.query, qe, s.nodes[0]);
       int kept = select(g, s, s.nodes, s.scores, n, config.m());

@@ -55,6 +55,7 @@ final class QueryAwareLinks {
     HnswConfig config = index.config;
     long e = index.linker.entry();
     Walker w = s.walker;
+    w.query(g, q, false);
     w.start(g, q, 0f, Linker.entryNode(e));
     w.descend(g, q, 0f, Linker.entryLevel(e), 0);
     w.searchLayer(g, q, 0f, 0, Math.max(config.efConstruction(), config.m()));

@@ -5,7 +5,9 @@ import dev.quiver.engine.OrdinalFilter;
 /**
  * One thread's graph walks: the greedy descent through the upper layers and the beam search of a
  * layer, with the visited set, candidate queue and result list they reuse, so that a walk
- * allocates nothing. Not thread-safe: one per thread.
+ * allocates nothing. A walk scores the float rows, or, after {@link #query} on a graph that has
+ * {@link Codes}, their int8 codes; {@link #rerank} then rescores the best results exactly. Not
+ * thread-safe: one per thread.
  */
 final class Walker {
   /** A filtered walk never gives up before scoring this many nodes beyond efSearch. */
@@ -20,6 +22,67 @@ final class Walker {
   private int[] list = new int[0];
   private int[] fresh = new int[0];
   private float[] scores = new float[0];
+  /** Whether this walk scores codes with {@link #weights} instead of float rows. */
+  private boolean coded;
+  private float[] weights = new float[0];
+  private final int[] one = new int[1];
+  private final float[] oneScore = new float[1];
+  private int[] rerankNodes = new int[0];
+  private float[] rerankScores = new float[0];
+
+  /**
+   * Sets up the next walks for {@code q}: on the codes when {@code codes} and {@code g} has them,
+   * else on the float rows.
+   */
+  void query(Graph g, float[] q, boolean codes) {
+    coded = codes && g.codes != null;
+    if (coded) {
+      if (weights.length < g.dim) {
+        weights = new float[g.dim];
+      }
+      g.codes.weights(q, weights);
+    }
+  }
+
+  private float score(Graph g, float[] q, float qExtra, int node) {
+    if (!coded) {
+      return g.score(q, qExtra, node);
+    }
+    one[0] = node;
+    g.codes.scoreAll(weights, one, 1, oneScore);
+    return oneScore[0];
+  }
+
+  private void scoreAll(Graph g, float[] q, float qExtra, int[] nodes, int n, float[] out) {
+    if (coded) {
+      g.codes.scoreAll(weights, nodes, n, out);
+    } else {
+      g.scoreAll(q, qExtra, nodes, n, out);
+    }
+  }
+
+  /**
+   * After a walk on codes: keeps the best {@code depth} results by estimate and replaces their
+   * scores by exact ones (one gathered read of their float rows). Does nothing after a walk on
+   * float rows.
+   */
+  void rerank(Graph g, float[] q, int depth) {
+    if (!coded) {
+      return;
+    }
+    while (results.size() > depth) {
+      results.pop();
+    }
+    if (rerankNodes.length < results.size()) {
+      rerankNodes = new int[results.size()];
+      rerankScores = new float[results.size()];
+    }
+    int n = results.drainBestFirst(rerankNodes, rerankScores);
+    g.scoreAll(q, 0f, rerankNodes, n, rerankScores);
+    for (int i = 0; i < n; i++) {
+      results.push(rerankNodes[i], rerankScores[i]);
+    }
+  }
 
   private void ensureList(int slots) {
     if (list.length < slots) {
@@ -39,7 +102,7 @@ final class Walker {
         fresh[m++] = nb;
       }
     }
-    g.scoreAll(q, qExtra, fresh, m, scores);
+    scoreAll(g, q, qExtra, fresh, m, scores);
     return m;
   }
 
@@ -54,7 +117,7 @@ final class Walker {
 
   void start(Graph g, float[] q, float qExtra, int node) {
     entry = node;
-    entryScore = g.score(q, qExtra, node);
+    entryScore = score(g, q, qExtra, node);
   }
 
   /** Greedy descent from the current entry through layers {@code from} down to {@code to + 1}. */
@@ -67,7 +130,7 @@ final class Walker {
       while (moved) {
         moved = false;
         int n = g.copyList(best, level, list);
-        g.scoreAll(q, qExtra, list, n, scores);
+        scoreAll(g, q, qExtra, list, n, scores);
         for (int i = 0; i < n; i++) {
           if (scores[i] > bestScore) {
             bestScore = scores[i];

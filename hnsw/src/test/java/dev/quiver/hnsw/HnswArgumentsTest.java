@@ -37,6 +37,12 @@ class HnswArgumentsTest {
           () -> HnswIndex.build(store, null, Metric.L2, Params.parse("efConstruction=0"), null, 1));
       assertMessage(IllegalArgumentException.class, "ipGraph=cosine",
           () -> HnswIndex.build(store, null, Metric.L2, Params.parse("ipGraph=cosine"), null, 1));
+      assertMessage(IllegalArgumentException.class, "traverse=int4",
+          () -> HnswIndex.build(store, null, Metric.L2, Params.parse("traverse=int4"), null, 1));
+      try (VectorStore empty = VectorStore.allocate(4, 0)) {
+        assertMessage(IllegalArgumentException.class, "traverse=sq8 trains its quantizer on the items",
+            () -> HnswIndex.build(empty, null, Metric.L2, Params.parse("traverse=sq8"), null, 1));
+      }
       assertMessage(IllegalArgumentException.class, "seed=x",
           () -> HnswIndex.build(store, null, Metric.L2, Params.parse("seed=x"), null, 1));
       assertMessage(IllegalArgumentException.class, "threads must be positive, got 0",
@@ -61,6 +67,8 @@ class HnswArgumentsTest {
           () -> index.search(q, 5, null, Params.parse("efSearch=0"), out));
       assertMessage(IllegalArgumentException.class, "nprobe=4",
           () -> index.search(q, 5, null, Params.parse("nprobe=4"), out));
+      assertMessage(IllegalArgumentException.class, "rerank must be positive, got 0",
+          () -> index.search(q, 5, null, Params.parse("efSearch=8,rerank=0"), out));
       assertMessage(IllegalArgumentException.class, "efSearch=many is not an integer",
           () -> index.search(q, 5, null, Params.parse("efSearch=many"), out));
       assertMessage(IllegalArgumentException.class, "k must be positive, got 0",

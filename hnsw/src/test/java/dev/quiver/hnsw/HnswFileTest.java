@@ -42,7 +42,8 @@ class HnswFileTest {
   }
 
   @ParameterizedTest(name = "{0} {1}, ids {2}")
-  @CsvSource({"ip,ipGraph=transform,true", "ip,ipGraph=raw,false", "cosine,,true", "l2,,false"})
+  @CsvSource({"ip,ipGraph=transform,true", "ip,ipGraph=raw,false", "cosine,,true", "l2,,false",
+      "ip,traverse=sq8,true", "l2,traverse=sq8,false"})
   void roundTripGivesIdenticalResults(String metricName, String extra, boolean withIds) throws IOException {
     Metric metric = Metric.fromName(metricName);
     float[][][] data = TestData.baseAndQueries(31, 3000, 50, 16, 12, true);
@@ -72,12 +73,14 @@ class HnswFileTest {
     }
   }
 
-  @Test
-  void openedIndexAcceptsAddsAndDeletes() throws IOException {
+  @ParameterizedTest(name = "traverse={0}")
+  @CsvSource({"f32", "sq8"})
+  void openedIndexAcceptsAddsAndDeletes(String traverse) throws IOException {
     float[][][] data = TestData.baseAndQueries(32, 2000, 20, 16, 10, false);
     Path file = dir.resolve("grow.qvr");
+    Params build = Params.parse("M=8,efConstruction=40,traverse=" + traverse);
     try (VectorStore store = TestData.store(data[0]);
-         HnswIndex built = HnswIndex.build(store, null, Metric.L2, Params.parse("M=8,efConstruction=40"), null, 1)) {
+         HnswIndex built = HnswIndex.build(store, null, Metric.L2, build, null, 1)) {
       built.write(file);
     }
     try (HnswIndex opened = (HnswIndex) IndexFormats.open(file)) {
@@ -129,6 +132,39 @@ class HnswFileTest {
     }
     IOException e = assertThrows(IOException.class, () -> IndexFormats.open(file));
     assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+  }
+
+  @Test
+  void formatOneFilesOpenAndLaterFormatsAreRefused() throws IOException {
+    Path file = written();
+    Map<String, String> meta;
+    byte[] body;
+    try (IndexFile f = IndexFile.open(file, true)) {
+      meta = new java.util.LinkedHashMap<>(f.metadata());
+      body = f.body().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+    }
+    // Format 1 had no codes and no traverse key; its body is what format 2 writes without codes.
+    meta.put("hnswFormat", "1");
+    meta.remove("traverse");
+    Path old = dir.resolve("old.qvr");
+    IndexFile.write(old, meta, out -> out.write(java.lang.foreign.MemorySegment.ofArray(body)));
+    float[] q = TestData.baseAndQueries(34, 1, 1, 8, 1, false)[1][0];
+    try (VectorIndex current = IndexFormats.open(file); VectorIndex opened = IndexFormats.open(old)) {
+      assertArrayEquals(current.search(q, K).ids(), opened.search(q, K).ids());
+    }
+    meta.put("hnswFormat", "3");
+    IndexFile.write(old, meta, out -> out.write(java.lang.foreign.MemorySegment.ofArray(body)));
+    IOException e = assertThrows(IOException.class, () -> IndexFormats.open(old));
+    assertTrue(e.getMessage().contains("hnsw body format 3, this build reads 1 to 2"), e.getMessage());
+    meta.put("hnswFormat", "2");
+    meta.put("traverse", "sq8");
+    IndexFile.write(old, meta, out -> out.write(java.lang.foreign.MemorySegment.ofArray(body)));
+    e = assertThrows(IOException.class, () -> IndexFormats.open(old));
+    assertTrue(e.getMessage().contains("hnsw body is"), e.getMessage());
+    meta.put("traverse", "pq");
+    IndexFile.write(old, meta, out -> out.write(java.lang.foreign.MemorySegment.ofArray(body)));
+    e = assertThrows(IOException.class, () -> IndexFormats.open(old));
+    assertTrue(e.getMessage().contains("traverse=pq"), e.getMessage());
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.quiver.hnsw;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quiver.engine.Metric;
@@ -14,6 +15,8 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Filters applied during the walk, and the exact fallback for very selective ones. */
 class HnswFilterTest {
@@ -24,6 +27,8 @@ class HnswFilterTest {
   private static float[][] queries;
   private static VectorStore store;
   private static HnswIndex index;
+  /** The same graph walked on int8 codes. */
+  private static HnswIndex coded;
 
   @BeforeAll
   static void build() {
@@ -32,11 +37,13 @@ class HnswFilterTest {
     queries = data[1];
     store = TestData.store(base);
     index = HnswIndex.build(store, null, Metric.L2, Params.parse("M=12,efConstruction=80"), null, 2);
+    coded = HnswIndex.build(store, null, Metric.L2, Params.parse("M=12,efConstruction=80,traverse=sq8"), null, 2);
   }
 
   @AfterAll
   static void close() {
     index.close();
+    coded.close();
     store.close();
   }
 
@@ -73,10 +80,31 @@ class HnswFilterTest {
   }
 
   @Test
-  void selectiveFiltersFallBackToExactSearch() {
+  void walkOnCodesHonoursFiltersAndTombstones() {
+    OrdinalFilter[] filters = randomFilters(3, 0.5);
+    long[][] found = TestData.search(coded, queries, K, filters, SEARCH);
+    assertAllAllowed(found, filters);
+    double recall = TestData.recall(TestData.groundTruth(base, Metric.L2, queries, K, filters), found, K);
+    assertTrue(recall >= 0.95, "recall@10 of a walk on codes with half the items filtered: " + recall);
+    for (int q = 0; q < 5; q++) {
+      coded.delete(found[q][0]);
+    }
+    for (int q = 0; q < 5; q++) {
+      SearchResults out = new SearchResults(K);
+      coded.search(queries[q], K, filters[q], SEARCH, out);
+      for (long id : out.ids()) {
+        assertFalse(coded.deleted.contains((int) id), "query " + q + " returned deleted item " + id);
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "traverse={0}")
+  @ValueSource(strings = {"f32", "sq8"})
+  void selectiveFiltersFallBackToExactSearch(String traverse) {
+    HnswIndex target = traverse.equals("sq8") ? coded : index;
     for (double share : new double[] {0.1, 0.01, 0.002}) {
       OrdinalFilter[] filters = randomFilters(2, share);
-      long[][] found = TestData.search(index, queries, K, filters, SEARCH);
+      long[][] found = TestData.search(target, queries, K, filters, SEARCH);
       assertAllAllowed(found, filters);
       int[][] truth = TestData.groundTruth(base, Metric.L2, queries, K, filters);
       for (int q = 0; q < queries.length; q++) {

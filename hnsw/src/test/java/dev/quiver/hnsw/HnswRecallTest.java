@@ -23,7 +23,9 @@ class HnswRecallTest {
 
   @ParameterizedTest(name = "{0}, norms vary: {1}, {2}")
   @CsvSource({"ip,true,ipGraph=raw", "ip,false,ipGraph=raw", "ip,true,ipGraph=transform",
-      "ip,false,ipGraph=transform", "cosine,true,", "l2,false,"})
+      "ip,false,ipGraph=transform", "cosine,true,", "l2,false,", "ip,true,traverse=sq8",
+      "ip,false,traverse=sq8", "cosine,true,traverse=sq8", "l2,false,traverse=sq8",
+      "l2,true,traverse=sq8", "ip,true,'ipGraph=transform,traverse=sq8'"})
   void recallAtTenAboveNinetyFive(String metricName, boolean varyNorms, String ipGraph) {
     Metric metric = Metric.fromName(metricName);
     float[][][] data = TestData.baseAndQueries(7, N, QUERIES, DIM, 40, varyNorms);
@@ -32,7 +34,7 @@ class HnswRecallTest {
     int[][] truth = TestData.groundTruth(base, metric, queries, K, null);
     Params build = Params.parse("M=16,efConstruction=100" + (ipGraph == null ? "" : "," + ipGraph));
     // The transform needs a wider beam when norms spread 16-fold (see HnswIndex).
-    Params search = Params.parse(ipGraph != null && ipGraph.endsWith("transform") && varyNorms ? "efSearch=256"
+    Params search = Params.parse(ipGraph != null && ipGraph.contains("transform") && varyNorms ? "efSearch=256"
         : "efSearch=64");
     try (VectorStore store = TestData.store(base);
          HnswIndex index = HnswIndex.build(store, null, metric, build, null, 1)) {
@@ -42,14 +44,16 @@ class HnswRecallTest {
     }
   }
 
-  @Test
-  void scoresAreTheMetricsExactValues() {
+  @ParameterizedTest(name = "traverse={0}")
+  @CsvSource({"f32", "sq8"})
+  void scoresAreTheMetricsExactValues(String traverse) {
     float[][][] data = TestData.baseAndQueries(3, 2000, 1, DIM, 10, true);
     float[][] base = data[0];
     float[] q = data[1][0];
+    Params build = Params.parse("M=16,efConstruction=100,traverse=" + traverse);
     for (Metric metric : Metric.values()) {
       try (VectorStore store = TestData.store(base);
-           HnswIndex index = HnswIndex.build(store, null, metric, BUILD, null, 1)) {
+           HnswIndex index = HnswIndex.build(store, null, metric, build, null, 1)) {
         SearchResults out = index.search(q, K);
         assertEquals(K, out.count());
         for (int i = 0; i < out.count(); i++) {

@@ -106,6 +106,16 @@ public interface KernelProvider {
   int dotInt8(byte[] q, MemorySegment segment, long offset, int length);
 
   /**
+   * Scores float weights against {@code count} signed int8 rows picked by ordinal:
+   * {@code scores[i] = sum_j w[j] * code(ordinals[i], j)}, row {@code r} being the {@code dim}
+   * bytes at byte {@code r * dim}. The walk of a graph over scalar-quantized rows: a quantizer
+   * folds its per-component steps into {@code w}, and a row costs a quarter of the memory
+   * traffic of float32. As with {@link #dotRows(float[], MemorySegment, int[], int, int, float[])},
+   * implementations may read several rows at once.
+   */
+  void dotInt8Rows(float[] w, MemorySegment codes, int[] ordinals, int count, int dim, float[] scores);
+
+  /**
    * Dot product of a float32 query with an IEEE half-precision vector stored as little-endian
    * 16-bit values at byte {@code offset} (the asymmetric form that fp16 storage needs).
    */

@@ -129,6 +129,19 @@ public final class ScalarKernelProvider implements KernelProvider {
   }
 
   @Override
+  public void dotInt8Rows(float[] w, MemorySegment codes, int[] ordinals, int count, int dim,
+                          float[] scores) {
+    for (int i = 0; i < count; i++) {
+      long o = (long) ordinals[i] * dim;
+      float s = 0;
+      for (int j = 0; j < dim; j++) {
+        s += w[j] * codes.get(ValueLayout.JAVA_BYTE, o + j);
+      }
+      scores[i] = s;
+    }
+  }
+
+  @Override
   public void squareDistanceRows(float[] q, MemorySegment segment, int[] ordinals, int count,
                                  int dim, float[] scores) {
     long rowBytes = (long) dim * Float.BYTES;

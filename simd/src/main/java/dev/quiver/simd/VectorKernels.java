@@ -107,6 +107,11 @@ public final class VectorKernels {
     return PROVIDER.dotInt8(q, segment, offset, length);
   }
 
+  public static void dotInt8Rows(float[] w, MemorySegment codes, int[] ordinals, int count, int dim,
+                                 float[] scores) {
+    PROVIDER.dotInt8Rows(w, codes, ordinals, count, dim, scores);
+  }
+
   public static float dotFloat16(float[] q, MemorySegment segment, long offset, int length) {
     return PROVIDER.dotFloat16(q, segment, offset, length);
   }

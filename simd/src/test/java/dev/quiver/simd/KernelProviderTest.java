@@ -291,6 +291,42 @@ class KernelProviderTest {
 
   @ParameterizedTest
   @MethodSource("providers")
+  void dotInt8RowsByOrdinalMatchesDouble(KernelProvider k) {
+    SplittableRandom rnd = new SplittableRandom(15);
+    for (int dim : dims()) {
+      for (int count = 0; count <= 9; count++) {
+        int rows = 1 + rnd.nextInt(12);
+        float[] w = randomFloats(rnd, dim);
+        byte[] codes = randomBytes(rnd, rows * dim);
+        if (dim % 7 == 0) { // the extremes of a signed byte
+          Arrays.fill(codes, (byte) (count % 2 == 0 ? -128 : 127));
+        }
+        // Sized exactly: a kernel that reads past the last row fails.
+        MemorySegment seg = exactSegment((long) rows * dim, Memory.of(dim + count).bytesOnly());
+        MemorySegment.copy(codes, 0, seg, ValueLayout.JAVA_BYTE, 0, codes.length);
+        int[] ordinals = new int[count + rnd.nextInt(3)];
+        for (int i = 0; i < ordinals.length; i++) {
+          ordinals[i] = i % 3 == 0 ? rows - 1 : rnd.nextInt(rows);
+        }
+        float[] scores = filled(count + 3, Float.NaN);
+        k.dotInt8Rows(w, seg, ordinals, count, dim, scores);
+        for (int i = 0; i < count; i++) {
+          double ref = 0, abs = 0;
+          for (int j = 0; j < dim; j++) {
+            double p = (double) w[j] * codes[ordinals[i] * dim + j];
+            ref += p;
+            abs += Math.abs(p);
+          }
+          assertClose(ref, 2 * (dim + 2) * U * abs, scores[i],
+              k.name() + " dotInt8Rows dim=" + dim + " count=" + count + " i=" + i);
+        }
+        assertUntouched(scores, 0, count, k.name() + " dotInt8Rows dim=" + dim);
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("providers")
   void dotFloat16MatchesDoubleOfConvertedHalves(KernelProvider k) {
     SplittableRandom rnd = new SplittableRandom(8);
     for (int dim : dims()) {
@@ -403,6 +439,9 @@ class KernelProviderTest {
           what.apply("squareDistance"));
       assertClose(sh.cosine, sh.cosineBound, k.cosine(sh.queries, sh.data, dim), what.apply("cosine"));
       assertEquals(sh.int8Dot, k.dotInt8(sh.bytes, 0, sh.bytes, dim, dim), what.apply("dotInt8"));
+      k.dotInt8Rows(sh.queries, sh.codes, sh.ordinals, Shape.ROWS, dim, scores);
+      sh.assertRows(sh.codeDots, scores, what.apply("dotInt8Rows"));
+
       assertClose(sh.halfDot, sh.halfBound, k.dotFloat16(sh.queries, sh.halves, 0, dim),
           what.apply("dotFloat16"));
       int count = 1 + it % Shape.QUERIES;
@@ -430,6 +469,9 @@ class KernelProviderTest {
     final MemorySegment halves;
     final double[][] dots = new double[2][ROWS];
     final double[][] l2s = new double[2][ROWS];
+    final double[][] codeDots = new double[2][ROWS];
+    final MemorySegment codes;
+    final int[] ordinals = new int[ROWS];
     final double[][] panelDots = new double[QUERIES][ROWS];
     final double[][] panelBounds = new double[QUERIES][ROWS];
     final double cosine;
@@ -445,6 +487,20 @@ class KernelProviderTest {
       segment = segmentOf(data, 12, Memory.of(dim));
       panel = new float[dim * PANEL];
       bytes = randomBytes(rnd, 2 * dim);
+      byte[] codeBytes = randomBytes(rnd, ROWS * dim);
+      codes = ARENA.allocate((long) ROWS * dim, 1);
+      MemorySegment.copy(codeBytes, 0, codes, ValueLayout.JAVA_BYTE, 0, codeBytes.length);
+      for (int r = 0; r < ROWS; r++) {
+        ordinals[r] = (r * 5 + 3) % ROWS;
+        double ref = 0, abs = 0;
+        for (int j = 0; j < dim; j++) {
+          double p = (double) queries[j] * codeBytes[ordinals[r] * dim + j];
+          ref += p;
+          abs += Math.abs(p);
+        }
+        codeDots[0][r] = ref;
+        codeDots[1][r] = 2 * (dim + 2) * U * abs;
+      }
       for (int r = 0; r < ROWS; r++) {
         dots[0][r] = refDot(queries, 0, data, r * dim, dim);
         dots[1][r] = dotBound(queries, 0, data, r * dim, dim);

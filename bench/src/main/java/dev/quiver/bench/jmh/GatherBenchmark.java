@@ -23,7 +23,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * The scoring step of a graph walk: one query against 32 rows at random ordinals of a table far
  * larger than the caches (256 MB), so that nearly every row is a cache miss, as a node's
  * neighbours are on a large graph. {@code gathered} makes one call of the gathered-rows kernel;
- * {@code perRow} one dot call per row. Scores are calls per second.
+ * {@code perRow} one dot call per row; {@code gatheredInt8} scores the same rows stored as int8
+ * codes (a quarter of the bytes, as a walk over scalar-quantized rows reads them). Scores are
+ * calls per second.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -46,6 +48,7 @@ public class GatherBenchmark {
   private final KernelProvider kernels = new PanamaKernelProvider();
   private Arena arena;
   private MemorySegment data;
+  private MemorySegment codes;
   private float[] query;
   private int[] ordinals;
   private final int[] list = new int[LIST];
@@ -60,6 +63,10 @@ public class GatherBenchmark {
     SplittableRandom rnd = new SplittableRandom(7);
     for (long i = 0; i < (long) rows * dim; i++) {
       data.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, (float) rnd.nextDouble(-1, 1));
+    }
+    codes = arena.allocate((long) rows * dim, 64);
+    for (long i = 0; i < (long) rows * dim; i++) {
+      codes.set(java.lang.foreign.ValueLayout.JAVA_BYTE, i, (byte) rnd.nextInt(-128, 128));
     }
     query = new float[dim];
     for (int j = 0; j < dim; j++) {
@@ -83,14 +90,21 @@ public class GatherBenchmark {
   }
 
   @Benchmark
-    public float gathered() {
+  public float gathered() {
     int[] l = nextList();
     kernels.dotRows(query, data, l, count, dim, scores);
     return scores[0];
   }
 
   @Benchmark
-    public float perRow() {
+  public float gatheredInt8() {
+    int[] l = nextList();
+    kernels.dotInt8Rows(query, codes, l, count, dim, scores);
+    return scores[0];
+  }
+
+  @Benchmark
+  public float perRow() {
     int[] l = nextList();
     long rowBytes = dim * 4L;
     for (int i = 0; i < count; i++) {

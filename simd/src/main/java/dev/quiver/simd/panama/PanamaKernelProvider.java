@@ -34,6 +34,9 @@ public final class PanamaKernelProvider implements KernelProvider {
   private static final VectorSpecies<Byte> B = halfWidth(byte.class);
   /** Shorts of half the width, so that widening fp16 bits to ints fills {@link #I}. */
   private static final VectorSpecies<Short> H = halfWidth(short.class);
+  /** Bytes of a quarter of the width, so that widening them to floats fills {@link #F}. */
+  private static final VectorSpecies<Byte> Q =
+      VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, F.vectorBitSize() / 4)));
   private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
   private static final int PANEL = VectorKernels.PANEL_ROWS;
   private static final KernelProvider SCALAR = new ScalarKernelProvider();
@@ -400,13 +403,15 @@ public final class PanamaKernelProvider implements KernelProvider {
       }
       boolean partial = c == full;
       int j = partial ? dim - L : c * L;
-      VectorMask<Float> m = IOTA.compare(VectorOperators.GE, partial ? L - rem : 0);
-      FloatVector qv = load(q, j);
+      // Zeroing the overlapped lanes of the query, once for the four rows, cancels them as
+      // zeroing them in each row would for finite rows (indexes hold only finite vectors; an
+      // infinity there would score NaN instead of infinite).
+      FloatVector qv = zero.blend(load(q, j), IOTA.compare(VectorOperators.GE, partial ? L - rem : 0));
       long b = (long) j * Float.BYTES;
-      a0 = zero.blend(load(segment, o0 + b), m).fma(qv, a0);
-      a1 = zero.blend(load(segment, o1 + b), m).fma(qv, a1);
-      a2 = zero.blend(load(segment, o2 + b), m).fma(qv, a2);
-      a3 = zero.blend(load(segment, o3 + b), m).fma(qv, a3);
+      a0 = load(segment, o0 + b).fma(qv, a0);
+      a1 = load(segment, o1 + b).fma(qv, a1);
+      a2 = load(segment, o2 + b).fma(qv, a2);
+      a3 = load(segment, o3 + b).fma(qv, a3);
       if (++c == chunks) {
         storeFourSums(a0, a1, a2, a3, scores, 4 * k, 1, Math.min(4, count - 4 * k));
         a0 = zero;
@@ -461,6 +466,63 @@ public final class PanamaKernelProvider implements KernelProvider {
     for (int r = 4 * groups; r < count; r++) {
       scores[r] = squareDistance(q, segment, ordinals[r] * rowBytes, dim);
     }
+  }
+
+  /*
+   * Gathered int8 rows: as dotRows by ordinals, four rows in flight, each chunk of L codes
+   * sign-extended straight to L floats (one widening conversion) and multiplied by L weights.
+   * The partial last chunk reads the row's last L codes and zeroes the overlapped lanes in the
+   * weights, once for all four rows. Other widths (NEON's 4 float lanes have no byte species
+   * of 4 lanes) and rows shorter than L go row by row.
+   */
+
+  @Override
+  public void dotInt8Rows(float[] w, MemorySegment codes, int[] ordinals, int count, int dim,
+                          float[] scores) {
+    int full = dim / L, rem = dim % L, chunks = full + (rem == 0 ? 0 : 1);
+    int groups = dim < L || Q.length() != L ? 0 : (count + 3) / 4;
+    FloatVector zero = FloatVector.zero(F), a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+    long o0 = 0, o1 = 0, o2 = 0, o3 = 0;
+    int k = 0, c = 0;
+    while (k < groups) {
+      if (c == 0) {
+        int r = 4 * k, last = count - 1;
+        o0 = (long) ordinals[r] * dim;
+        o1 = (long) ordinals[Math.min(r + 1, last)] * dim;
+        o2 = (long) ordinals[Math.min(r + 2, last)] * dim;
+        o3 = (long) ordinals[Math.min(r + 3, last)] * dim;
+      }
+      boolean partial = c == full;
+      int j = partial ? dim - L : c * L;
+      FloatVector wv = zero.blend(load(w, j), IOTA.compare(VectorOperators.GE, partial ? L - rem : 0));
+      a0 = widen(codes, o0 + j).fma(wv, a0);
+      a1 = widen(codes, o1 + j).fma(wv, a1);
+      a2 = widen(codes, o2 + j).fma(wv, a2);
+      a3 = widen(codes, o3 + j).fma(wv, a3);
+      if (++c == chunks) {
+        storeFourSums(a0, a1, a2, a3, scores, 4 * k, 1, Math.min(4, count - 4 * k));
+        a0 = zero;
+        a1 = zero;
+        a2 = zero;
+        a3 = zero;
+        c = 0;
+        k++;
+      }
+    }
+    for (int r = 4 * groups; r < count; r++) {
+      long o = (long) ordinals[r] * dim;
+      float sum = 0;
+      for (int j = 0; j < dim; j++) {
+        sum += w[j] * codes.get(ValueLayout.JAVA_BYTE, o + j);
+      }
+      scores[r] = sum;
+    }
+  }
+
+  /** L signed codes at byte {@code offset}, as floats. */
+  private static FloatVector widen(MemorySegment codes, long offset) {
+    return (FloatVector) ByteVector.fromMemorySegment(Q, codes, offset, LE)
+        .convertShape(VectorOperators.B2F, F, 0);
   }
 
   /**
