@@ -10,7 +10,8 @@ import java.util.function.IntConsumer;
 /**
  * The offline step of a snapshot build: every item's features through the item tower, in
  * batches, into the vectors the item index is built over. The item tower must have one head:
- * one index serves every user head, each scoring the same item vectors.
+ * one index serves every user head, each scoring the same item vectors. Stateless; each call
+ * uses its own rows and buffers, so calls may run on several threads at once.
  */
 public final class ItemEmbedder {
   /** Rows per call of the tower: large enough for its batched kernels, small enough for L2. */

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 /**
  * Loads a snapshot's two-tower model into the snapshot's arena, refusing one whose towers
  * disagree on the vector dimension (user vectors must be comparable with item vectors).
+ * Stateless and thread-safe; a loaded model lives until its snapshot's arena is closed.
  */
 public final class TowerModelLoader implements ModelLoader<TowerModel> {
   public static final TowerModelLoader INSTANCE = new TowerModelLoader();
