@@ -1,5 +1,6 @@
 package dev.quiver.bench.data;
 
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -22,14 +23,23 @@ public final class Progress implements AutoCloseable {
     if (!show) {
       return NONE;
     }
-    return new Progress(new ProgressBarBuilder()
+    ProgressBarBuilder bar = new ProgressBarBuilder()
         .setTaskName(task)
         .setInitialMax(total)
         .setUnit(" " + unit, 1)
         .setStyle(ProgressBarStyle.ASCII)
         .setUpdateIntervalMillis(250)
-        .showSpeed()
-        .build());
+        .showSpeed();
+    if (!interactive()) {
+      // Redrawing one line with carriage returns garbles logs and pipes: print a line now and then.
+      bar.setConsumer(new DelegatingProgressBarConsumer(System.err::println)).setUpdateIntervalMillis(5000);
+    }
+    return new Progress(bar.build());
+  }
+
+  private static boolean interactive() {
+    java.io.Console console = System.console();
+    return console != null && console.isTerminal();
   }
 
   public void step(long n) {
