@@ -70,7 +70,7 @@ class EmbeddingExampleTest {
 
       FeatureRow user = recall.newUserRow();     // per request thread, reused: no allocation
       RecallRequest request = recall.newRequest().k(100).merge(MergeMode.SNAKE)
-          .headParams(0, Params.parse("efSearch=200")).headParams(1, Params.parse("efSearch=200"));
+          .searchParams(Params.parse("efSearch=200")).quota(1, 60);
       RecallResults items = new RecallResults(100);
 
       user.clear().setId("user_id", 42L).addId("interests", "c7").setNumeric("age", 31);

@@ -6,15 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quiver.bench.data.SyntheticTwoTower;
-import dev.quiver.engine.FlatIndex;
+import dev.quiver.bench.recall.ExactRecall;
 import dev.quiver.engine.IndexFormats;
 import dev.quiver.engine.Metric;
 import dev.quiver.engine.Params;
-import dev.quiver.engine.SearchResults;
 import dev.quiver.engine.VectorIndex;
 import dev.quiver.engine.VectorStore;
 import dev.quiver.engine.recall.BloomFilter;
-import dev.quiver.engine.recall.HeadMerger;
 import dev.quiver.engine.recall.ItemEmbedder;
 import dev.quiver.engine.recall.MergeMode;
 import dev.quiver.engine.recall.RecallRequest;
@@ -80,22 +78,6 @@ class RecallEndToEndTest {
     return m;
   }
 
-  /** The exact answer: each head's exact top k over the item vectors, merged the same way. */
-  private static long[] exact(TowerModel model, FlatIndex flat, FeatureRow user, RecallRequest request) {
-    int heads = model.user().heads(), dim = model.user().dim();
-    float[] vectors = new float[heads * dim];
-    model.user().embed(user.copyTo(model.user().newRow()), vectors);
-    SearchResults[] lists = new SearchResults[heads];
-    for (int h = 0; h < heads; h++) {
-      float[] q = java.util.Arrays.copyOfRange(vectors, h * dim, (h + 1) * dim);
-      lists[h] = new SearchResults(request.k());
-      flat.search(q, request.headK(h), null, Params.DEFAULT, lists[h]);
-    }
-    RecallResults out = new RecallResults(request.k());
-    new HeadMerger().merge(request.merge(), lists, heads, null, null, request.k(), out);
-    return out.ids();
-  }
-
   @Test
   void recallFromFeaturesMatchesExactSearchOverTowerVectors() throws IOException {
     Built b = build("v1", 0);
@@ -105,32 +87,24 @@ class RecallEndToEndTest {
     publish(hnswRoot, b, "hnsw", Params.parse("M=16,efConstruction=100"), 1);
     try (SnapshotManager<TowerModel> flatSnapshots = serve(flatRoot);
          SnapshotManager<TowerModel> hnswSnapshots = serve(hnswRoot);
-         TowerModel model = TowerModel.load(b.model);
-         FlatIndex exactIndex = FlatIndex.build(b.vectors, b.ids, Metric.INNER_PRODUCT)) {
+         ExactRecall exact = new ExactRecall(b.model, b.vectors, b.ids)) {
       RecallService flat = new RecallService(flatSnapshots, CpuTowerBackend.INSTANCE);
       RecallService hnsw = new RecallService(hnswSnapshots, CpuTowerBackend.INSTANCE);
       for (MergeMode mode : MergeMode.values()) {
         RecallRequest request = flat.newRequest().k(K).merge(mode);
         RecallRequest hnswRequest = hnsw.newRequest().k(K).merge(mode)
-            .headParams(0, Params.parse("efSearch=128")).headParams(1, Params.parse("efSearch=128"));
+            .searchParams(Params.parse("efSearch=128"));
         FeatureRow user = flat.newUserRow();
         RecallResults out = new RecallResults(K);
-        int found = 0;
+        double sum = 0;
         for (int u = 0; u < USERS; u++) {
           SyntheticTwoTower.user(SEED, u, user);
-          long[] expected = exact(model, exactIndex, user, request);
-          assertArrayEquals(expected, flat.recall(user, request, out).ids(), mode + " user " + u);
+          assertArrayEquals(exact.answer(user, request).ids(), flat.recall(user, request, out).ids(),
+              mode + " user " + u);
           assertEquals(1, out.version());
-          Set<Long> truth = new HashSet<>();
-          for (long id : expected) {
-            truth.add(id);
-          }
-          hnsw.recall(user, hnswRequest, out);
-          for (int i = 0; i < out.count(); i++) {
-            found += truth.contains(out.id(i)) ? 1 : 0;
-          }
+          sum += exact.recall(hnsw.recall(user, hnswRequest, out), user, request);
         }
-        double recall = found / (double) (USERS * K);
+        double recall = sum / USERS;
         assertTrue(recall >= 0.95, mode + ": HNSW recall " + recall);
       }
       assertTrue(flat.latencies().snapshot().get("total").getTotalCount() >= 2 * USERS);

@@ -123,11 +123,7 @@ final class DemoCommand extends QuiverCommand {
   }
 
   private RecallRequest request(RecallService service, Params searchParams) {
-    RecallRequest r = service.newRequest().k(k);
-    for (int h = 0; h < r.heads(); h++) {
-      r.headParams(h, searchParams);
-    }
-    return r;
+    return service.newRequest().k(k).searchParams(searchParams);
   }
 
   private void printBuilt(DemoHour.Version v) {

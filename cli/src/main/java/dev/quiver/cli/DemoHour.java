@@ -2,14 +2,12 @@ package dev.quiver.cli;
 
 import dev.quiver.bench.data.Progress;
 import dev.quiver.bench.data.SyntheticTwoTower;
-import dev.quiver.engine.FlatIndex;
+import dev.quiver.bench.recall.ExactRecall;
 import dev.quiver.engine.IndexFormats;
 import dev.quiver.engine.Metric;
 import dev.quiver.engine.Params;
-import dev.quiver.engine.SearchResults;
 import dev.quiver.engine.VectorIndex;
 import dev.quiver.engine.VectorStore;
-import dev.quiver.engine.recall.HeadMerger;
 import dev.quiver.engine.recall.ItemEmbedder;
 import dev.quiver.engine.recall.RecallRequest;
 import dev.quiver.engine.recall.RecallResults;
@@ -19,13 +17,9 @@ import dev.quiver.engine.snapshot.SnapshotSource;
 import dev.quiver.engine.snapshot.SnapshotWriter;
 import dev.quiver.tower.CpuTowerBackend;
 import dev.quiver.tower.FeatureRow;
-import dev.quiver.tower.Tower;
 import dev.quiver.tower.TowerModel;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.HashSet;
-import java.util.Set;
 
 /**
  * The offline half of the demo's hour: a model version, its catalog through the item tower, the
@@ -101,37 +95,15 @@ final class DemoHour {
    * features, so only the approximate index can make them differ.
    */
   double recallAgainstExact(RecallService service, Version v, RecallRequest request, int users) throws IOException {
-    try (TowerModel model = TowerModel.load(v.model());
-         FlatIndex exact = FlatIndex.build(v.vectors(), itemIds(), Metric.INNER_PRODUCT)) {
-      Tower tower = model.user();
+    try (ExactRecall exact = new ExactRecall(v.model(), v.vectors(), itemIds())) {
       FeatureRow user = service.newUserRow();
-      FeatureRow mine = tower.newRow();
       RecallResults served = new RecallResults(request.k());
-      RecallResults truth = new RecallResults(request.k());
-      float[] vectors = new float[tower.heads() * tower.dim()];
-      SearchResults[] lists = new SearchResults[tower.heads()];
-      HeadMerger merger = new HeadMerger();
-      long found = 0, total = 0;
+      double sum = 0;
       for (int u = 0; u < users; u++) {
         SyntheticTwoTower.user(seed, 7_000_000_000L + u, user);
-        service.recall(user, request, served);
-        tower.embed(user.copyTo(mine), vectors);
-        for (int h = 0; h < tower.heads(); h++) {
-          lists[h] = new SearchResults(request.headK(h));
-          exact.search(Arrays.copyOfRange(vectors, h * tower.dim(), (h + 1) * tower.dim()), request.headK(h),
-              null, Params.DEFAULT, lists[h]);
-        }
-        merger.merge(request.merge(), lists, tower.heads(), null, null, request.k(), truth);
-        Set<Long> expected = new HashSet<>();
-        for (int i = 0; i < truth.count(); i++) {
-          expected.add(truth.id(i));
-        }
-        for (int i = 0; i < served.count(); i++) {
-          found += expected.contains(served.id(i)) ? 1 : 0;
-        }
-        total += truth.count();
+        sum += exact.recall(service.recall(user, request, served), user, request);
       }
-      return found / (double) total;
+      return sum / users;
     }
   }
 

@@ -68,11 +68,7 @@ final class DemoTraffic implements AutoCloseable {
   }
 
   private RecallRequest request() {
-    RecallRequest r = service.newRequest().k(k);
-    for (int h = 0; h < r.heads(); h++) {
-      r.headParams(h, search);
-    }
-    return r;
+    return service.newRequest().k(k).searchParams(search);
   }
 
   long requests() {

@@ -82,11 +82,7 @@ final class RecallBenchCommand extends QuiverCommand {
   }
 
   private RecallRequest request(RecallService service) {
-    RecallRequest r = service.newRequest().k(k);
-    for (int h = 0; h < r.heads(); h++) {
-      r.headParams(h, Params.parse(search));
-    }
-    return r;
+    return service.newRequest().k(k).searchParams(Params.parse(search));
   }
 
   private void single(RecallService service) {

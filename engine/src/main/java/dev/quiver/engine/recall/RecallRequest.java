@@ -72,6 +72,13 @@ public final class RecallRequest {
     return this;
   }
 
+  /** The same search parameters for every head. */
+  public RecallRequest searchParams(Params params) {
+    java.util.Objects.requireNonNull(params, "params");
+    Arrays.fill(headParams, params);
+    return this;
+  }
+
   /** Weight of head {@code head}'s scores in a {@link MergeMode#TRUNCATE} merge. */
   public RecallRequest weight(int head, float weight) {
     checkHead(head);
