@@ -37,8 +37,12 @@ final class SweepCommand extends QuiverCommand {
   @Option(names = "--queries", defaultValue = "0", description = "Use the first N queries (default: all).")
   int queries;
 
-  @Option(names = "--threads", defaultValue = "1", description = "Search and build threads (default ${DEFAULT-VALUE}).")
+  @Option(names = "--threads", defaultValue = "1", description = "Search threads (default ${DEFAULT-VALUE}).")
   int threads;
+
+  @Option(names = "--build-threads", defaultValue = "0",
+      description = "Build threads, for Quiver and the peers alike (default: as many as --threads).")
+  int buildThreads;
 
   @Option(names = "--batch", defaultValue = "0",
       description = "Queries per searchBatch call (default: one query per search call).")
@@ -69,7 +73,7 @@ final class SweepCommand extends QuiverCommand {
 
   @Override
   public Integer call() throws Exception {
-    SweepConfig config = new SweepConfig(kind, metric, base, query, groundTruth, k, queries, threads, batch,
+    SweepConfig config = new SweepConfig(kind, metric, base, query, groundTruth, k, queries, threads, buildThreads, batch,
         Params.parse(build), SweepConfig.parseSearch(search), learn, peers, out, warmupSeconds, !noProgress);
     Sweep.run(config, out());
     return 0;

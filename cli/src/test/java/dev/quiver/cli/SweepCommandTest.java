@@ -39,7 +39,7 @@ class SweepCommandTest {
     assertEquals(0, r.exit(), r::toString);
     Path csv = out.resolve("results.csv");
     assertEquals("index,build_params,search_params,k,recall,qps,p50_us,p99_us,build_s,index_bytes,"
-        + "threads,batch,queries,metric,base,query", Files.readAllLines(csv).getFirst());
+        + "threads,batch,queries,metric,base,query,build_threads", Files.readAllLines(csv).getFirst());
     List<SweepRow> rows = ResultsCsv.read(csv);
     assertEquals(1, rows.size());
     SweepRow row = rows.getFirst();
@@ -48,6 +48,7 @@ class SweepCommandTest {
     assertEquals(10, row.k());
     assertEquals(60, row.queries());
     assertEquals(threads, row.threads());
+    assertEquals(threads, row.buildThreads(), "build threads default to --threads");
     assertEquals(batch, row.batch());
     assertEquals(metric, row.metric());
     assertTrue(row.qps() > 0 && row.p50Us() > 0 && row.p99Us() >= row.p50Us(), row::toString);

@@ -59,14 +59,15 @@ public final class FaissPeer implements Peer {
         "--kind", r.kind(), "--metric", r.metric().shortName(),
         "--base", r.base().toAbsolutePath().toString(), "--query", r.query().toAbsolutePath().toString(),
         "--k", Integer.toString(r.k()), "--queries", Integer.toString(r.queries()),
-        "--threads", Integer.toString(r.threads()), "--batch", Integer.toString(r.batch()),
+        "--threads", Integer.toString(r.threads()),
+        "--build-threads", Integer.toString(r.buildThreads()), "--batch", Integer.toString(r.batch()),
         "--build", r.build().toString(), "--search", searchSpec(r),
         "--warmup-s", Double.toString(r.warmupSeconds()), "--out", r.workDir().toAbsolutePath().toString()));
     ProcessBuilder pb = new ProcessBuilder(command);
     Map<String, String> env = pb.environment();
     env.remove("OPENBLAS_CORETYPE");
     env.remove("OPENBLAS_L2_SIZE");
-    String threads = Integer.toString(r.threads());
+    String threads = Integer.toString(Math.max(r.threads(), r.buildThreads()));
     env.put("OMP_NUM_THREADS", threads);
     env.put("OPENBLAS_NUM_THREADS", threads);
     return PeerProtocol.run(pb, name(), log);

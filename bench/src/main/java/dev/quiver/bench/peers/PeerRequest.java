@@ -10,8 +10,9 @@ import java.util.List;
  * its own run. {@code workDir} receives the peer's id and latency files.
  *
  * @param queries how many queries of the file to use (the first ones); always positive here
+ * @param buildThreads threads the peer builds its index with
  * @param batch 0 for one query per call
  */
 public record PeerRequest(String kind, Metric metric, Path base, Path query, int k, int queries,
-                          int threads, int batch, Params build, List<Params> search,
+                          int threads, int buildThreads, int batch, Params build, List<Params> search,
                           double warmupSeconds, Path workDir) {}

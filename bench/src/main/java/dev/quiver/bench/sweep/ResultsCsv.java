@@ -14,7 +14,7 @@ import java.util.Locale;
  */
 public final class ResultsCsv {
   public static final String HEADER = "index,build_params,search_params,k,recall,qps,p50_us,p99_us,"
-      + "build_s,index_bytes,threads,batch,queries,metric,base,query";
+      + "build_s,index_bytes,threads,batch,queries,metric,base,query,build_threads";
 
   private static final int COLUMNS = HEADER.split(",").length;
 
@@ -29,7 +29,7 @@ public final class ResultsCsv {
           format("%.5f", r.recall()), format("%.1f", r.qps()), format("%.2f", r.p50Us()),
           format("%.2f", r.p99Us()), format("%.3f", r.buildSeconds()), Long.toString(r.indexBytes()),
           Integer.toString(r.threads()), Integer.toString(r.batch()), Integer.toString(r.queries()),
-          quote(r.metric()), quote(r.base()), quote(r.query())));
+          quote(r.metric()), quote(r.base()), quote(r.query()), Integer.toString(r.buildThreads())));
     }
     Files.write(path, lines);
   }
@@ -51,7 +51,7 @@ public final class ResultsCsv {
             Double.parseDouble(f.get(4)), Double.parseDouble(f.get(5)), Double.parseDouble(f.get(6)),
             Double.parseDouble(f.get(7)), Double.parseDouble(f.get(8)), Long.parseLong(f.get(9)),
             Integer.parseInt(f.get(10)), Integer.parseInt(f.get(11)), Integer.parseInt(f.get(12)),
-            f.get(13), f.get(14), f.get(15)));
+            f.get(13), f.get(14), f.get(15), Integer.parseInt(f.get(16))));
       } catch (NumberFormatException e) {
         throw new IOException(path + ": line " + (i + 1) + ": " + e.getMessage(), e);
       }

@@ -68,11 +68,11 @@ public final class Sweep {
       // Built before the ground truth is computed so that bad build parameters fail at once.
       Params build = c.indexBuildParams();
       long t0 = System.nanoTime();
-      VectorIndex index = format.build(base, null, c.metric(), build, c.threads());
+      VectorIndex index = format.build(base, null, c.metric(), build, c.buildThreads());
       double buildSeconds = (System.nanoTime() - t0) / 1e9;
       try (index) {
-        log.printf("built %s (%s) in %.2f s, %,d bytes%n", c.kind(),
-            build.toString().isEmpty() ? "defaults" : build, buildSeconds, index.byteSize());
+        log.printf("built %s (%s) in %.2f s on %d thread(s), %,d bytes%n", c.kind(),
+            build.toString().isEmpty() ? "defaults" : build, buildSeconds, c.buildThreads(), index.byteSize());
         gt = groundTruth(base, queries);
         ours(index, build, buildSeconds, queries, gt, rows);
       }
@@ -118,7 +118,7 @@ public final class Sweep {
       return;
     }
     PeerRequest request = new PeerRequest(c.kind(), c.metric(), c.base(), c.query(), c.k(), queryCount, c.threads(),
-        c.batch(), c.build(), c.search(), c.warmupSeconds(), c.out().resolve("peers").resolve(peer.name()));
+        c.buildThreads(), c.batch(), c.build(), c.search(), c.warmupSeconds(), c.out().resolve("peers").resolve(peer.name()));
     List<PeerResult> results;
     try {
       results = peer.run(request, line -> log.println("  [" + peer.name() + "] " + line));
@@ -140,7 +140,7 @@ public final class Sweep {
                        double buildSeconds, long bytes, int queries) {
     return new SweepRow(index, build, search, c.k(), recall, qps, p50, p99, buildSeconds, bytes, c.threads(),
         c.batch(), queries, c.metric().shortName(), c.base().getFileName().toString(),
-        c.query().getFileName().toString());
+        c.query().getFileName().toString(), c.buildThreads());
   }
 
   private float[][] readQueries(int dimension) throws IOException {

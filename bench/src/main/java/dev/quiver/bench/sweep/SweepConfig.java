@@ -12,7 +12,8 @@ import java.util.List;
  * @param kind index kind, as {@link dev.quiver.engine.IndexFormats#forKind} knows it
  * @param groundTruth exact neighbours (.ivecs), or null to compute and cache them
  * @param queries how many queries of the file to use; 0 for all
- * @param threads search threads (and build threads)
+ * @param threads search threads
+ * @param buildThreads build threads, for Quiver and every peer; 0 for {@code threads}
  * @param batch queries per {@code searchBatch} call; 0 sends one query per {@code search} call
  * @param search one entry per row of the results; at least one (possibly empty) entry
  * @param learn training queries (.fvecs) for query-aware builds, or null; the index gets it as the
@@ -21,7 +22,7 @@ import java.util.List;
  * @param progress whether to show progress bars for long steps
  */
 public record SweepConfig(String kind, Metric metric, Path base, Path query, Path groundTruth,
-                          int k, int queries, int threads, int batch, Params build,
+                          int k, int queries, int threads, int buildThreads, int batch, Params build,
                           List<Params> search, Path learn, List<String> peers, Path out,
                           double warmupSeconds, boolean progress) {
 
@@ -31,6 +32,11 @@ public record SweepConfig(String kind, Metric metric, Path base, Path query, Pat
     }
     positive("k", k);
     positive("threads", threads);
+    if (buildThreads < 0) {
+      throw new IllegalArgumentException("build threads must be >= 0 (0 = as many as search threads), got "
+          + buildThreads);
+    }
+    buildThreads = buildThreads == 0 ? threads : buildThreads;
     if (queries < 0) {
       throw new IllegalArgumentException("queries must be >= 0 (0 = all), got " + queries);
     }

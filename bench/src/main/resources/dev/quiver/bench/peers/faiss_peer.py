@@ -253,6 +253,7 @@ def main():
     ap.add_argument("--k", type=int, required=True)
     ap.add_argument("--queries", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--build-threads", type=int, default=0, help="threads for training and adding (0: --threads)")
     ap.add_argument("--batch", type=int, default=0)
     ap.add_argument("--build", default="")
     ap.add_argument("--search", default="")
@@ -283,8 +284,10 @@ def main():
     # 2 cores: 244 queries/s with OpenMP 2 + BLAS 2, 718 with OpenMP 1 + BLAS 2), so the flat
     # kind leaves the threads to OpenBLAS alone.
     omp_threads = a.threads if a.batch > 0 and a.kind != "flat" else 1
-    faiss.omp_set_num_threads(omp_threads)
-    print("faiss %s, %s, OpenMP threads %d" % (faiss.__version__, blas_info(), faiss.omp_get_max_threads()))
+    build_threads = a.build_threads or a.threads
+    faiss.omp_set_num_threads(build_threads)
+    print("faiss %s, %s, OpenMP threads %d to build, %d to search"
+          % (faiss.__version__, blas_info(), build_threads, omp_threads))
 
     base = read_fvecs(a.base)
     queries = read_fvecs(a.query, a.queries)
@@ -303,6 +306,7 @@ def main():
     index.add(base)
     build_s = time.perf_counter() - t0
     del base
+    faiss.omp_set_num_threads(omp_threads)
     index_bytes = len(faiss.serialize_index(index))
     print("built %s (%s) over %d x %d in %.2f s" % (type(index).__name__, params_string(build) or "defaults",
                                                     index.ntotal, d, build_s))

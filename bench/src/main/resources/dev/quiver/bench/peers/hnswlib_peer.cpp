@@ -34,7 +34,7 @@ using Clock = std::chrono::steady_clock;
 
 struct Args {
   std::string metric, base, query, out;
-  size_t k = 10, queries = 0, threads = 1, batch = 0, m = 16, ef_construction = 200;
+  size_t k = 10, queries = 0, threads = 1, build_threads = 0, batch = 0, m = 16, ef_construction = 200;
   std::vector<size_t> efs;
   double warmup_s = 10;
 };
@@ -67,6 +67,7 @@ Args parse(int argc, char** argv) {
     else if (flag == "--k") a.k = to_size(flag, v);
     else if (flag == "--queries") a.queries = to_size(flag, v);
     else if (flag == "--threads") a.threads = to_size(flag, v);
+    else if (flag == "--build-threads") a.build_threads = to_size(flag, v);
     else if (flag == "--batch") a.batch = to_size(flag, v);
     else if (flag == "--M") a.m = to_size(flag, v);
     else if (flag == "--ef-construction") a.ef_construction = to_size(flag, v);
@@ -79,6 +80,7 @@ Args parse(int argc, char** argv) {
   if (a.metric != "ip" && a.metric != "cosine" && a.metric != "l2") fail("unknown metric '" + a.metric + "'");
   if (a.base.empty() || a.query.empty() || a.out.empty() || a.efs.empty()) fail("--base, --query, --out and --ef are required");
   if (a.k == 0 || a.threads == 0 || a.m == 0) fail("--k, --threads and --M must be positive");
+  if (a.build_threads == 0) a.build_threads = a.threads;
   return a;
 }
 
@@ -223,11 +225,11 @@ int run(int argc, char** argv) {
   hnswlib::HierarchicalNSW<float> index(space.get(), base.rows, a.m, a.ef_construction);
   auto t0 = Clock::now();
   index.addPoint(base.row(0), 0);  // the first point alone, as hnswlib's own bindings do
-  parallel_for(1, base.rows, a.threads, [&](size_t i) { index.addPoint(base.row(i), i); });
+  parallel_for(1, base.rows, a.build_threads, [&](size_t i) { index.addPoint(base.row(i), i); });
   double build_s = std::chrono::duration<double>(Clock::now() - t0).count();
   std::string build_params = "M=" + std::to_string(a.m) + ",efConstruction=" + std::to_string(a.ef_construction);
   std::printf("hnswlib (header-only, -O3 -march=native): built HNSW %s over %zu x %zu in %.2f s on %zu threads\n",
-              build_params.c_str(), base.rows, base.dim, build_s, a.threads);
+              build_params.c_str(), base.rows, base.dim, build_s, a.build_threads);
 
   Runner runner(index, queries, a);
   for (size_t n = 0; n < a.efs.size(); n++) {

@@ -84,7 +84,7 @@ class PeersEndToEndTest {
     HnswlibPeer hnswlib = new HnswlibPeer();
     assumeInstalled(hnswlib);
     PeerRequest r = new PeerRequest("hnsw", Metric.COSINE, dir.resolve(TwoTowerDataset.BASE),
-        dir.resolve(TwoTowerDataset.USER_QUERIES), K, 50, 2, 16, Params.DEFAULT, List.of(Params.parse("efSearch=400")),
+        dir.resolve(TwoTowerDataset.USER_QUERIES), K, 50, 2, 2, 16, Params.DEFAULT, List.of(Params.parse("efSearch=400")),
         0, dir.resolve("hnswlib-batch"));
     List<PeerResult> results = hnswlib.run(r, line -> { });
     int[][] gt = Fixtures.bruteForce(data.base(), data.userQueries(), Metric.COSINE, K);
@@ -94,12 +94,12 @@ class PeersEndToEndTest {
 
   private static PeerRequest request(String kind, Params build, List<Params> search) {
     return new PeerRequest(kind, Metric.INNER_PRODUCT, dir.resolve(TwoTowerDataset.BASE),
-        dir.resolve(TwoTowerDataset.USER_QUERIES), K, 50, 1, 0, build, search, 0, dir.resolve("peer-" + kind));
+        dir.resolve(TwoTowerDataset.USER_QUERIES), K, 50, 1, 1, 0, build, search, 0, dir.resolve("peer-" + kind));
   }
 
   private static SweepConfig config(String kind, Params build, List<Params> search, List<String> peers, Path out) {
     return new SweepConfig(kind, Metric.INNER_PRODUCT, dir.resolve(TwoTowerDataset.BASE),
-        dir.resolve(TwoTowerDataset.USER_QUERIES), null, K, 0, 1, 0, build, search, null, peers, out, 0, false);
+        dir.resolve(TwoTowerDataset.USER_QUERIES), null, K, 0, 1, 0, 0, build, search, null, peers, out, 0, false);
   }
 
   private static SweepRow only(List<SweepRow> rows, String index) {

@@ -49,6 +49,6 @@ class RecallQpsPlotTest {
   }
 
   private static SweepRow row(String index, double recall, double qps) {
-    return new SweepRow(index, "", "", 10, recall, qps, 1, 2, 0, 0, 1, 0, 10, "ip", "b", "q");
+    return new SweepRow(index, "", "", 10, recall, qps, 1, 2, 0, 0, 1, 0, 10, "ip", "b", "q", 1);
   }
 }

@@ -34,16 +34,30 @@ class SweepConfigTest {
   @Test
   void badNumbersNameTheValue() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new SweepConfig("flat",
-        Metric.INNER_PRODUCT, Path.of("b"), Path.of("q"), null, 0, 0, 1, 0, null, null, null, null, Path.of("o"), 0,
+        Metric.INNER_PRODUCT, Path.of("b"), Path.of("q"), null, 0, 0, 1, 0, 0, null, null, null, null, Path.of("o"), 0,
         false));
     assertEquals("k must be positive, got 0", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> new SweepConfig("flat", Metric.INNER_PRODUCT, Path.of("b"),
-        Path.of("q"), null, 10, 0, 1, -4, null, null, null, null, Path.of("o"), 0, false));
+        Path.of("q"), null, 10, 0, 1, 0, -4, null, null, null, null, Path.of("o"), 0, false));
     assertTrue(e.getMessage().contains("got -4"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> new SweepConfig("flat", Metric.INNER_PRODUCT, Path.of("b"),
+        Path.of("q"), null, 10, 0, 1, -2, 0, null, null, null, null, Path.of("o"), 0, false));
+    assertEquals("build threads must be >= 0 (0 = as many as search threads), got -2", e.getMessage());
+  }
+
+  @Test
+  void buildThreadsDefaultToSearchThreads() {
+    SweepConfig same = new SweepConfig("flat", Metric.INNER_PRODUCT, Path.of("b"), Path.of("q"), null, 10, 0, 3, 0, 0,
+        null, null, null, null, Path.of("o"), 0, false);
+    assertEquals(3, same.buildThreads());
+    SweepConfig apart = new SweepConfig("flat", Metric.INNER_PRODUCT, Path.of("b"), Path.of("q"), null, 10, 0, 1, 2, 0,
+        null, null, null, null, Path.of("o"), 0, false);
+    assertEquals(2, apart.buildThreads());
+    assertEquals(1, apart.threads());
   }
 
   private static SweepConfig config(Params build, Path learn) {
-    return new SweepConfig("hnsw", Metric.INNER_PRODUCT, Path.of("b.fvecs"), Path.of("q.fvecs"), null, 10, 0, 1, 0,
+    return new SweepConfig("hnsw", Metric.INNER_PRODUCT, Path.of("b.fvecs"), Path.of("q.fvecs"), null, 10, 0, 1, 0, 0,
         build, List.of(), learn, List.of(), Path.of("out"), 0, false);
   }
 }
