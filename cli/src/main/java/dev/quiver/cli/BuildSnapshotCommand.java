@@ -21,7 +21,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -90,7 +89,29 @@ final class BuildSnapshotCommand extends QuiverCommand {
     }
     ItemVectorSource source = items != null ? new PrecomputedItemVectors(items)
         : new TowerItemVectors(itemFeatures, model, TowerBackends.select(), n -> { });
-    Params params = userFeatures == null ? Params.parse(build) : withQuerySample(Params.parse(build));
+    if (indexFile != null && userFeatures != null) {
+      throw new IllegalArgumentException("--user-features shapes a build, but --index-file " + indexFile
+          + " is already built");
+    }
+    Path sample = userFeatures == null ? null : querySample();
+    try {
+      return build(source, Params.parse(build), sample);
+    } finally {
+      if (sample != null) {
+        Files.deleteIfExists(sample);
+      }
+    }
+  }
+
+  /**
+   * Builds (or links) the index and publishes it. The index gets the query sample as
+   * {@code learn=PATH}; the manifest records where the sample came from instead of that
+   * temporary file, which is gone once the build is done.
+   */
+  private int build(ItemVectorSource source, Params params, Path sample) throws IOException {
+    Params indexParams = sample == null ? params : params.with("learn", sample.toString());
+    Params recorded = userFeatures == null ? params
+        : params.with("userFeatures", userFeatures.getFileName().toString());
     long[] itemIds = ids == null ? null : readIds(ids);
     long t0 = System.nanoTime();
     double readS;
@@ -99,15 +120,15 @@ final class BuildSnapshotCommand extends QuiverCommand {
     if (indexFile != null) {
       readS = 0;
       buildS = 0;
-      manifest = publish(SnapshotSource.ofFile(model, indexFile, params).linked(), itemIds);
+      manifest = publish(SnapshotSource.ofFile(model, indexFile, recorded).linked(), itemIds);
     } else {
       try (VectorStore vectors = stage("read " + source.describe(), source::vectors)) {
         readS = seconds(t0);
         long t1 = System.nanoTime();
         try (VectorIndex index = stage("build " + kind, () -> IndexFormats.forKind(kind).build(vectors, null, metric,
-            params, threads != null ? threads : cores()))) {
+            indexParams, threads != null ? threads : cores()))) {
           buildS = seconds(t1);
-          manifest = publish(SnapshotSource.of(model, index, params), itemIds);
+          manifest = publish(SnapshotSource.of(model, index, recorded), itemIds);
         }
       }
     }
@@ -117,15 +138,14 @@ final class BuildSnapshotCommand extends QuiverCommand {
   }
 
   /**
-   * The user tower's vectors of the sample rows (every head), written beside the build as the
+   * The user tower's vectors of the sample rows (every head), written to a temporary file as the
    * query sample ({@code learn}) of a query-aware HNSW build.
    */
-  private Params withQuerySample(Params params) throws IOException {
+  private Path querySample() throws IOException {
     if (!"hnsw".equals(kind)) {
       throw new IllegalArgumentException("--user-features shapes HNSW graphs only; --index is " + kind);
     }
     Path sample = Files.createTempFile("quiver-user-sample", ".fvecs");
-    sample.toFile().deleteOnExit();
     try (TowerModel m = TowerModel.load(model)) {
       List<FeatureRow> rows = FeatureRows.readJsonl(userFeatures, m.user());
       Tower user = m.user();
@@ -136,10 +156,11 @@ final class BuildSnapshotCommand extends QuiverCommand {
         vectors[i] = java.util.Arrays.copyOfRange(out, i * user.dim(), (i + 1) * user.dim());
       }
       VectorFiles.writeFloats(sample, vectors);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(sample);
+      throw e;
     }
-    Map<String, String> values = new java.util.HashMap<>(params.asMap());
-    values.put("learn", sample.toString());
-    return Params.parse(String.join(",", values.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList()));
+    return sample;
   }
 
   private Manifest publish(SnapshotSource source, long[] itemIds) throws IOException {

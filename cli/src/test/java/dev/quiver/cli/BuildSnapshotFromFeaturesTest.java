@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,6 +53,9 @@ class BuildSnapshotFromFeaturesTest {
     assertTrue(r.out().contains(N + " items x " + SyntheticTwoTower.DIM + ", hnsw index"), r::toString);
 
     Snapshot<TowerModel> s = TowerModelLoader.snapshots(1).load(root.resolve("v-1"));
+    // The manifest names the sample's source, not the temporary vectors file the build read.
+    assertEquals(Map.of("M", "12", "efConstruction", "80", "userFeatures", "users.jsonl"),
+        s.manifest().index().params());
     // The snapshot indexed the item tower's vectors of these rows: each item's own vector finds it.
     try (TowerModel m = TowerModel.load(model);
          FeatureRows rows = FeatureRows.open(items, m.item())) {
@@ -67,6 +71,16 @@ class BuildSnapshotFromFeaturesTest {
     } finally {
       s.retire();
     }
+  }
+
+  @Test
+  void aQuerySampleCannotShapeAnIndexAlreadyBuilt() throws IOException {
+    Path users = Files.write(dir.resolve("users-only.jsonl"), List.of("{\"user_id\": 7}"));
+    Cli r = Cli.run("build-snapshot", "--items", dir.resolve("none.fvecs").toString(), "--user-features",
+        users.toString(), "--index-file", dir.resolve("index.bin").toString(), "--model", dir.toString(),
+        "--root", dir.resolve("root-linked").toString());
+    assertEquals(2, r.exit(), r::toString);
+    assertTrue(r.err().contains("--index-file " + dir.resolve("index.bin") + " is already built"), r::toString);
   }
 
   @Test

@@ -47,6 +47,16 @@ public final class Params {
     }
   }
 
+  /** These parameters with {@code name} set to {@code value} (replacing any value it had). */
+  public Params with(String name, String value) {
+    if (name.isBlank() || name.contains("=") || name.contains(",") || value.contains(",")) {
+      throw new IllegalArgumentException("parameter '" + name + "=" + value + "' cannot be written as key=value,...");
+    }
+    Map<String, String> map = new HashMap<>(values);
+    map.put(name, value);
+    return new Params(map);
+  }
+
   public Map<String, String> asMap() {
     return values;
   }
