@@ -47,8 +47,10 @@ final class ListBuilder {
     }
     sampleCount = Math.min(n, Math.max(nlist, train));
     sample = KMeans.sample(Rows.source(source, normalize), n, dim, sampleCount, SEED);
-    centroids = new Centroids(KMeans.train(sample, sampleCount, dim, nlist, iterations, SEED, threads).centroids(),
-        nlist, dim);
+    // Inner product and cosine probe lists by q.c: spherical centroids (see KMeans).
+    boolean spherical = metric != Metric.L2;
+    centroids = new Centroids(KMeans.train(sample, sampleCount, dim, nlist, iterations, SEED, threads, spherical)
+        .centroids(), nlist, dim);
     int[] labels = assignAll(metric == Metric.L2, threads);
     starts = new int[nlist + 1];
     for (int label : labels) {

@@ -18,6 +18,10 @@ import java.util.SplittableRandom;
  *   <li>Empty clusters are split as FAISS does: an empty centroid takes a copy of a populous one
  *       (chosen with probability growing with its size), and the two are pushed apart by a
  *       relative {@value #SPLIT_EPS}, so both win points in the next assignment.</li>
+ *   <li>Spherical k-means, for inner-product and cosine quantizers: every centroid is scaled to
+ *       unit length after seeding and after each update (as FAISS trains IVF quantizers for inner
+ *       product). Lists are then probed by {@code q.c} against centroids of one length, so a
+ *       tight cluster's longer mean does not draw the queries of its looser neighbours.</li>
  *   <li>Everything random comes from one seed: the same points, k, iterations and seed give the
  *       same centroids, whatever the thread count.</li>
  * </ul>
@@ -45,6 +49,15 @@ public final class KMeans {
    * @throws IllegalArgumentException fewer points than centroids, or a non-positive size
    */
   public static Result train(float[] points, int n, int dim, int k, int iterations, long seed, int threads) {
+    return train(points, n, dim, k, iterations, seed, threads, false);
+  }
+
+  /**
+   * As {@link #train(float[], int, int, int, int, long, int)}; {@code spherical} keeps the
+   * centroids at unit length.
+   */
+  public static Result train(float[] points, int n, int dim, int k, int iterations, long seed, int threads,
+                             boolean spherical) {
     if (k <= 0 || dim <= 0 || iterations <= 0) {
       throw new IllegalArgumentException("k-means needs positive k, dimension and iterations, got k=" + k
           + ", dimension=" + dim + ", iterations=" + iterations);
@@ -58,6 +71,9 @@ public final class KMeans {
     }
     SplittableRandom rnd = new SplittableRandom(seed);
     float[] centroids = seedPlusPlus(points, n, dim, k, rnd);
+    if (spherical) {
+      normalize(centroids, k, dim);
+    }
     int[] labels = new int[n];
     Arrays.fill(labels, -1);
     float[] ranks = new float[n];
@@ -71,8 +87,24 @@ public final class KMeans {
         break;
       }
       centroids = update(points, n, dim, k, labels, rnd);
+      if (spherical) {
+        normalize(centroids, k, dim);
+      }
     }
     return new Result(centroids, k, dim, mse, it);
+  }
+
+  /** Scales each non-zero centroid to unit length (a zero one has no direction to keep). */
+  private static void normalize(float[] centroids, int k, int dim) {
+    for (int c = 0; c < k; c++) {
+      float norm = (float) Math.sqrt(VectorKernels.dot(centroids, c * dim, centroids, c * dim, dim));
+      if (norm > 0) {
+        float inv = 1f / norm;
+        for (int j = 0; j < dim; j++) {
+          centroids[c * dim + j] *= inv;
+        }
+      }
+    }
   }
 
   /** Squared distance to the closest centroid is {@code |x|^2 - rank}; clamped at 0 against rounding. */

@@ -119,6 +119,64 @@ class KMeansTest {
   }
 
   @Test
+  void sphericalCentroidsAreUnitDirectionsOfTheClusters() {
+    // Unit points around 6 random directions at different spreads: every centroid has length 1
+    // and points along one true direction, each direction found once.
+    Random rnd = new Random(9);
+    int dim = 12;
+    int k = 6;
+    int n = 3000;
+    float[][] directions = Data.gaussian(rnd, k, dim);
+    for (float[] d : directions) {
+      unit(d, 0, dim);
+    }
+    float[] pts = new float[n * dim];
+    for (int i = 0; i < n; i++) {
+      int c = i % k;
+      double spread = 0.05 + 0.05 * c;
+      for (int j = 0; j < dim; j++) {
+        pts[i * dim + j] = (float) (directions[c][j] + spread * rnd.nextGaussian());
+      }
+      unit(pts, i * dim, dim);
+    }
+    KMeans.Result r = KMeans.train(pts, n, dim, k, 20, 5, 2, true);
+    boolean[] found = new boolean[k];
+    for (int c = 0; c < k; c++) {
+      double norm = 0;
+      for (int j = 0; j < dim; j++) {
+        norm += (double) r.centroids()[c * dim + j] * r.centroids()[c * dim + j];
+      }
+      assertEquals(1.0, Math.sqrt(norm), 1e-5, "centroid " + c + " length");
+      int best = -1;
+      double bestCos = -2;
+      for (int t = 0; t < k; t++) {
+        double cos = 0;
+        for (int j = 0; j < dim; j++) {
+          cos += (double) r.centroids()[c * dim + j] * directions[t][j];
+        }
+        if (cos > bestCos) {
+          bestCos = cos;
+          best = t;
+        }
+      }
+      assertTrue(bestCos > 0.98, "centroid " + c + " cosine to its direction " + bestCos);
+      assertTrue(!found[best], "direction " + best + " found twice");
+      found[best] = true;
+    }
+  }
+
+  private static void unit(float[] v, int off, int dim) {
+    double s = 0;
+    for (int j = off; j < off + dim; j++) {
+      s += (double) v[j] * v[j];
+    }
+    float inv = (float) (1 / Math.sqrt(s));
+    for (int j = off; j < off + dim; j++) {
+      v[j] *= inv;
+    }
+  }
+
+  @Test
   void fewerPointsThanCentroidsIsAClearError() {
     var e = assertThrows(IllegalArgumentException.class, () -> KMeans.train(new float[40], 10, 4, 16, 5, 1, 1));
     assertTrue(e.getMessage().contains("k=16") && e.getMessage().contains("got 10"), e.getMessage());
