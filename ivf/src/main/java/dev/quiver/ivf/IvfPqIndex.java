@@ -7,7 +7,6 @@ import dev.quiver.engine.Params;
 import dev.quiver.engine.VectorStore;
 import dev.quiver.pq.Centroids;
 import dev.quiver.pq.FastScan;
-import dev.quiver.pq.KMeans;
 import dev.quiver.pq.Knobs;
 import dev.quiver.pq.Layout;
 import dev.quiver.pq.PqIndex;
@@ -34,7 +33,8 @@ import java.util.Set;
  * term is smaller than that table whenever lists average fewer than {@code m 2^nbits} items.
  *
  * <p>Build parameters: those of {@link IvfIndex}, {@code m} (default as {@link PqIndex}),
- * {@code nbits} (1..8, default 8), {@code refine} (1 keeps float vectors for {@code rerank}),
+ * {@code nbits} (1..8, default 8), {@code pqIterations} (k-means of each codebook, default
+ * {@value ProductQuantizer#DEFAULT_ITERATIONS}; {@code iterations} is the coarse quantizer's), {@code refine} (1 keeps float vectors for {@code rerank}),
  * {@code fastscan} (default 1 with {@code nbits=4} or {@code 8} and {@code m <= 128}: codes
  * packed in {@link FastScan} blocks, each list padded to whole blocks, and scanned with tables
  * quantised to bytes; 0 keeps float tables).
@@ -42,7 +42,7 @@ import java.util.Set;
  */
 public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
   public static final String KIND = "ivf-pq";
-  private static final Set<String> PARAMS = buildParams("m", "nbits", "refine", "fastscan");
+  private static final Set<String> PARAMS = buildParams("m", "nbits", "pqIterations", "refine", "fastscan");
 
   private final ProductQuantizer pq;
   private final MemorySegment codes;
@@ -81,7 +81,7 @@ public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
     int m = Knobs.atLeast(params, "m", PqIndex.defaultM(dim), 1);
     int nbits = Knobs.atLeast(params, "nbits", 8, 1);
     boolean refine = Knobs.atLeast(params, "refine", 0, 0) > 0;
-    int iterations = Knobs.atLeast(params, "iterations", KMeans.DEFAULT_ITERATIONS, 1);
+    int iterations = Knobs.atLeast(params, "pqIterations", ProductQuantizer.DEFAULT_ITERATIONS, 1);
     ProductQuantizer.checkShape(dim, m, nbits);
     boolean fastScan = PqIndex.fastScan(params, m, nbits);
     ListBuilder lists = new ListBuilder(source, metric, params, threads);

@@ -99,7 +99,12 @@ class IvfIndexTest {
             index.search(q, 10, null, Params.parse("nprobe=" + nprobe), out);
             recall += Data.recall(Data.topK(base, q, 10, metric, null), out) / queries.length;
           }
-          assertTrue(recall >= previous - 1e-9, kind + " " + metric + " nprobe=" + nprobe + ": " + recall + " < " + previous);
+          // Exact scores make recall monotone in nprobe; estimated ones may let a probed list's
+          // item outrank a true neighbour by its estimation error, so a quantised kind may dip a
+          // little while it still rises overall (checked below).
+          double slack = kind.equals("ivf-flat") ? 1e-9 : 0.01;
+          assertTrue(recall >= previous - slack, kind + " " + metric + " nprobe=" + nprobe + ": " + recall + " < "
+              + previous);
           first = previous < 0 ? recall : first;
           previous = recall;
         }

@@ -20,7 +20,8 @@ import java.util.Set;
  *
  * <p>Build parameters: {@code m} (sub-quantizers, divides the dimension; default dimension/4 when
  * that divides, else the dimension), {@code nbits} (1..8, default 8), {@code train} (training
- * sample, default 65,536), {@code iterations} (k-means, default 10), {@code refine} (1 keeps the
+ * sample, default 65,536), {@code iterations} (k-means of each codebook, default
+ * {@value ProductQuantizer#DEFAULT_ITERATIONS}), {@code refine} (1 keeps the
  * float vectors for {@code rerank}, default 0), {@code fastscan} (default 1 with {@code nbits=4}
  * or {@code 8} and {@code m <= 128}: codes in {@link FastScan} blocks, scanned with byte tables). Search parameter: {@code rerank}.
  *
@@ -77,7 +78,7 @@ public final class PqIndex extends ApproximateIndex<PqIndex.PqScratch> {
     int m = Knobs.atLeast(params, "m", defaultM(dim), 1);
     int nbits = Knobs.atLeast(params, "nbits", 8, 1);
     int train = Knobs.atLeast(params, "train", 65_536, 1);
-    int iterations = Knobs.atLeast(params, "iterations", KMeans.DEFAULT_ITERATIONS, 1);
+    int iterations = Knobs.atLeast(params, "iterations", ProductQuantizer.DEFAULT_ITERATIONS, 1);
     boolean refine = Knobs.atLeast(params, "refine", 0, 0) > 0;
     ProductQuantizer.checkShape(dim, m, nbits);
     boolean fastScan = fastScan(params, m, nbits);

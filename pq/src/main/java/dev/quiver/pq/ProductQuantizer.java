@@ -4,6 +4,7 @@ import dev.quiver.simd.VectorKernels;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import java.util.SplittableRandom;
 
 /**
  * A product quantizer: the {@code dim} components are cut into {@code m} sub-vectors of
@@ -57,7 +58,21 @@ public final class ProductQuantizer {
   }
 
   /**
-   * Trains one codebook per sub-quantizer with k-means on {@code n} points (back to back).
+   * Lloyd iterations of each codebook's k-means when the caller does not say. FAISS runs 25; on
+   * the two-tower sets of the benchmarks (1M x 64 with 8 bits, 200k x 768 with 4 bits) 25 gave the
+   * recall of 10 to the fourth decimal at two to five times the training time.
+   */
+  public static final int DEFAULT_ITERATIONS = 10;
+  /**
+   * Training points per codebook entry: a sub-quantizer trains on at most {@code 256 * 2^nbits}
+   * of the points (as FAISS caps k-means), so 4-bit codebooks train on 4,096 points of a low-
+   * dimensional slice, where more points only cost time.
+   */
+  static final int MAX_POINTS_PER_CENTROID = 256;
+
+  /**
+   * Trains one codebook per sub-quantizer with k-means on {@code n} points (back to back), or on
+   * a random {@link #MAX_POINTS_PER_CENTROID}{@code * 2^nbits} of them when there are more.
    *
    * @throws IllegalArgumentException fewer than {@code 2^nbits} training points, or a bad shape
    */
@@ -70,19 +85,39 @@ public final class ProductQuantizer {
       throw new IllegalArgumentException("PQ with nbits=" + nbits + " needs at least " + ksub
           + " training vectors, got " + n);
     }
+    int[] rows = trainingRows(n, MAX_POINTS_PER_CENTROID * ksub, seed);
     float[] codebooks = new float[m * ksub * dsub];
-    float[] sub = new float[n * dsub];
+    float[] sub = new float[rows.length * dsub];
     for (int j = 0; j < m; j++) {
-      extract(points, n, dim, j * dsub, dsub, sub);
-      float[] c = KMeans.train(sub, n, dsub, ksub, iterations, seed + j, threads).centroids();
+      extract(points, rows, dim, j * dsub, dsub, sub);
+      float[] c = KMeans.train(sub, rows.length, dsub, ksub, iterations, seed + j, threads).centroids();
       System.arraycopy(c, 0, codebooks, j * ksub * dsub, ksub * dsub);
     }
     return new ProductQuantizer(dim, m, nbits, codebooks);
   }
 
+  /** All of {@code [0, n)} when {@code n <= max}, else {@code max} of them at random, in order. */
+  private static int[] trainingRows(int n, int max, long seed) {
+    int[] rows = n <= max ? null : KMeans.samplePool(n, max, new SplittableRandom(seed));
+    if (rows == null) {
+      rows = new int[n];
+      for (int i = 0; i < n; i++) {
+        rows[i] = i;
+      }
+    }
+    Arrays.sort(rows);
+    return rows;
+  }
+
   private static void extract(float[] points, int n, int dim, int from, int dsub, float[] sub) {
     for (int i = 0; i < n; i++) {
       System.arraycopy(points, i * dim + from, sub, i * dsub, dsub);
+    }
+  }
+
+  private static void extract(float[] points, int[] rows, int dim, int from, int dsub, float[] sub) {
+    for (int i = 0; i < rows.length; i++) {
+      System.arraycopy(points, rows[i] * dim + from, sub, i * dsub, dsub);
     }
   }
 

@@ -172,6 +172,12 @@ def write_ivecs(path, ids):
     out.tofile(path)
 
 
+def faiss_build():
+    """Which FAISS module runs: its path and the SIMD level of the compiled code it loaded."""
+    level = "avx2" if hasattr(faiss, "swigfaiss_avx2") else "generic"
+    return "%s (%s code)" % (os.path.dirname(faiss.__file__), level)
+
+
 def blas_info():
     """Which BLAS (and which of its kernels) batched searches will call."""
     try:
@@ -286,8 +292,8 @@ def main():
     omp_threads = a.threads if a.batch > 0 and a.kind != "flat" else 1
     build_threads = a.build_threads or a.threads
     faiss.omp_set_num_threads(build_threads)
-    print("faiss %s, %s, OpenMP threads %d to build, %d to search"
-          % (faiss.__version__, blas_info(), build_threads, omp_threads))
+    print("faiss %s from %s, %s, OpenMP threads %d to build, %d to search"
+          % (faiss.__version__, faiss_build(), blas_info(), build_threads, omp_threads))
 
     base = read_fvecs(a.base)
     queries = read_fvecs(a.query, a.queries)
