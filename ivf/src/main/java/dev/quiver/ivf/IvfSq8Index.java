@@ -173,7 +173,7 @@ public final class IvfSq8Index extends IvfIndex<IvfSq8Index.Sq8Scratch> {
 
     Sq8Scratch(IvfSq8Index index) {
       super(index);
-      quantized = new ScalarQuantizer.Query(index.dim);
+      quantized = new ScalarQuantizer.Query(index.dim, BLOCK);
     }
   }
 }

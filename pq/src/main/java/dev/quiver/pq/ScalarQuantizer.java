@@ -11,12 +11,13 @@ import java.lang.foreign.ValueLayout;
  * / 255}; for a component inside its range {@code |x_j - x'_j| <= step_j / 2}. Components outside
  * the range (vectors not seen in training) are clamped to it.
  *
- * <p>Scoring runs on the int8 kernel: the query is folded into weights
- * {@code w_j = q_j step_j}, themselves quantised once per query to {@code w_j ~ alpha t_j} with
- * {@code t_j} in {@code [-127, 127]}, so that
- * {@code q.x' = bias + sum_j w_j s_j ~ bias + alpha dotInt8(t, s)}. The estimate of {@code q.x}
- * is thus off by at most {@code sum_j |q_j| step_j / 2} (encoding) plus
- * {@code alpha / 2 * sum_j |s_j|} (query rounding), plus float rounding: {@link #errorBound}.
+ * <p>Scoring folds the query into float weights {@code w_j = q_j step_j} once per query and runs
+ * the float-by-int8 kernel {@link VectorKernels#dotInt8Rows} on the codes:
+ * {@code q.x' = bias + sum_j w_j s_j} with {@code bias = sum_j q_j (min_j + 128 step_j)}. The
+ * query keeps its float precision (as FAISS scores SQ codes), so the estimate of {@code q.x} is
+ * off by at most {@code sum_j |q_j| step_j / 2}, the encoding error, plus float rounding:
+ * {@link #errorBound}. (Rounding the weights to int8 as well, for an int8-by-int8 kernel, ran no
+ * faster here and lost recall at high {@code nprobe}.)
  *
  * <p>Immutable; thread-safe. {@link Query} objects are per thread.
  */
@@ -117,52 +118,58 @@ public final class ScalarQuantizer {
    * The upper bound on {@code |estimate - q.x|} documented above, for a vector {@code x} inside
    * the trained ranges whose code is {@code code[offset..)}, before float rounding.
    */
-  public double errorBound(Query query, float[] q, byte[] code, int offset) {
+  public double errorBound(float[] q) {
     double encoding = 0;
-    double rounding = 0;
     for (int j = 0; j < dim; j++) {
       encoding += Math.abs(q[j]) * step[j] / 2;
-      rounding += Math.abs(code[offset + j]);
     }
-    return encoding + query.alpha / 2 * rounding;
+    return encoding;
   }
 
-  /** The quantised form of one query. Reused per thread: {@link #prepare} overwrites it. */
+  /** One query folded into weights, with the row scratch of its scans. Reused per thread. */
   public static final class Query {
-    final byte[] weights;
-    float alpha;
+    final float[] weights;
     float bias;
+    final int[] rows;
 
-    public Query(int dim) {
-      this.weights = new byte[dim];
+    /** A query of {@code dim} components whose scans score at most {@code maxRows} rows a call. */
+    public Query(int dim, int maxRows) {
+      this.weights = new float[dim];
+      this.rows = new int[maxRows];
     }
 
-    /** The query's int8 weights, for {@link VectorKernels#dotInt8}. */
-    public byte[] weights() {
+    /** The weights {@code q_j step_j}, for {@link VectorKernels#dotInt8Rows}. */
+    public float[] weights() {
       return weights;
     }
 
-    /** The estimate of {@code q.x} from {@code dotInt8(weights, code)}. */
-    public float estimate(int dotInt8) {
-      return bias + alpha * dotInt8;
+    /** The estimate of {@code q.x} from {@code sum_j weights_j s_j}. */
+    public float estimate(float weightedCodes) {
+      return bias + weightedCodes;
+    }
+
+    /**
+     * Estimates {@code q.x} for the {@code count} codes at positions {@code [start, start + count)}
+     * of {@code codes} ({@code dim} bytes each) into {@code out[0..count)}.
+     */
+    public void estimateRows(MemorySegment codes, int start, int count, float[] out) {
+      for (int i = 0; i < count; i++) {
+        rows[i] = start + i;
+      }
+      VectorKernels.dotInt8Rows(weights, codes, rows, count, weights.length, out);
+      for (int i = 0; i < count; i++) {
+        out[i] += bias;
+      }
     }
   }
 
-  /** Quantises {@code q} into {@code out}. Allocates nothing. */
+  /** Folds {@code q} into {@code out}. Allocates nothing. */
   public void prepare(float[] q, Query out) {
-    float maxAbs = 0;
     double bias = 0;
     for (int j = 0; j < dim; j++) {
-      float w = q[j] * step[j];
-      maxAbs = Math.max(maxAbs, Math.abs(w));
+      out.weights[j] = q[j] * step[j];
       bias += (double) q[j] * (min[j] + 128 * step[j]);
     }
-    float alpha = maxAbs / 127f;
-    float inv = alpha > 0 ? 1f / alpha : 0f;
-    for (int j = 0; j < dim; j++) {
-      out.weights[j] = (byte) Math.round(q[j] * step[j] * inv);
-    }
-    out.alpha = alpha;
     out.bias = (float) bias;
   }
 }

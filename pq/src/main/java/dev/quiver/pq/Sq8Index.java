@@ -5,7 +5,6 @@ import dev.quiver.engine.IndexFile;
 import dev.quiver.engine.Metric;
 import dev.quiver.engine.Params;
 import dev.quiver.engine.VectorStore;
-import dev.quiver.simd.VectorKernels;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -191,13 +190,11 @@ public final class Sq8Index extends ApproximateIndex<Sq8Index.Sq8Scratch> {
    */
   public static void scoreRows(ScalarQuantizer sq, ScalarQuantizer.Query q, MemorySegment codes, MemorySegment norms,
                                int start, int rows, float querySquaredNorm, float bias, float[] scores) {
-    int dim = sq.dimension();
-    byte[] w = q.weights();
+    q.estimateRows(codes, start, rows, scores);
     for (int r = 0; r < rows; r++) {
-      long p = start + r;
-      float est = q.estimate(VectorKernels.dotInt8(w, codes, p * dim, dim));
+      float est = scores[r];
       scores[r] = bias + (norms == null ? est
-          : 2f * est - norms.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, p) - querySquaredNorm);
+          : 2f * est - norms.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, start + r) - querySquaredNorm);
     }
   }
 
@@ -207,7 +204,7 @@ public final class Sq8Index extends ApproximateIndex<Sq8Index.Sq8Scratch> {
 
     Sq8Scratch(Sq8Index index) {
       super(index);
-      quantized = new ScalarQuantizer.Query(index.dim);
+      quantized = new ScalarQuantizer.Query(index.dim, BLOCK);
     }
   }
 }
