@@ -207,17 +207,24 @@ public abstract class ApproximateIndex<S extends ApproximateIndex.Scratch> imple
     }
   }
 
-  /** Re-scores the candidates with the exact vectors; returns the best {@code k} of them. */
+  /**
+   * Re-scores the candidates with the exact vectors; returns the best {@code k} of them. The
+   * candidates are read in heap order (their approximate order no longer matters) and scored by
+   * the gathered-rows kernel, whose rows in flight overlap the cache misses of rows read at random.
+   */
   private TopK rerank(S s, int k) {
-    int n = s.top.drainDescending(s.positions, s.values);
-    s.exactTop.reset(k);
-    long rowBytes = (long) dim * Float.BYTES;
+    int n = s.top.size();
     for (int i = 0; i < n; i++) {
-      int p = s.positions[i];
-      float score = metric == Metric.L2
-          ? -VectorKernels.squareDistance(s.query, exact, p * rowBytes, dim)
-          : VectorKernels.dot(s.query, exact, p * rowBytes, dim);
-      s.exactTop.offer(p, score);
+      s.positions[i] = s.top.ordinalAt(i);
+    }
+    if (metric == Metric.L2) {
+      VectorKernels.squareDistanceRows(s.query, exact, s.positions, n, dim, s.values);
+    } else {
+      VectorKernels.dotRows(s.query, exact, s.positions, n, dim, s.values);
+    }
+    s.exactTop.reset(k);
+    for (int i = 0; i < n; i++) {
+      s.exactTop.offer(s.positions[i], metric == Metric.L2 ? -s.values[i] : s.values[i]);
     }
     return s.exactTop;
   }
