@@ -18,6 +18,8 @@ import java.util.Map;
  */
 public final class Feature {
   private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+  /** Tables below this size (an L1 data cache) are assumed to stay cached between requests. */
+  private static final long CACHED_TABLE_BYTES = 32 << 10;
 
   private final String name;
   private final FeatureType type;
@@ -159,21 +161,95 @@ public final class Feature {
     return i == null ? 0 : i;
   }
 
-  /** The row of this feature's first value in {@code row}, or -1 when it is missing. */
-  long firstBucket(FeatureRow row, int index) {
-    return row.valueCount(index) == 0 ? -1 : bucket(row, index, 0);
+  /**
+   * The table rows of the first values of {@code rows[r0, r0 + n)}: {@code buckets[at + r]}, or
+   * -1 for a missing value. One feature over many rows, so that one type's code runs in a tight
+   * loop whose iterations (a hash, a bucket count) are independent and overlap. Returns a value
+   * that the caller must keep, so that the reads of {@link #touchStrings} are not optimised away.
+   */
+  int firstBuckets(FeatureRow[] rows, int r0, int n, int index, long[] buckets, int at) {
+    int touched = 0;
+    switch (type) {
+      case ID -> {
+        touched = touchStrings(rows, r0, n, index);
+        for (int r = 0; r < n; r++) {
+          FeatureRow row = rows[r0 + r];
+          buckets[at + r] = row.valueCount(index) == 0 ? -1 : bucket(row, index, 0);
+        }
+      }
+      case NUMERIC -> {
+        for (int r = 0; r < n; r++) {
+          FeatureRow row = rows[r0 + r];
+          buckets[at + r] = row.valueCount(index) == 0 ? -1 : numericBucket(row.number(index));
+        }
+      }
+      case CATEGORICAL -> {
+        touched = touchStrings(rows, r0, n, index);
+        for (int r = 0; r < n; r++) {
+          String c = rows[r0 + r].category(index);
+          buckets[at + r] = c == null ? -1 : categoryRow(c);
+        }
+      }
+    }
+    return touched;
   }
 
-  /** Reads the first float of table row {@code r} (none when r is -1), to bring it into cache. */
-  float touch(long r) {
-    return r < 0 ? 0f : table.getAtIndex(F, r * dim);
+  /**
+   * Reads the length of each row's first string value, which brings the row's value arrays and
+   * the string's bytes into cache with all rows' misses in flight together; the hashing loop,
+   * whose branches and long dependency chains keep few loads in flight, then finds them cached.
+   * Returns a value that depends on every read.
+   */
+  private static int touchStrings(FeatureRow[] rows, int r0, int n, int index) {
+    int sum = 0;
+    for (int r = 0; r < n; r++) {
+      String v = rows[r0 + r].stringAt(index, 0);
+      sum += v == null ? 0 : v.length();
+    }
+    return sum;
+  }
+
+  /**
+   * Reads one float of each table row {@code buckets[at, at + n)} (none for -1) of a table too
+   * large to stay cached, to start the cache misses of all rows at once: a loop of bare loads
+   * keeps dozens in flight, the copy loop only a few. Returns their sum, which the caller must
+   * keep so that the loads are not optimised away.
+   */
+  float touchRows(long[] buckets, int at, int n) {
+    if (table.byteSize() < CACHED_TABLE_BYTES) {
+      return 0f;
+    }
+    float sum = 0f;
+    for (int r = 0; r < n; r++) {
+      long b = buckets[at + r];
+      sum += b < 0 ? 0f : table.getAtIndex(F, b * dim);
+    }
+    return sum;
+  }
+
+  /**
+   * Writes this feature's part of the inputs of {@code rows[r0, r0 + n)}, row r at
+   * {@code x[offset + r * stride]}, {@code buckets[at + r]} being from {@link #firstBuckets}.
+   * The table reads of successive rows are independent loads, so their cache misses overlap.
+   */
+  void writeAll(FeatureRow[] rows, int r0, int n, int index, long[] buckets, int at, float[] x,
+                int offset, int stride) {
+    boolean plain = !multiValued && !raw;
+    for (int r = 0; r < n; r++) {
+      long b = buckets[at + r];
+      if (plain && b >= 0) {
+        copyRow(b, x, offset + r * stride);
+      } else {
+        write(rows[r0 + r], index, b, x, offset + r * stride);
+      }
+    }
   }
 
   /**
    * Writes this feature's {@link #width()} floats for {@code row} at {@code x[offset]};
-   * {@code first} is {@link #firstBucket}.
+   * {@code first} is the row of its first value, or -1 when it has none.
    */
-  void write(FeatureRow row, int index, long first, float[] x, int offset) {
+  private void write(FeatureRow row, int index, long first, float[] x, int offset) {
     int n = row.valueCount(index);
     if (n == 0) {
       writeMissing(x, offset);

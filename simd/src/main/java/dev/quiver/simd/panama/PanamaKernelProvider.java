@@ -820,6 +820,11 @@ public final class PanamaKernelProvider implements KernelProvider {
     v3.intoArray(scores, s + 3 * L);
   }
 
+  /**
+   * Whole vectors, then single floats: a masked vector costs more than the few floats of an
+   * embedding's tail, and a narrower species would make the JIT's type profiles of the vector
+   * classes polymorphic, which stops it from inlining the other kernels' vector code.
+   */
   @Override
   public void loadRow(MemorySegment segment, long offset, int length, float[] dst, int dstOffset,
                       boolean add) {
@@ -828,10 +833,9 @@ public final class PanamaKernelProvider implements KernelProvider {
       FloatVector v = load(segment, offset + (long) i * Float.BYTES);
       (add ? v.add(load(dst, dstOffset + i)) : v).intoArray(dst, dstOffset + i);
     }
-    if (i < length) {
-      VectorMask<Float> m = F.indexInRange(i, length);
-      FloatVector v = load(segment, offset + (long) i * Float.BYTES, m);
-      (add ? v.add(FloatVector.fromArray(F, dst, dstOffset + i, m)) : v).intoArray(dst, dstOffset + i, m);
+    for (; i < length; i++) {
+      float v = segment.get(ValueLayout.JAVA_FLOAT_UNALIGNED, offset + (long) i * Float.BYTES);
+      dst[dstOffset + i] = add ? dst[dstOffset + i] + v : v;
     }
   }
 
