@@ -30,6 +30,7 @@ public final class Feature {
   private final boolean mean;
   private final long missingBucket;
   private final double[] boundaries;
+  private final double[] searchBoundaries;
   private final boolean raw;
   private final double rawMean;
   private final double rawStd;
@@ -48,6 +49,7 @@ public final class Feature {
     this.mean = mean;
     this.missingBucket = missingBucket;
     this.boundaries = boundaries;
+    this.searchBoundaries = searchBoundaries(boundaries);
     this.raw = raw != null;
     this.rawMean = raw == null ? 0 : raw.mean();
     this.rawStd = raw == null ? 1 : raw.std();
@@ -134,26 +136,32 @@ public final class Feature {
     };
   }
 
-  /** The number of boundaries at or below {@code v}: boundaries[i-1] <= v < boundaries[i] gives i. */
+  /**
+   * The number of boundaries at or below {@code v}: boundaries[i-1] <= v < boundaries[i] gives i.
+   * A binary search without branches over {@link #searchBoundaries}: each step is a conditional
+   * move, where a branch would be mispredicted on every other step.
+   */
   long numericBucket(double v) {
-    if (boundaries.length <= 32) {
-      // Counting without branches beats a binary search whose every branch is a coin toss.
-      int n = 0;
-      for (double b : boundaries) {
-        n += b <= v ? 1 : 0;
-      }
-      return n;
+    double[] b = searchBoundaries;
+    int i = 0;
+    for (int step = b.length >>> 1; step > 0; step >>>= 1) {
+      i = b[i + step - 1] <= v ? i + step : i;
     }
-    int lo = 0, hi = boundaries.length;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (boundaries[mid] <= v) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
+    return i;
+  }
+
+  /**
+   * The boundaries followed by NaNs up to a power of two greater than their number: NaN compares
+   * false with everything, so the padding is never counted and the search needs no bounds.
+   */
+  private static double[] searchBoundaries(double[] boundaries) {
+    if (boundaries == null) {
+      return null;
     }
-    return lo;
+    double[] padded = new double[Integer.highestOneBit(boundaries.length) << 1];
+    Arrays.fill(padded, Double.NaN);
+    System.arraycopy(boundaries, 0, padded, 0, boundaries.length);
+    return padded;
   }
 
   private long categoryRow(String value) {
@@ -210,7 +218,7 @@ public final class Feature {
   }
 
   /**
-   * Reads one float of each table row {@code buckets[at, at + n)} (none for -1) of a table too
+   * Reads the ends of each table row {@code buckets[at, at + n)} (none for -1) of a table too
    * large to stay cached, to start the cache misses of all rows at once: a loop of bare loads
    * keeps dozens in flight, the copy loop only a few. Returns their sum, which the caller must
    * keep so that the loads are not optimised away.
@@ -222,7 +230,8 @@ public final class Feature {
     float sum = 0f;
     for (int r = 0; r < n; r++) {
       long b = buckets[at + r];
-      sum += b < 0 ? 0f : table.getAtIndex(F, b * dim);
+      // The first and the last float: a row of 32 floats spans two cache lines.
+      sum += b < 0 ? 0f : table.getAtIndex(F, b * dim) + table.getAtIndex(F, b * dim + dim - 1);
     }
     return sum;
   }
