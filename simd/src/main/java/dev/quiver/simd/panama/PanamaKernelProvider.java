@@ -827,9 +827,10 @@ public final class PanamaKernelProvider implements KernelProvider {
   }
 
   /**
-   * Whole vectors, then single floats: a masked vector costs more than the few floats of an
-   * embedding's tail, and a narrower species would make the JIT's type profiles of the vector
-   * classes polymorphic, which stops it from inlining the other kernels' vector code.
+   * Whole vectors, then one masked vector for the tail, its mask made from a bit pattern (one
+   * mask-register move) rather than by {@code indexInRange}, which measured slower here. A
+   * narrower species instead would make the JIT's type profiles of the vector classes
+   * polymorphic, which stops it from inlining the other kernels' vector code.
    */
   @Override
   public void loadRow(MemorySegment segment, long offset, int length, float[] dst, int dstOffset,
