@@ -239,7 +239,7 @@ public final class Feature {
   /**
    * Writes this feature's part of the inputs of {@code rows[r0, r0 + n)}, row r at
    * {@code x[offset + r * stride]}, {@code buckets[at + r]} being from {@link #firstBuckets}.
-   * The table reads of successive rows are independent loads, so their cache misses overlap.
+   * Rows of a large table are expected in cache by now, from {@link #touchRows}.
    */
   void writeAll(FeatureRow[] rows, int r0, int n, int index, long[] buckets, int at, float[] x,
                 int offset, int stride) {

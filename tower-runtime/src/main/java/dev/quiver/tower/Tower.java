@@ -157,9 +157,10 @@ public final class Tower {
 
   /**
    * Writes the inputs of {@code rows[r0, r0 + n)} at {@code x[offset + r * inputWidth]}, one
-   * feature at a time: all rows' table rows are found (hashed, bucketed, looked up) first, then
-   * copied. Feature by feature, each loop runs one kind of work whose iterations are independent,
-   * so hashes overlap and the reads of a large table, mostly cache misses, are in flight together.
+   * feature at a time: all rows' table rows are found (hashed, bucketed, looked up), then those
+   * of large tables touched, then all copied. Feature by feature, each loop runs one kind of work
+   * whose iterations are independent, so hashes overlap and the reads of a large table, mostly
+   * cache misses, are in flight together rather than one behind the other.
    */
   private void inputs(FeatureRow[] rows, int r0, int n, float[] x, int offset, Scratch s) {
     for (int r = 0; r < n; r++) {
