@@ -179,7 +179,7 @@ public final class Feature {
     int touched = 0;
     switch (type) {
       case ID -> {
-        touched = touchStrings(rows, r0, n, index);
+        touched = n > 1 ? touchStrings(rows, r0, n, index) : 0;
         for (int r = 0; r < n; r++) {
           FeatureRow row = rows[r0 + r];
           buckets[at + r] = row.valueCount(index) == 0 ? -1 : bucket(row, index, 0);
@@ -192,7 +192,7 @@ public final class Feature {
         }
       }
       case CATEGORICAL -> {
-        touched = touchStrings(rows, r0, n, index);
+        touched = n > 1 ? touchStrings(rows, r0, n, index) : 0;
         for (int r = 0; r < n; r++) {
           String c = rows[r0 + r].category(index);
           buckets[at + r] = c == null ? -1 : categoryRow(c);
@@ -206,6 +206,7 @@ public final class Feature {
    * Reads the length of each row's first string value, which brings the row's value arrays and
    * the string's bytes into cache with all rows' misses in flight together; the hashing loop,
    * whose branches and long dependency chains keep few loads in flight, then finds them cached.
+   * Only worth it for several rows: a single row's misses have no others to overlap with.
    * Returns a value that depends on every read.
    */
   private static int touchStrings(FeatureRow[] rows, int r0, int n, int index) {
