@@ -18,6 +18,8 @@ import java.util.Map;
  */
 public final class Feature {
   private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+  /** Tables below this size (an L1 data cache) are assumed to stay cached between requests. */
+  private static final long CACHED_TABLE_BYTES = 32 << 10;
 
   private final String name;
   private final FeatureType type;
@@ -28,6 +30,7 @@ public final class Feature {
   private final boolean mean;
   private final long missingBucket;
   private final double[] boundaries;
+  private final double[] searchBoundaries;
   private final boolean raw;
   private final double rawMean;
   private final double rawStd;
@@ -46,6 +49,7 @@ public final class Feature {
     this.mean = mean;
     this.missingBucket = missingBucket;
     this.boundaries = boundaries;
+    this.searchBoundaries = searchBoundaries(boundaries);
     this.raw = raw != null;
     this.rawMean = raw == null ? 0 : raw.mean();
     this.rawStd = raw == null ? 1 : raw.std();
@@ -132,26 +136,32 @@ public final class Feature {
     };
   }
 
-  /** The number of boundaries at or below {@code v}: boundaries[i-1] <= v < boundaries[i] gives i. */
+  /**
+   * The number of boundaries at or below {@code v}: boundaries[i-1] <= v < boundaries[i] gives i.
+   * A binary search without branches over {@link #searchBoundaries}: each step is a conditional
+   * move, where a branch would be mispredicted on every other step.
+   */
   long numericBucket(double v) {
-    if (boundaries.length <= 32) {
-      // Counting without branches beats a binary search whose every branch is a coin toss.
-      int n = 0;
-      for (double b : boundaries) {
-        n += b <= v ? 1 : 0;
-      }
-      return n;
+    double[] b = searchBoundaries;
+    int i = 0;
+    for (int step = b.length >>> 1; step > 0; step >>>= 1) {
+      i = b[i + step - 1] <= v ? i + step : i;
     }
-    int lo = 0, hi = boundaries.length;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (boundaries[mid] <= v) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
+    return i;
+  }
+
+  /**
+   * The boundaries followed by NaNs up to a power of two greater than their number: NaN compares
+   * false with everything, so the padding is never counted and the search needs no bounds.
+   */
+  private static double[] searchBoundaries(double[] boundaries) {
+    if (boundaries == null) {
+      return null;
     }
-    return lo;
+    double[] padded = new double[Integer.highestOneBit(boundaries.length) << 1];
+    Arrays.fill(padded, Double.NaN);
+    System.arraycopy(boundaries, 0, padded, 0, boundaries.length);
+    return padded;
   }
 
   private long categoryRow(String value) {
@@ -159,21 +169,97 @@ public final class Feature {
     return i == null ? 0 : i;
   }
 
-  /** The row of this feature's first value in {@code row}, or -1 when it is missing. */
-  long firstBucket(FeatureRow row, int index) {
-    return row.valueCount(index) == 0 ? -1 : bucket(row, index, 0);
+  /**
+   * The table rows of the first values of {@code rows[r0, r0 + n)}: {@code buckets[at + r]}, or
+   * -1 for a missing value. One feature over many rows, so that one type's code runs in a tight
+   * loop whose iterations (a hash, a bucket count) are independent and overlap. Returns a value
+   * that the caller must keep, so that the reads of {@link #touchStrings} are not optimised away.
+   */
+  int firstBuckets(FeatureRow[] rows, int r0, int n, int index, long[] buckets, int at) {
+    int touched = 0;
+    switch (type) {
+      case ID -> {
+        touched = n > 1 ? touchStrings(rows, r0, n, index) : 0;
+        for (int r = 0; r < n; r++) {
+          FeatureRow row = rows[r0 + r];
+          buckets[at + r] = row.valueCount(index) == 0 ? -1 : bucket(row, index, 0);
+        }
+      }
+      case NUMERIC -> {
+        for (int r = 0; r < n; r++) {
+          FeatureRow row = rows[r0 + r];
+          buckets[at + r] = row.valueCount(index) == 0 ? -1 : numericBucket(row.number(index));
+        }
+      }
+      case CATEGORICAL -> {
+        touched = n > 1 ? touchStrings(rows, r0, n, index) : 0;
+        for (int r = 0; r < n; r++) {
+          String c = rows[r0 + r].category(index);
+          buckets[at + r] = c == null ? -1 : categoryRow(c);
+        }
+      }
+    }
+    return touched;
   }
 
-  /** Reads the first float of table row {@code r} (none when r is -1), to bring it into cache. */
-  float touch(long r) {
-    return r < 0 ? 0f : table.getAtIndex(F, r * dim);
+  /**
+   * Reads the length of each row's first string value, which brings the row's value arrays and
+   * the string's bytes into cache with all rows' misses in flight together; the hashing loop,
+   * whose branches and long dependency chains keep few loads in flight, then finds them cached.
+   * Only worth it for several rows: a single row's misses have no others to overlap with.
+   * Returns a value that depends on every read.
+   */
+  private static int touchStrings(FeatureRow[] rows, int r0, int n, int index) {
+    int sum = 0;
+    for (int r = 0; r < n; r++) {
+      String v = rows[r0 + r].stringAt(index, 0);
+      sum += v == null ? 0 : v.length();
+    }
+    return sum;
+  }
+
+  /**
+   * Reads the ends of each table row {@code buckets[at, at + n)} (none for -1) of a table too
+   * large to stay cached, to start the cache misses of all rows at once: a loop of bare loads
+   * keeps dozens in flight, the copy loop only a few. Returns their sum, which the caller must
+   * keep so that the loads are not optimised away.
+   */
+  float touchRows(long[] buckets, int at, int n) {
+    if (table.byteSize() < CACHED_TABLE_BYTES) {
+      return 0f;
+    }
+    float sum = 0f;
+    for (int r = 0; r < n; r++) {
+      long b = buckets[at + r];
+      // The first and the last float: a row of 32 floats spans two cache lines.
+      sum += b < 0 ? 0f : table.getAtIndex(F, b * dim) + table.getAtIndex(F, b * dim + dim - 1);
+    }
+    return sum;
+  }
+
+  /**
+   * Writes this feature's part of the inputs of {@code rows[r0, r0 + n)}, row r at
+   * {@code x[offset + r * stride]}, {@code buckets[at + r]} being from {@link #firstBuckets}.
+   * Rows of a large table are expected in cache by now, from {@link #touchRows}.
+   */
+  void writeAll(FeatureRow[] rows, int r0, int n, int index, long[] buckets, int at, float[] x,
+                int offset, int stride) {
+    boolean plain = !multiValued && !raw;
+    for (int r = 0; r < n; r++) {
+      long b = buckets[at + r];
+      if (plain && b >= 0) {
+        copyRow(b, x, offset + r * stride);
+      } else {
+        write(rows[r0 + r], index, b, x, offset + r * stride);
+      }
+    }
   }
 
   /**
    * Writes this feature's {@link #width()} floats for {@code row} at {@code x[offset]};
-   * {@code first} is {@link #firstBucket}.
+   * {@code first} is the row of its first value, or -1 when it has none.
    */
-  void write(FeatureRow row, int index, long first, float[] x, int offset) {
+  private void write(FeatureRow row, int index, long first, float[] x, int offset) {
     int n = row.valueCount(index);
     if (n == 0) {
       writeMissing(x, offset);

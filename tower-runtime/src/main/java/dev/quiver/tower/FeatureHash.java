@@ -18,6 +18,8 @@ package dev.quiver.tower;
 public final class FeatureHash {
   private static final long BASIS = 0xcbf29ce484222325L;
   private static final long PRIME = 0x100000001b3L;
+  private static final long E8 = 100_000_000L;
+  private static final long E16 = E8 * E8;
 
   private FeatureHash() {}
 
@@ -59,29 +61,44 @@ public final class FeatureHash {
       h = step(h, '-');
       v = -v;
     }
-    // The digits, last first, 4 bits each (at most 19: 16 in lo, 3 in hi), then hashed first
-    // first. Division by the constant 10 compiles to a multiplication; by a variable power of
-    // ten it would cost a real division per digit.
-    long lo = 0, hi = 0;
-    int n = 0;
-    do {
-      long q = v / 10;
-      long d = v - q * 10;
-      if (n < 16) {
-        lo |= d << (4 * n);
-      } else {
-        hi |= d << (4 * (n - 16));
-      }
-      n++;
-      v = q;
-    } while (v != 0);
-    for (int i = n - 1; i >= 16; i--) {
-      h = step(h, '0' + (int) ((hi >>> (4 * (i - 16))) & 0xF));
+    // Groups of 8 digits, each turned into digit bytes by a few multiplications, so that only
+    // the FNV steps form a chain; digit by digit, the divisions by 10 would form a second one.
+    if (v < E8) {
+      return fmix64(digits(h, v, false));
     }
-    for (int i = Math.min(n, 16) - 1; i >= 0; i--) {
-      h = step(h, '0' + (int) ((lo >>> (4 * i)) & 0xF));
+    if (v < E16) {
+      long hi = v / E8;
+      return fmix64(digits(digits(h, hi, false), v - hi * E8, true));
     }
-    return fmix64(h);
+    long top = v / E16, rest = v - top * E16, hi = rest / E8;
+    return fmix64(digits(digits(digits(h, top, false), hi, true), rest - hi * E8, true));
+  }
+
+  /** Steps {@code h} over the decimal digits of {@code x < 10^8}, all 8 when {@code padded}. */
+  private static long digits(long h, long x, boolean padded) {
+    long d = digitBytes(x);
+    // Byte 0 holds the most significant digit, so leading zeros are the low zero bytes.
+    int from = padded ? 0 : Math.min(Long.numberOfTrailingZeros(d) >>> 3, 7);
+    d += 0x3030303030303030L; // to ASCII
+    for (int i = from; i < 8; i++) {
+      h = step(h, (int) (d >>> (8 * i)) & 0xFF);
+    }
+    return h;
+  }
+
+  /**
+   * The 8 decimal digits of {@code x < 10^8} as bytes, the most significant in byte 0: x splits
+   * into two 4-digit lanes of 32 bits, each into two 2-digit lanes of 16 bits, each into two
+   * digits, dividing by 100 and 10 as multiplications by 10486 / 2^20 and 103 / 2^10 (exact for
+   * lanes below 10^4 and 100) that never carry into the next lane.
+   */
+  static long digitBytes(long x) {
+    long hi = x / 10_000;
+    long m = hi | (x - hi * 10_000) << 32;
+    long hundreds = (m * 10486 >>> 20) & 0x0000007F_0000007FL;
+    m = hundreds | (m - hundreds * 100) << 16;
+    long tens = (m * 103 >>> 10) & 0x000F_000F_000F_000FL;
+    return tens | (m - tens * 10) << 8;
   }
 
   /** The bucket of a hash: {@code hash mod buckets} as unsigned. */

@@ -16,19 +16,25 @@ import java.util.List;
 public final class FeatureRow {
   private final Tower tower;
   private final int[] counts;
-  private final long[][] longs;
-  private final String[][] strings;
+  // Value 0 of every feature sits in flat arrays, one slot per feature, so that reading a row's
+  // values is one load per value rather than a chain through a per-feature array.
+  private final long[] longs;
+  /** Id value 0 when it is a String (else null), or the category. */
+  private final String[] strings;
   private final double[] numbers;
-  private final String[] categories;
+  /** Values 1.. of multi-valued ids, at k - 1; allocated when a feature first holds two. */
+  private final long[][] moreLongs;
+  private final String[][] moreStrings;
 
   FeatureRow(Tower tower) {
     this.tower = tower;
     int n = tower.features().size();
     counts = new int[n];
-    longs = new long[n][1];
-    strings = new String[n][1];
+    longs = new long[n];
+    strings = new String[n];
     numbers = new double[n];
-    categories = new String[n];
+    moreLongs = new long[n][];
+    moreStrings = new String[n][];
   }
 
   /** The tower this row is for. */
@@ -39,9 +45,11 @@ public final class FeatureRow {
   /** Makes every feature missing. */
   public FeatureRow clear() {
     Arrays.fill(counts, 0);
-    Arrays.fill(categories, null);
-    for (String[] s : strings) {
-      Arrays.fill(s, null);
+    Arrays.fill(strings, null);
+    for (String[] s : moreStrings) {
+      if (s != null) {
+        Arrays.fill(s, null);
+      }
     }
     return this;
   }
@@ -49,7 +57,7 @@ public final class FeatureRow {
   /** Makes feature {@code f} missing. */
   public FeatureRow setMissing(int f) {
     counts[f] = 0;
-    categories[f] = null;
+    strings[f] = null;
     return this;
   }
 
@@ -70,8 +78,11 @@ public final class FeatureRow {
   /** Appends {@code id} to the values of id feature {@code f} (beyond one only if multi-valued). */
   public FeatureRow addId(int f, long id) {
     int k = slot(f);
-    longs[f][k] = id;
-    strings[f][k] = null;
+    if (k == 0) {
+      longs[f] = id;
+    } else {
+      moreLongs[f][k - 1] = id;
+    }
     return this;
   }
 
@@ -79,7 +90,11 @@ public final class FeatureRow {
   public FeatureRow addId(int f, String id) {
     if (id != null) {
       int k = slot(f);
-      strings[f][k] = id;
+      if (k == 0) {
+        strings[f] = id;
+      } else {
+        moreStrings[f][k - 1] = id;
+      }
     }
     return this;
   }
@@ -95,7 +110,7 @@ public final class FeatureRow {
   /** Sets categorical feature {@code f}; null makes it missing. */
   public FeatureRow setCategorical(int f, String value) {
     check(f, FeatureType.CATEGORICAL);
-    categories[f] = value;
+    strings[f] = value;
     counts[f] = value == null ? 0 : 1;
     return this;
   }
@@ -145,14 +160,14 @@ public final class FeatureRow {
   private void copyFeature(int f, FeatureRow target, int g) {
     switch (tower.features().get(f).type()) {
       case NUMERIC -> target.setNumeric(g, numbers[f]);
-      case CATEGORICAL -> target.setCategorical(g, categories[f]);
+      case CATEGORICAL -> target.setCategorical(g, strings[f]);
       case ID -> {
         int n = target.tower.features().get(g).multiValued() ? counts[f] : 1;
         for (int k = 0; k < n; k++) {
-          if (strings[f][k] != null) {
-            target.addId(g, strings[f][k]);
+          if (isString(f, k)) {
+            target.addId(g, stringAt(f, k));
           } else {
-            target.addId(g, longs[f][k]);
+            target.addId(g, longAt(f, k));
           }
         }
       }
@@ -166,15 +181,16 @@ public final class FeatureRow {
 
   /** Whether id value {@code k} of feature {@code f} is a String (else a long). */
   public boolean isString(int f, int k) {
-    return strings[f][k] != null;
+    return stringAt(f, k) != null;
   }
 
   public long longAt(int f, int k) {
-    return longs[f][k];
+    return k == 0 ? longs[f] : moreLongs[f][k - 1];
   }
 
+  /** Id value {@code k} of feature {@code f} when it is a String, else null. */
   public String stringAt(int f, int k) {
-    return strings[f][k];
+    return k == 0 ? strings[f] : moreStrings[f][k - 1];
   }
 
   /** The value of numeric feature {@code f}, meaningful when {@link #valueCount} is 1. */
@@ -184,7 +200,7 @@ public final class FeatureRow {
 
   /** The value of categorical feature {@code f}, or null when missing. */
   public String category(int f) {
-    return categories[f];
+    return counts[f] == 0 ? null : strings[f];
   }
 
   private int slot(int f) {
@@ -194,11 +210,18 @@ public final class FeatureRow {
       throw new IllegalArgumentException("Feature '" + tower.features().get(f).name()
           + "' is single-valued; it cannot take a second id");
     }
-    if (k == longs[f].length) {
-      longs[f] = Arrays.copyOf(longs[f], 2 * k);
-      strings[f] = Arrays.copyOf(strings[f], 2 * k);
+    if (k == 0) {
+      strings[f] = null;
+    } else {
+      if (moreLongs[f] == null) {
+        moreLongs[f] = new long[1];
+        moreStrings[f] = new String[1];
+      } else if (k > moreLongs[f].length) {
+        moreLongs[f] = Arrays.copyOf(moreLongs[f], 2 * moreLongs[f].length);
+        moreStrings[f] = Arrays.copyOf(moreStrings[f], 2 * moreStrings[f].length);
+      }
+      moreStrings[f][k - 1] = null;
     }
-    strings[f][k] = null;
     counts[f] = k + 1;
     return k;
   }

@@ -20,6 +20,7 @@ public final class Tower {
 
   private final String name;
   private final List<Feature> features;
+  private final Feature[] featureArray;
   private final Map<String, Integer> index = new HashMap<>();
   private final Senet senet;
   private final List<DenseLayer> layers;
@@ -37,6 +38,7 @@ public final class Tower {
   Tower(String name, List<Feature> features, Senet senet, List<DenseLayer> layers, List<Head> heads) {
     this.name = name;
     this.features = List.copyOf(features);
+    this.featureArray = features.toArray(Feature[]::new);
     this.senet = senet;
     this.layers = List.copyOf(layers);
     this.heads = List.copyOf(heads);
@@ -154,33 +156,27 @@ public final class Tower {
   }
 
   /**
-   * Writes the inputs of {@code rows[r0, r0 + n)} at {@code x[offset + r * inputWidth]}. All
-   * rows are found (hashed, looked up) first, then one float of each is read, then the rows are
-   * copied: the reads of the large tables, mostly cache misses, are then independent loads
-   * that overlap, instead of each waiting behind the hashing of the next.
+   * Writes the inputs of {@code rows[r0, r0 + n)} at {@code x[offset + r * inputWidth]}, one
+   * feature at a time: all rows' table rows are found (hashed, bucketed, looked up), then those
+   * of large tables touched, then all copied. Feature by feature, each loop runs one kind of work
+   * whose iterations are independent, so hashes overlap and the reads of a large table, mostly
+   * cache misses, are in flight together rather than one behind the other.
    */
   private void inputs(FeatureRow[] rows, int r0, int n, float[] x, int offset, Scratch s) {
-    int nf = features.size();
-    long[] buckets = s.buckets;
     for (int r = 0; r < n; r++) {
-      FeatureRow row = rows[r0 + r];
-      checkRow(row);
-      for (int f = 0; f < nf; f++) {
-        buckets[r * nf + f] = features.get(f).firstBucket(row, f);
-      }
+      checkRow(rows[r0 + r]);
     }
+    long[] buckets = s.buckets;
     float touched = 0f;
-    for (int r = 0; r < n; r++) {
-      for (int f = 0; f < nf; f++) {
-        touched += features.get(f).touch(buckets[r * nf + f]);
-      }
+    for (int f = 0; f < featureArray.length; f++) {
+      touched += featureArray[f].firstBuckets(rows, r0, n, f, buckets, f * CHUNK);
+    }
+    for (int f = 0; f < featureArray.length; f++) {
+      touched += featureArray[f].touchRows(buckets, f * CHUNK, n);
     }
     s.touched = touched;
-    for (int r = 0; r < n; r++) {
-      int o = offset + r * inputWidth;
-      for (int f = 0; f < nf; f++) {
-        features.get(f).write(rows[r0 + r], f, buckets[r * nf + f], x, o + offsets[f]);
-      }
+    for (int f = 0; f < featureArray.length; f++) {
+      featureArray[f].writeAll(rows, r0, n, f, buckets, f * CHUNK, x, offset + offsets[f], inputWidth);
     }
   }
 
@@ -324,8 +320,9 @@ public final class Tower {
     final float[] b = new float[CHUNK * maxWidth];
     final float[] c = new float[CHUNK * maxWidth];
     final float[] z = new float[features.size()];
+    /** Feature f's table rows for a chunk at {@code [f * CHUNK, (f + 1) * CHUNK)}. */
     final long[] buckets = new long[CHUNK * features.size()];
-    /** Keeps the reads of {@link #inputs} from being optimised away. */
+    /** Keeps the cache-warming reads of {@link #inputs} from being optimised away. */
     float touched;
     final float[] h = new float[senet == null ? 0 : senet.hidden()];
     final FeatureRow[] one = new FeatureRow[1];

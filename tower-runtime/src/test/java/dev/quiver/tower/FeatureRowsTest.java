@@ -58,6 +58,50 @@ class FeatureRowsTest {
   }
 
   @Test
+  void multiValuedIdsKeepEveryValueInOrderAcrossReuse() {
+    int clicks = user.featureIndex("clicks"), tags = user.featureIndex("tags");
+    FeatureRow row = user.newRow();
+    for (int n = 1; n <= 7; n++) {
+      row.clear().setId("user_id", "u" + n);
+      for (int k = 0; k < n; k++) {
+        if (k % 3 == 1) {
+          row.addId(clicks, "s" + k);
+        } else {
+          row.addId(clicks, 100L * k + n);
+        }
+        row.addId(tags, -k);
+      }
+      assertEquals(n, row.valueCount(clicks));
+      assertEquals(n, row.valueCount(tags));
+      for (int k = 0; k < n; k++) {
+        assertEquals(k % 3 == 1, row.isString(clicks, k), "n=" + n + " k=" + k);
+        if (k % 3 == 1) {
+          assertEquals("s" + k, row.stringAt(clicks, k));
+        } else {
+          assertEquals(100L * k + n, row.longAt(clicks, k));
+        }
+        assertTrue(!row.isString(tags, k));
+        assertEquals(-k, row.longAt(tags, k));
+      }
+      // Sum and mean pooling do not depend on the order of the values.
+      FeatureRow reversed = user.newRow().setId("user_id", "u" + n);
+      for (int k = n - 1; k >= 0; k--) {
+        if (row.isString(clicks, k)) {
+          reversed.addId(clicks, row.stringAt(clicks, k));
+        } else {
+          reversed.addId(clicks, row.longAt(clicks, k));
+        }
+        reversed.addId(tags, row.longAt(tags, k));
+      }
+      float[] want = embed(row), got = embed(reversed);
+      for (int i = 0; i < want.length; i++) {
+        assertEquals(want[i], got[i], 1e-6f, "n=" + n + " i=" + i);
+      }
+      assertArrayEquals(want, embed(row.copyTo(user.newRow())));
+    }
+  }
+
+  @Test
   void absentNullEmptyAndClearedAreAllMissing() throws IOException {
     float[] absent = embed(user.newRow());
     assertArrayEquals(absent, embed(parse("{\"user_id\": null, \"clicks\": [], \"age\": null}")));

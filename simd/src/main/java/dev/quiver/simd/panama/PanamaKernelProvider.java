@@ -734,8 +734,14 @@ public final class PanamaKernelProvider implements KernelProvider {
 
   /** {@code out[at + k] = act(out[at + k] + bias[bo + k])} for {@code k < n}. */
   private static void addBias(float[] out, int at, float[] bias, int bo, int n, boolean relu) {
-    for (int k = 0; k < n; k += L) {
-      VectorMask<Float> m = F.indexInRange(k, n);
+    int k = 0;
+    // Whole vectors without a mask: a masked store costs several plain ones.
+    for (; k <= n - L; k += L) {
+      FloatVector v = load(out, at + k).add(load(bias, bo + k));
+      (relu ? v.max(0f) : v).intoArray(out, at + k);
+    }
+    if (k < n) {
+      VectorMask<Float> m = VectorMask.fromLong(F, (1L << (n - k)) - 1);
       FloatVector v = FloatVector.fromArray(F, out, at + k, m).add(FloatVector.fromArray(F, bias, bo + k, m));
       (relu ? v.max(0f) : v).intoArray(out, at + k, m);
     }
@@ -820,6 +826,12 @@ public final class PanamaKernelProvider implements KernelProvider {
     v3.intoArray(scores, s + 3 * L);
   }
 
+  /**
+   * Whole vectors, then one masked vector for the tail, its mask made from a bit pattern (one
+   * mask-register move) rather than by {@code indexInRange}, which measured slower here. A
+   * narrower species instead would make the JIT's type profiles of the vector classes
+   * polymorphic, which stops it from inlining the other kernels' vector code.
+   */
   @Override
   public void loadRow(MemorySegment segment, long offset, int length, float[] dst, int dstOffset,
                       boolean add) {
@@ -829,7 +841,7 @@ public final class PanamaKernelProvider implements KernelProvider {
       (add ? v.add(load(dst, dstOffset + i)) : v).intoArray(dst, dstOffset + i);
     }
     if (i < length) {
-      VectorMask<Float> m = F.indexInRange(i, length);
+      VectorMask<Float> m = VectorMask.fromLong(F, (1L << (length - i)) - 1);
       FloatVector v = load(segment, offset + (long) i * Float.BYTES, m);
       (add ? v.add(FloatVector.fromArray(F, dst, dstOffset + i, m)) : v).intoArray(dst, dstOffset + i, m);
     }
