@@ -132,6 +132,7 @@ final class Walker {
       while (moved) {
         moved = false;
         int n = g.copyList(best, level, list);
+        sink += coded ? g.codes.touch(list, n) : g.touchRows(list, n);
         scoreAll(g, q, qExtra, list, n, scores);
         for (int i = 0; i < n; i++) {
           if (scores[i] > bestScore) {
