@@ -107,7 +107,12 @@ final class Codes {
   int touch(int[] nodes, int n) {
     int sum = 0;
     for (int i = 0; i < n; i++) {
-      sum += Graph.touch(rows, (long) nodes[i] * dim, dim, BYTE);
+      long off = (long) nodes[i] * dim;
+      long last = off + dim - 1;
+      sum += rows.get(BYTE, last);
+      for (long at = off; at < last; at += 64) {
+        sum += rows.get(BYTE, at);
+      }
     }
     return sum;
   }

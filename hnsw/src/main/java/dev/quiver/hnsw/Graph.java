@@ -276,31 +276,26 @@ final class Graph {
   int touchList(int node, int level) {
     MemorySegment lists = level == 0 ? level0 : upper;
     long off = listOffset(node, level);
-    long stride = level == 0 ? stride0 : strideUp;
-    return touch(lists, off, stride, INT);
+    long last = off + (level == 0 ? stride0 : strideUp) - Integer.BYTES;
+    int sum = lists.get(INT, last);
+    for (long at = off; at < last; at += 64) {
+      sum += lists.get(INT, at);
+    }
+    return sum;
   }
 
   /** As {@link #touchList} for the float rows of {@code nodes[0..n)}. */
   int touchRows(int[] nodes, int n) {
     int sum = 0;
     for (int i = 0; i < n; i++) {
-      sum += touch(vectors, nodes[i] * rowBytes, rowBytes, INT);
+      long off = nodes[i] * rowBytes;
+      long last = off + rowBytes - Float.BYTES;
+      sum += vectors.get(INT, last);
+      for (long at = off; at < last; at += 64) {
+        sum += vectors.get(INT, at);
+      }
     }
     return sum;
-  }
-
-  /** Sum of one value per cache line of {@code bytes} bytes at {@code offset}, the last included. */
-  static int touch(MemorySegment segment, long offset, long bytes, ValueLayout layout) {
-    int sum = 0;
-    long last = offset + bytes - layout.byteSize();
-    for (long at = offset; at < last; at += 64) {
-      sum += read(segment, at, layout);
-    }
-    return sum + read(segment, last, layout);
-  }
-
-  private static int read(MemorySegment segment, long offset, ValueLayout layout) {
-    return layout == INT ? segment.get(INT, offset) : segment.get(ValueLayout.JAVA_BYTE, offset);
   }
 
   /**
