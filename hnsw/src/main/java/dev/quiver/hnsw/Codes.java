@@ -103,6 +103,20 @@ final class Codes {
     }
   }
 
+  /** As {@link Graph#touchList} for the codes of {@code nodes[0..n)}. */
+  int touch(int[] nodes, int n) {
+    int sum = 0;
+    for (int i = 0; i < n; i++) {
+      long off = (long) nodes[i] * dim;
+      long last = off + dim - 1;
+      sum += rows.get(BYTE, last);
+      for (long at = off; at < last; at += 64) {
+        sum += rows.get(BYTE, at);
+      }
+    }
+    return sum;
+  }
+
   /** The estimates of {@code nodes[0..n)} for weights {@code w}, into {@code scores}. */
   void scoreAll(float[] w, int[] nodes, int n, float[] scores) {
     VectorKernels.dotInt8Rows(w, rows, nodes, n, dim, scores);
@@ -111,6 +125,18 @@ final class Codes {
         scores[i] -= norms.getAtIndex(Graph.FLOAT, nodes[i]);
       }
     }
+  }
+
+  /** A copy of the codes of items {@code order[0..)}, item {@code i} of the copy being {@code order[i]}. */
+  Codes permuted(Arena arena, int[] order) {
+    Codes c = allocate(arena, sq, order.length, norms != null);
+    for (int i = 0; i < order.length; i++) {
+      MemorySegment.copy(rows, (long) order[i] * dim, c.rows, (long) i * dim, dim);
+      if (norms != null) {
+        c.norms.setAtIndex(Graph.FLOAT, i, norms.getAtIndex(Graph.FLOAT, order[i]));
+      }
+    }
+    return c;
   }
 
   /** A copy with room for {@code capacity} items holding the first {@code size}. */

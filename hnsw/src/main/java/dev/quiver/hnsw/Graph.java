@@ -26,6 +26,9 @@ import java.lang.invoke.VarHandle;
  *   <li>{@code ids}: external ids as longs, or null when ids are ordinals.</li>
  *   <li>{@code codes}: int8 copies of the rows that search walks read, or null (see
  *       {@link Codes}).</li>
+ *   <li>{@code ordinals}, {@code nodes}: after {@link Reorder}, each node's item ordinal (the
+ *       row of the build's source) and the inverse, one int each; null when nodes are
+ *       ordinals. Nodes added after the build keep their ordinal.</li>
  * </ul>
  *
  * Counts are written with release and read with acquire semantics after the slots they cover, so
@@ -63,10 +66,12 @@ final class Graph {
   final MemorySegment extras;
   final MemorySegment ids;
   final Codes codes;
+  final MemorySegment ordinals;
+  final MemorySegment nodes;
 
   private Graph(Shape s, MemorySegment vectors, MemorySegment level0, MemorySegment levels,
                 MemorySegment upperIndex, MemorySegment upper, MemorySegment extras, MemorySegment ids,
-                Codes codes) {
+                Codes codes, MemorySegment ordinals, MemorySegment nodes) {
     this.dim = s.dim;
     this.m = s.m;
     this.slots0 = s.slots0;
@@ -84,10 +89,13 @@ final class Graph {
     this.extras = extras;
     this.ids = ids;
     this.codes = codes;
+    this.ordinals = ordinals;
+    this.nodes = nodes;
   }
 
   /** Sizes of a graph: everything needed to lay out or check its memory. */
-  record Shape(int dim, int m, int slots0, int capacity, int upperCapacity, int mode, boolean hasIds) {
+  record Shape(int dim, int m, int slots0, int capacity, int upperCapacity, int mode, boolean hasIds,
+               boolean permuted) {
     long vectorBytes(int n) {
       return (long) n * dim * Float.BYTES;
     }
@@ -101,7 +109,7 @@ final class Graph {
     }
 
     Shape withCapacity(int nodes, int blocks) {
-      return new Shape(dim, m, slots0, nodes, blocks, mode, hasIds);
+      return new Shape(dim, m, slots0, nodes, blocks, mode, hasIds, permuted);
     }
   }
 
@@ -125,23 +133,25 @@ final class Graph {
         upperIndex,
         arena.allocate(Math.max(Integer.BYTES, s.upperBytes(s.upperCapacity)), 64),
         s.mode == IP_TRANSFORM ? arena.allocate((long) n * Float.BYTES, 64) : null,
-        s.hasIds ? arena.allocate((long) n * Long.BYTES, 64) : null, null);
+        s.hasIds ? arena.allocate((long) n * Long.BYTES, 64) : null, null,
+        s.permuted ? arena.allocate((long) n * Integer.BYTES, 64) : null,
+        s.permuted ? arena.allocate((long) n * Integer.BYTES, 64) : null);
   }
 
   /** Wraps memory laid out elsewhere (a mapped file); sizes are the caller's to check. */
   static Graph view(Shape s, MemorySegment vectors, MemorySegment level0, MemorySegment levels,
                     MemorySegment upperIndex, MemorySegment upper, MemorySegment extras, MemorySegment ids,
-                    Codes codes) {
-    return new Graph(s, vectors, level0, levels, upperIndex, upper, extras, ids, codes);
+                    Codes codes, MemorySegment ordinals, MemorySegment nodes) {
+    return new Graph(s, vectors, level0, levels, upperIndex, upper, extras, ids, codes, ordinals, nodes);
   }
 
   /** This graph's memory with {@code codes} for search walks. */
   Graph withCodes(Codes codes) {
-    return new Graph(shape(), vectors, level0, levels, upperIndex, upper, extras, ids, codes);
+    return new Graph(shape(), vectors, level0, levels, upperIndex, upper, extras, ids, codes, ordinals, nodes);
   }
 
   Shape shape() {
-    return new Shape(dim, m, slots0, capacity, upperCapacity, mode, ids != null);
+    return new Shape(dim, m, slots0, capacity, upperCapacity, mode, ids != null, ordinals != null);
   }
 
   /**
@@ -150,7 +160,7 @@ final class Graph {
    * out while it copies; readers may go on reading this graph.
    */
   Graph grow(Arena arena, int nodes, int blocks, int size, int usedBlocks, boolean withIds) {
-    Shape s = new Shape(dim, m, slots0, nodes, blocks, mode, withIds);
+    Shape s = new Shape(dim, m, slots0, nodes, blocks, mode, withIds, ordinals != null);
     Graph g = allocate(arena, s);
     Shape old = shape();
     MemorySegment.copy(vectors, 0, g.vectors, 0, old.vectorBytes(size));
@@ -163,14 +173,37 @@ final class Graph {
     }
     if (withIds) {
       for (int i = 0; i < size; i++) {
-        g.ids.setAtIndex(LONG, i, ids == null ? i : ids.getAtIndex(LONG, i));
+        g.ids.setAtIndex(LONG, i, id(i));
       }
+    }
+    if (ordinals != null) {
+      MemorySegment.copy(ordinals, 0, g.ordinals, 0, (long) size * Integer.BYTES);
+      MemorySegment.copy(this.nodes, 0, g.nodes, 0, (long) size * Integer.BYTES);
     }
     return codes == null ? g : g.withCodes(codes.grow(arena, nodes, size));
   }
 
+  /** External id of {@code node}: its stored id, else its ordinal. */
   long id(int node) {
-    return ids == null ? node : ids.getAtIndex(LONG, node);
+    return ids == null ? ordinal(node) : ids.getAtIndex(LONG, node);
+  }
+
+  /** The item ordinal of {@code node}, as filters and callers see it. */
+  int ordinal(int node) {
+    return ordinals == null ? node : ordinals.getAtIndex(INT, node);
+  }
+
+  /** The node of item ordinal {@code ordinal}. */
+  int node(int ordinal) {
+    return nodes == null ? ordinal : nodes.getAtIndex(INT, ordinal);
+  }
+
+  /** Records that appended {@code node} is item ordinal {@code node} (a permuted graph only). */
+  void appendIdentity(int node) {
+    if (ordinals != null) {
+      ordinals.setAtIndex(INT, node, node);
+      nodes.setAtIndex(INT, node, node);
+    }
   }
 
   int level(int node) {
@@ -232,6 +265,37 @@ final class Graph {
           : VectorKernels.dot(q, vectors, off, dim) + qExtra * extras.getAtIndex(FLOAT, node);
       default -> VectorKernels.dot(q, vectors, off, dim);
     };
+  }
+
+  /**
+   * Reads one int from every cache line of {@code node}'s list at {@code level} and returns their
+   * sum, a value nobody needs: Java has no prefetch instruction, and a load whose result is used
+   * late is the next best thing, as it puts the lines on their way while other misses are
+   * pending instead of one after another.
+   */
+  int touchList(int node, int level) {
+    MemorySegment lists = level == 0 ? level0 : upper;
+    long off = listOffset(node, level);
+    long last = off + (level == 0 ? stride0 : strideUp) - Integer.BYTES;
+    int sum = lists.get(INT, last);
+    for (long at = off; at < last; at += 64) {
+      sum += lists.get(INT, at);
+    }
+    return sum;
+  }
+
+  /** As {@link #touchList} for the float rows of {@code nodes[0..n)}. */
+  int touchRows(int[] nodes, int n) {
+    int sum = 0;
+    for (int i = 0; i < n; i++) {
+      long off = nodes[i] * rowBytes;
+      long last = off + rowBytes - Float.BYTES;
+      sum += vectors.get(INT, last);
+      for (long at = off; at < last; at += 64) {
+        sum += vectors.get(INT, at);
+      }
+    }
+    return sum;
   }
 
   /**

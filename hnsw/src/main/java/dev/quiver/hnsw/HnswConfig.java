@@ -16,14 +16,18 @@ import java.util.Set;
  *     off-distribution queries (see {@link QueryAwareLinks}); null for none
  * @param sq8 searches walk the graph on int8 codes of the rows and rescore the best candidates
  *     with the float rows (parameter {@code traverse=sq8}, default {@code f32}; see {@link Codes})
+ * @param reorder the build ends by renumbering the nodes for locality (parameter
+ *     {@code reorder=bfs}, the default, or {@code none}; see {@link Reorder})
  */
-record HnswConfig(int m, int efConstruction, long seed, boolean ipTransform, Path learn, boolean sq8) {
+record HnswConfig(int m, int efConstruction, long seed, boolean ipTransform, Path learn, boolean sq8,
+                  boolean reorder) {
   static final int DEFAULT_M = 16;
   static final int DEFAULT_EF_CONSTRUCTION = 200;
   static final long DEFAULT_SEED = 42;
   /** Up to 255 neighbours keeps a node's layer-0 list within a few cache lines of a 4 KiB page. */
   static final int MAX_M = 128;
-  private static final Set<String> NAMES = Set.of("M", "efConstruction", "seed", "ipGraph", "learn", "traverse");
+  private static final Set<String> NAMES = Set.of("M", "efConstruction", "seed", "ipGraph", "learn", "traverse",
+      "reorder");
 
   HnswConfig {
     if (m < 2 || m > MAX_M) {
@@ -36,14 +40,14 @@ record HnswConfig(int m, int efConstruction, long seed, boolean ipTransform, Pat
 
   /**
    * Reads {@code M}, {@code efConstruction}, {@code seed}, {@code ipGraph}, {@code learn},
-   * {@code traverse}; rejects others.
+   * {@code traverse}, {@code reorder}; rejects others.
    */
   static HnswConfig from(Params params) {
     Params p = params == null ? Params.DEFAULT : params;
     for (String name : p.asMap().keySet()) {
       if (!NAMES.contains(name)) {
         throw new IllegalArgumentException("unknown hnsw build parameter '" + name + "'; known: M, efConstruction,"
-            + " seed, ipGraph, learn, traverse");
+            + " seed, ipGraph, learn, traverse, reorder");
       }
     }
     String seed = p.asMap().get("seed");
@@ -61,10 +65,14 @@ record HnswConfig(int m, int efConstruction, long seed, boolean ipTransform, Pat
     if (!traverse.equals("f32") && !traverse.equals("sq8")) {
       throw new IllegalArgumentException("parameter traverse=" + traverse + " must be f32 or sq8");
     }
+    String reorder = p.asMap().getOrDefault("reorder", "bfs");
+    if (!reorder.equals("bfs") && !reorder.equals("none")) {
+      throw new IllegalArgumentException("parameter reorder=" + reorder + " must be bfs or none");
+    }
     String learn = p.asMap().get("learn");
     return new HnswConfig(p.intValue("M", DEFAULT_M), p.intValue("efConstruction", DEFAULT_EF_CONSTRUCTION),
         seedValue, ipGraph.equals("transform"), learn == null || learn.isBlank() ? null : Path.of(learn),
-        traverse.equals("sq8"));
+        traverse.equals("sq8"), reorder.equals("bfs"));
   }
 
   /** Capacity of a layer-0 list: twice M, as in the HNSW paper. */

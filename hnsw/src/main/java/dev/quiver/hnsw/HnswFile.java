@@ -28,17 +28,20 @@ import java.util.Map;
  * sqStep      dimension float32
  * codes       count x dimension int8         the int8 rows of search walks (see {@link Codes}),
  * codeNorms   count float32                  and, for L2, the norms of their reconstructions
+ * ordinals    count int32                    order=permuted only: each node's item ordinal,
+ * nodes       count int32                    and each ordinal's node (see {@link Reorder})
  * </pre>
  *
  * The metadata holds what sizes these arrays and what the search needs: dimension, metric,
  * count, M, efConstruction, seed, slots0, upperBlocks, the entry point and its layer, the norm
  * bound of the inner-product transform, whether there are ids, traverse ({@code f32} or
- * {@code sq8}). All little-endian. Format 2 added the codes after the tombstones; format 1 files
- * (which have none) still open.
+ * {@code sq8}), order ({@code input} or {@code permuted}). All little-endian. Format 2 added the
+ * codes after the tombstones, format 3 the ordinal maps of a renumbered graph after them; files
+ * of formats 1 and 2 (which have neither) still open.
  */
 final class HnswFile {
   private static final int ALIGN = 64;
-  private static final int FORMAT = 2;
+  private static final int FORMAT = 3;
 
   private HnswFile() {}
 
@@ -65,6 +68,7 @@ final class HnswFile {
     meta.put("deleted", Integer.toString(index.deleted.count()));
     meta.put("queryAwareLinks", Integer.toString(index.queryAwareLinks()));
     meta.put("traverse", g.codes == null ? "f32" : "sq8");
+    meta.put("order", g.ordinals == null ? "input" : "permuted");
     long[] tombstones = index.deleted.snapshot(n);
     IndexFile.write(path, meta, out -> {
       out.write(g.vectors.asSlice(0, s.vectorBytes(n)));
@@ -90,6 +94,12 @@ final class HnswFile {
       }
       if (g.codes != null) {
         writeCodes(out, g.codes, n);
+      }
+      if (g.ordinals != null) {
+        out.align(ALIGN);
+        out.write(g.ordinals.asSlice(0, (long) n * Integer.BYTES));
+        out.align(ALIGN);
+        out.write(g.nodes.asSlice(0, (long) n * Integer.BYTES));
       }
     });
   }
@@ -123,6 +133,11 @@ final class HnswFile {
       throw new IOException(path + ": unknown hnsw traverse=" + traverse + "; this build reads f32 and sq8");
     }
     boolean sq8 = traverse.equals("sq8");
+    String order = meta.getOrDefault("order", "input");
+    if (!order.equals("input") && !order.equals("permuted")) {
+      throw new IOException(path + ": unknown hnsw order=" + order + "; this build reads input and permuted");
+    }
+    boolean permuted = order.equals("permuted");
     if (!"little".equals(meta.get("byteOrder")) || ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
       throw new IOException(path + ": hnsw files are little-endian and used in place; this platform is "
           + ByteOrder.nativeOrder() + ", the file says " + meta.get("byteOrder"));
@@ -147,9 +162,9 @@ final class HnswFile {
           + entryLevel + " of " + n + " nodes");
     }
     boolean transform = "transform".equals(meta.get("ipGraph"));
-    Graph.Shape s = new Graph.Shape(dim, m, slots0, n, upperBlocks, Graph.mode(metric, transform), hasIds);
+    Graph.Shape s = new Graph.Shape(dim, m, slots0, n, upperBlocks, Graph.mode(metric, transform), hasIds, permuted);
     MemorySegment body = file.body();
-    Layout at = new Layout(s, n, upperBlocks, s.mode() == Graph.IP_TRANSFORM, sq8);
+    Layout at = new Layout(s, n, upperBlocks, s.mode() == Graph.IP_TRANSFORM, sq8, permuted);
     if (body.byteSize() != at.end) {
       throw new IOException(path + ": hnsw body is " + body.byteSize() + " bytes, expected " + at.end + " for " + n
           + " vectors of dimension " + dim + ", M=" + m + ", " + upperBlocks + " upper blocks");
@@ -162,11 +177,13 @@ final class HnswFile {
         body.asSlice(at.upper, s.upperBytes(upperBlocks)),
         at.extras < 0 ? null : body.asSlice(at.extras, (long) n * Float.BYTES),
         hasIds ? body.asSlice(at.ids, (long) n * Long.BYTES) : null,
-        sq8 ? codes(path, body, at, s, n) : null);
+        sq8 ? codes(path, body, at, s, n) : null,
+        permuted ? body.asSlice(at.ordinals, (long) n * Integer.BYTES) : null,
+        permuted ? body.asSlice(at.nodes, (long) n * Integer.BYTES) : null);
     long[] words = new long[(n + 63) >>> 6];
     MemorySegment.copy(body, Graph.LONG, at.deleted, words, 0, words.length);
     float maxNorm = Float.parseFloat(meta.getOrDefault("maxNorm", "0"));
-    HnswConfig config = new HnswConfig(m, efConstruction, file.metaLong("seed"), transform, null, sq8);
+    HnswConfig config = new HnswConfig(m, efConstruction, file.metaLong("seed"), transform, null, sq8, permuted);
     long entry = n == 0 ? -1 : Linker.pack(entryLevel, entryNode);
     HnswIndex index = new HnswIndex(metric, config, g, n, upperBlocks, entry, maxNorm, Tombstones.of(words), file);
     index.queryAwareLinks((int) file.metaLong("queryAwareLinks"));
@@ -210,9 +227,11 @@ final class HnswFile {
     final long sqMin;
     final long codes;
     final long codeNorms;
+    final long ordinals;
+    final long nodes;
     final long end;
 
-    Layout(Graph.Shape s, int n, int upperBlocks, boolean withExtras, boolean withCodes) {
+    Layout(Graph.Shape s, int n, int upperBlocks, boolean withExtras, boolean withCodes, boolean permuted) {
       vectors = 0;
       level0 = align(vectors + s.vectorBytes(n));
       levels = align(level0 + s.level0Bytes(n));
@@ -225,16 +244,23 @@ final class HnswFile {
       next = s.hasIds() ? align(next + (long) n * Long.BYTES) : next;
       deleted = next;
       next = deleted + ((n + 63L) >>> 6) * Long.BYTES;
-      if (!withCodes) {
+      if (withCodes) {
+        sqMin = align(next);
+        codes = align(sqMin + 2L * s.dim() * Float.BYTES);
+        next = codes + (long) n * s.dim();
+        codeNorms = s.mode() == Graph.L2 ? align(next) : -1;
+        next = codeNorms < 0 ? next : codeNorms + (long) n * Float.BYTES;
+      } else {
         sqMin = codes = codeNorms = -1;
-        end = next;
-        return;
       }
-      sqMin = align(next);
-      codes = align(sqMin + 2L * s.dim() * Float.BYTES);
-      next = codes + (long) n * s.dim();
-      codeNorms = s.mode() == Graph.L2 ? align(next) : -1;
-      end = codeNorms < 0 ? next : codeNorms + (long) n * Float.BYTES;
+      if (permuted) {
+        ordinals = align(next);
+        nodes = align(ordinals + (long) n * Integer.BYTES);
+        next = nodes + (long) n * Integer.BYTES;
+      } else {
+        ordinals = nodes = -1;
+      }
+      end = next;
     }
 
     private static long align(long offset) {

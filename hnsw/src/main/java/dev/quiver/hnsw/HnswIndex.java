@@ -54,6 +54,10 @@ import org.agrona.collections.Long2LongHashMap;
  * {@link Walker#searchLayer0Filtered}). Searches allocate nothing: every thread reuses its own
  * scratch. Built with {@code traverse=sq8}, walks read int8 {@link Codes} of the rows and the
  * best {@code rerank} candidates are rescored with the float rows, so results carry exact scores.
+ * The build ends by renumbering the nodes so that graph neighbours lie together in memory
+ * ({@link Reorder}; {@code reorder=none} keeps input order). Ordinals keep their meaning
+ * throughout: ordinal {@code i} is row {@code i} of the build's source (then the order of
+ * {@link #add}), for ids, {@link #vector}, {@link #ordinal} and filters alike.
  *
  * <p><b>Updates.</b> {@link #add} links new items while searches run; {@link #delete} marks
  * items deleted. Adds run concurrently with each other; when the memory is full it is copied
@@ -90,7 +94,7 @@ public final class HnswIndex implements VectorIndex {
   private volatile int size;
   private int upperUsed;
   private int queryAwareLinks;
-  private Long2LongHashMap ordinals;
+  private Long2LongHashMap nodesById;
 
   HnswIndex(Metric metric, HnswConfig config, Graph graph, int size, int upperUsed, long entry, float maxNorm,
             Tombstones deleted, AutoCloseable memoryOwner) {
@@ -137,7 +141,7 @@ public final class HnswIndex implements VectorIndex {
     }
     int slots0 = learn == null ? config.m0() : config.m0() + QueryAwareLinks.slots(config);
     Graph.Shape shape = new Graph.Shape(source.dimension(), config.m(), slots0, n, upperBlocks, Graph.mode(metric, config.ipTransform()),
-        ids != null);
+        ids != null, false);
     Arena arena = Arena.ofShared();
     try {
       Graph g = Graph.allocate(arena, shape);
@@ -154,10 +158,44 @@ public final class HnswIndex implements VectorIndex {
       if (learn != null && learn.size() > 0 && n > 0) {
         index.queryAwareLinks = QueryAwareLinks.add(index, g, learn, threads);
       }
-      return index;
+      return config.reorder() && n > 1 ? index.renumbered() : index;
     } catch (RuntimeException | Error e) {
       arena.close();
       throw e;
+    }
+  }
+
+  /**
+   * This index with its nodes renumbered by {@link Reorder}, in memory of its own; closes this
+   * one. Ordinals, ids, tombstones and search results stay as they were.
+   */
+  HnswIndex renumbered() {
+    return renumbered(Reorder.breadthFirst(graph, size, Linker.entryNode(linker.entry())));
+  }
+
+  /** As {@link #renumbered()}, node {@code i} of the result being node {@code order[i]} of this one. */
+  HnswIndex renumbered(int[] order) {
+    Graph g = graph;
+    int n = size;
+    long e = linker.entry();
+    int[] rank = Reorder.inverse(order);
+    Arena arena = Arena.ofShared();
+    try {
+      Graph p = Reorder.apply(arena, g, n, upperUsed, order);
+      Tombstones t = new Tombstones(n);
+      for (int i = 0; i < n; i++) {
+        if (deleted.contains(i)) {
+          t.add(rank[i]);
+        }
+      }
+      long entry = Linker.pack(Linker.entryLevel(e), rank[Linker.entryNode(e)]);
+      HnswIndex r = new HnswIndex(metric, config, p, n, upperUsed, entry, maxNorm, t, arena);
+      r.queryAwareLinks = queryAwareLinks;
+      close();
+      return r;
+    } catch (RuntimeException | Error ex) {
+      arena.close();
+      throw ex;
     }
   }
 
@@ -247,7 +285,7 @@ public final class HnswIndex implements VectorIndex {
     w.start(g, q, 0f, Linker.entryNode(e));
     w.descend(g, q, 0f, Linker.entryLevel(e), 0);
     if (filter == null && deleted.count() == 0) {
-      w.searchLayer(g, q, 0f, 0, ef);
+      w.searchLayer(g, q, 0f, 0, ef, Walker.SEARCH_WIDTH);
     } else if (!w.searchLayer0Filtered(g, q, ef, filter, deleted, n)) {
       exact(g, n, q, k, filter, s, out);
       return;
@@ -261,7 +299,7 @@ public final class HnswIndex implements VectorIndex {
     TopK top = s.top;
     top.reset(k);
     for (int i = 0; i < n; i++) {
-      if (!deleted.contains(i) && (filter == null || filter.test(i))) {
+      if (!deleted.contains(i) && (filter == null || filter.test(g.ordinal(i)))) {
         top.offer(i, g.score(q, 0f, i));
       }
     }
@@ -388,7 +426,7 @@ public final class HnswIndex implements VectorIndex {
       writeRow(g, node, level, vector);
       if (hasIds) {
         g.ids.setAtIndex(Graph.LONG, node, id);
-        ordinals.put(id, node);
+        nodesById.put(id, node);
       }
       upperUsed += level;
       size = node + 1;
@@ -417,6 +455,7 @@ public final class HnswIndex implements VectorIndex {
       g.codes.encode(node, row, new byte[row.length]);
     }
     g.levels.set(ValueLayout.JAVA_BYTE, node, (byte) level);
+    g.appendIdentity(node);
     if (level > 0) {
       g.upperIndex.setAtIndex(Graph.INT, node, upperUsed);
     }
@@ -445,7 +484,7 @@ public final class HnswIndex implements VectorIndex {
    */
   public boolean delete(long id) {
     checkOpen();
-    int node = ordinal(id);
+    int node = nodeOf(id);
     return node >= 0 && deleted.add(node);
   }
 
@@ -460,6 +499,17 @@ public final class HnswIndex implements VectorIndex {
     checkOpen();
     if (!hasIds) {
       return id >= 0 && id < size ? (int) id : -1;
+    }
+    int node = nodeOf(id);
+    return node < 0 ? -1 : graph.ordinal(node);
+  }
+
+  /** The node of the item with external id {@code id}, or -1. */
+  private int nodeOf(long id) {
+    if (!hasIds) {
+      // Size before graph, as a search reads them: the graph read holds every node below size.
+      int n = size;
+      return id >= 0 && id < n ? graph.node((int) id) : -1;
     }
     append.lock();
     try {
@@ -478,12 +528,12 @@ public final class HnswIndex implements VectorIndex {
     Graph g = graph;
     Checks.index("ordinal", ordinal, n);
     Checks.output(out, g.dim);
-    g.load(ordinal, out);
+    g.load(g.node(ordinal), out);
   }
 
-  /** Id to ordinal, built on first use (pure search never needs it); guarded by {@link #append}. */
+  /** Id to node, built on first use (pure search never needs it); guarded by {@link #append}. */
   private Long2LongHashMap ordinalMap() {
-    if (ordinals == null) {
+    if (nodesById == null) {
       Graph g = graph;
       int n = size;
       Long2LongHashMap map = new Long2LongHashMap(Math.max(8, n * 2), 0.65f, -1);
@@ -493,9 +543,9 @@ public final class HnswIndex implements VectorIndex {
           throw new IllegalArgumentException("duplicate item id " + g.id(i) + " at ordinals " + previous + " and " + i);
         }
       }
-      ordinals = map;
+      nodesById = map;
     }
-    return ordinals;
+    return nodesById;
   }
 
   // ---------------------------------------------------------------- files and state
@@ -567,13 +617,14 @@ public final class HnswIndex implements VectorIndex {
     int n = size;
     return s.vectorBytes(n) + s.level0Bytes(n) + n + (long) n * Integer.BYTES + s.upperBytes(upperUsed)
         + (g.extras == null ? 0 : (long) n * Float.BYTES) + (g.ids == null ? 0 : (long) n * Long.BYTES)
-        + (g.codes == null ? 0 : g.codes.bytes(n));
+        + (g.codes == null ? 0 : g.codes.bytes(n)) + (g.ordinals == null ? 0 : 2L * n * Integer.BYTES);
   }
 
   @Override
   public long id(int ordinal) {
     Checks.index("ordinal", ordinal, size);
-    return graph.id(ordinal);
+    Graph g = graph;
+    return g.id(g.node(ordinal));
   }
 
   private void checkOpen() {

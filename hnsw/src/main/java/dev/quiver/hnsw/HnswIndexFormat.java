@@ -13,7 +13,8 @@ import java.io.UncheckedIOException;
 /**
  * Registers {@link HnswIndex} as kind {@code hnsw}. Build parameters: {@code M},
  * {@code efConstruction}, {@code seed}, {@code ipGraph} (raw or transform), {@code traverse} (f32 or sq8: walks on
- * int8 codes) and {@code learn=PATH}, a file of sample queries (.fvecs or .npy) for a query-aware build. Search
+ * int8 codes), {@code reorder} (bfs, the default, or none: renumber the nodes for locality) and
+ * {@code learn=PATH}, a file of sample queries (.fvecs or .npy) for a query-aware build. Search
  * parameters: {@code efSearch}, {@code rerank} (sq8: candidates rescored with the float rows).
  */
 public final class HnswIndexFormat implements IndexFormat {

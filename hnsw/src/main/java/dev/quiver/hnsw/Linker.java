@@ -103,7 +103,7 @@ final class Linker {
     int lowest = Math.min(level, top);
     s.ensureLevels(lowest + 1);
     for (int lvl = lowest; lvl >= 0; lvl--) {
-      w.searchLayer(g, s.query, qe, lvl, config.efConstruction());
+      w.searchLayer(g, s.query, qe, lvl, config.efConstruction(), 1);
       w.rerank(g, s.query, config.efConstruction());
       int n = w.results.drainBestFirst(s.nodes, s.scores);
       w.start(g, s.query, qe, s.nodes[0]);

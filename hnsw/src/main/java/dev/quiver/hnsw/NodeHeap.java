@@ -13,11 +13,25 @@ package dev.quiver.hnsw;
  */
 final class NodeHeap {
   private final long mask;
-  private long[] heap = new long[64];
+  /**
+   * The heap, then {@link #SENTINEL} at {@code heap[size]}: the missing right child of the last
+   * parent, which never wins a comparison, so sifting down picks a child without a bounds test
+   * and the compiler can pick it with a conditional move instead of a branch that the random
+   * order of scores would mispredict half the time.
+   */
+  private long[] heap = newArray(64);
   private int size;
+
+  private static final long SENTINEL = Long.MAX_VALUE;
 
   private NodeHeap(long mask) {
     this.mask = mask;
+  }
+
+  private static long[] newArray(int length) {
+    long[] a = new long[length];
+    java.util.Arrays.fill(a, SENTINEL);
+    return a;
   }
 
   /** Root = lowest score: the result list of a search, bounded by {@link #pushBounded}. */
@@ -47,6 +61,7 @@ final class NodeHeap {
 
   void clear() {
     size = 0;
+    heap[0] = SENTINEL;
   }
 
   int size() {
@@ -72,10 +87,13 @@ final class NodeHeap {
   }
 
   void push(int node, float score) {
-    if (size == heap.length) {
-      heap = java.util.Arrays.copyOf(heap, size * 2);
+    if (size + 1 == heap.length) {
+      long[] grown = newArray(heap.length * 2);
+      System.arraycopy(heap, 0, grown, 0, size);
+      heap = grown;
     }
     siftUp(size++, encode(node, score) ^ mask);
+    heap[size] = SENTINEL;
   }
 
   /**
@@ -94,6 +112,7 @@ final class NodeHeap {
   long pop() {
     long top = heap[0];
     long last = heap[--size];
+    heap[size] = SENTINEL;
     if (size > 0) {
       siftDown(last);
     }
@@ -124,14 +143,14 @@ final class NodeHeap {
     int half = n >>> 1;
     while (pos < half) {
       int child = 2 * pos + 1;
-      int right = child + 1;
-      if (right < n && h[right] < h[child]) {
-        child = right;
-      }
-      if (code <= h[child]) {
+      long c = h[child];
+      long r = h[child + 1];
+      child = r < c ? child + 1 : child;
+      c = Math.min(c, r);
+      if (code <= c) {
         break;
       }
-      h[pos] = h[child];
+      h[pos] = c;
       pos = child;
     }
     h[pos] = code;

@@ -58,7 +58,7 @@ final class QueryAwareLinks {
     w.query(g, q, false);
     w.start(g, q, 0f, Linker.entryNode(e));
     w.descend(g, q, 0f, Linker.entryLevel(e), 0);
-    w.searchLayer(g, q, 0f, 0, Math.max(config.efConstruction(), config.m()));
+    w.searchLayer(g, q, 0f, 0, Math.max(config.efConstruction(), config.m()), 1);
     int n = Math.min(w.results.drainBestFirst(s.nodes, s.scores), config.m());
     if (n < 2) {
       return 0;

@@ -102,10 +102,15 @@ class HnswFileTest {
   }
 
   private Path written() throws IOException {
+    return written("");
+  }
+
+  private Path written(String extra) throws IOException {
     float[][][] data = TestData.baseAndQueries(33, 1500, 1, 8, 6, false);
     Path file = dir.resolve("small.qvr");
     try (VectorStore store = TestData.store(data[0]);
-         HnswIndex built = HnswIndex.build(store, null, Metric.COSINE, Params.parse("M=6,efConstruction=30"), null, 1)) {
+         HnswIndex built = HnswIndex.build(store, null, Metric.COSINE, Params.parse("M=6,efConstruction=30" + extra),
+             null, 1)) {
       built.write(file);
     }
     return file;
@@ -136,26 +141,38 @@ class HnswFileTest {
 
   @Test
   void formatOneFilesOpenAndLaterFormatsAreRefused() throws IOException {
-    Path file = written();
+    Path file = written(",reorder=none");
     Map<String, String> meta;
     byte[] body;
     try (IndexFile f = IndexFile.open(file, true)) {
       meta = new java.util.LinkedHashMap<>(f.metadata());
       body = f.body().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
     }
-    // Format 1 had no codes and no traverse key; its body is what format 2 writes without codes.
+    // Format 1 had no codes and no traverse key; its body is what format 3 writes without codes
+    // and in input order.
     meta.put("hnswFormat", "1");
     meta.remove("traverse");
+    meta.remove("order");
     Path old = dir.resolve("old.qvr");
     IndexFile.write(old, meta, out -> out.write(java.lang.foreign.MemorySegment.ofArray(body)));
     float[] q = TestData.baseAndQueries(34, 1, 1, 8, 1, false)[1][0];
     try (VectorIndex current = IndexFormats.open(file); VectorIndex opened = IndexFormats.open(old)) {
       assertArrayEquals(current.search(q, K).ids(), opened.search(q, K).ids());
     }
-    meta.put("hnswFormat", "3");
+    meta.put("hnswFormat", "4");
     IndexFile.write(old, meta, out -> out.write(java.lang.foreign.MemorySegment.ofArray(body)));
     IOException e = assertThrows(IOException.class, () -> IndexFormats.open(old));
-    assertTrue(e.getMessage().contains("hnsw body format 3, this build reads 1 to 2"), e.getMessage());
+    assertTrue(e.getMessage().contains("hnsw body format 4, this build reads 1 to 3"), e.getMessage());
+    meta.put("hnswFormat", "3");
+    meta.put("order", "permuted");
+    IndexFile.write(old, meta, out -> out.write(java.lang.foreign.MemorySegment.ofArray(body)));
+    e = assertThrows(IOException.class, () -> IndexFormats.open(old));
+    assertTrue(e.getMessage().contains("hnsw body is"), e.getMessage());
+    meta.put("order", "random");
+    IndexFile.write(old, meta, out -> out.write(java.lang.foreign.MemorySegment.ofArray(body)));
+    e = assertThrows(IOException.class, () -> IndexFormats.open(old));
+    assertTrue(e.getMessage().contains("order=random"), e.getMessage());
+    meta.put("order", "input");
     meta.put("hnswFormat", "2");
     meta.put("traverse", "sq8");
     IndexFile.write(old, meta, out -> out.write(java.lang.foreign.MemorySegment.ofArray(body)));

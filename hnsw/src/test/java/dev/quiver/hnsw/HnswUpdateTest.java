@@ -149,7 +149,7 @@ class HnswUpdateTest {
 
   private static float[] vectorOf(HnswIndex index, int ordinal) {
     float[] v = new float[index.dimension()];
-    index.graph().load(ordinal, v);
+    index.vector(ordinal, v);
     return v;
   }
 
