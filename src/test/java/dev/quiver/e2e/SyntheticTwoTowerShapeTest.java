@@ -42,15 +42,14 @@ class SyntheticTwoTowerShapeTest {
     Path model = dir.resolve("model");
     SyntheticTwoTower.write(model, SEED, 0, 0);
     try (TowerModel m = TowerModel.load(model)) {
-      base = ItemEmbedder.embed(m.item(), CpuTowerBackend.INSTANCE, ITEMS,
+      // The catalog's first ITEMS items are indexed; the items past them, drawn like the base
+      // but never in it, are the item-like queries.
+      VectorStore catalog = ItemEmbedder.embed(m.item(), CpuTowerBackend.INSTANCE, ITEMS + QUERIES,
           (i, row) -> SyntheticTwoTower.item(SEED, i, row), done -> { });
-      // Catalog items past the indexed ones: drawn like the base, never in it.
-      try (VectorStore held = ItemEmbedder.embed(m.item(), CpuTowerBackend.INSTANCE, ITEMS + QUERIES,
-          (i, row) -> SyntheticTwoTower.item(SEED, i, row), done -> { })) {
-        itemQueries = new float[QUERIES][];
-        for (int q = 0; q < QUERIES; q++) {
-          itemQueries[q] = held.get(ITEMS + q);
-        }
+      base = VectorStore.view(catalog.segment(), catalog.dimension(), ITEMS);
+      itemQueries = new float[QUERIES][];
+      for (int q = 0; q < QUERIES; q++) {
+        itemQueries[q] = catalog.get(ITEMS + q);
       }
       userQueries = new float[QUERIES][];
       FeatureRow row = m.user().newRow();

@@ -98,14 +98,13 @@ public final class ProductQuantizer {
 
   /** All of {@code [0, n)} when {@code n <= max}, else {@code max} of them at random, in order. */
   private static int[] trainingRows(int n, int max, long seed) {
-    int[] rows = n <= max ? null : KMeans.samplePool(n, max, new SplittableRandom(seed));
-    if (rows == null) {
-      rows = new int[n];
-      for (int i = 0; i < n; i++) {
-        rows[i] = i;
-      }
+    if (n <= max) {
+      int[] all = new int[n];
+      Arrays.setAll(all, i -> i);
+      return all;
     }
-    Arrays.sort(rows);
+    int[] rows = KMeans.samplePool(n, max, new SplittableRandom(seed));
+    Arrays.sort(rows); // rows read in memory order
     return rows;
   }
 

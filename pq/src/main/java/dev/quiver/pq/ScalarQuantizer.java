@@ -126,7 +126,10 @@ public final class ScalarQuantizer {
     return encoding;
   }
 
-  /** One query folded into weights, with the row scratch of its scans. Reused per thread. */
+  /**
+   * One query folded into weights {@code q_j step_j} and a bias, with the row scratch of its
+   * scans. Reused per thread.
+   */
   public static final class Query {
     final float[] weights;
     float bias;
@@ -136,16 +139,6 @@ public final class ScalarQuantizer {
     public Query(int dim, int maxRows) {
       this.weights = new float[dim];
       this.rows = new int[maxRows];
-    }
-
-    /** The weights {@code q_j step_j}, for {@link VectorKernels#dotInt8Rows}. */
-    public float[] weights() {
-      return weights;
-    }
-
-    /** The estimate of {@code q.x} from {@code sum_j weights_j s_j}. */
-    public float estimate(float weightedCodes) {
-      return bias + weightedCodes;
     }
 
     /**
