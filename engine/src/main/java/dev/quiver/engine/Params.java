@@ -29,7 +29,12 @@ public final class Params {
       if (eq <= 0) {
         throw new IllegalArgumentException("parameter '" + part.trim() + "' is not key=value");
       }
-      map.put(part.substring(0, eq).trim(), part.substring(eq + 1).trim());
+      String name = part.substring(0, eq).trim();
+      String previous = map.put(name, part.substring(eq + 1).trim());
+      if (previous != null) {
+        throw new IllegalArgumentException("parameter " + name + " is given twice in '" + spec + "' ("
+            + name + "=" + previous + " and " + part.trim() + ")");
+      }
     }
     return new Params(map);
   }

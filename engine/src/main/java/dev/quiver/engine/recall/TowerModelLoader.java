@@ -2,6 +2,7 @@ package dev.quiver.engine.recall;
 
 import dev.quiver.engine.HugePages;
 import dev.quiver.engine.snapshot.ModelLoader;
+import dev.quiver.engine.snapshot.PublishGate;
 import dev.quiver.engine.snapshot.SnapshotLoader;
 import dev.quiver.engine.snapshot.Warmup;
 import dev.quiver.tower.FeatureRow;
@@ -34,6 +35,14 @@ public final class TowerModelLoader implements ModelLoader<TowerModel> {
       }
     };
     return SnapshotLoader.of(INSTANCE).warmup(tower.andThen(Warmup.searches(searches, 10, dev.quiver.engine.Params.DEFAULT)));
+  }
+
+  /**
+   * The gate of recall snapshots: each version loaded by this loader, fully verified, then
+   * {@code check} (a {@link RecallCheck}, say) run on it.
+   */
+  public static PublishGate<TowerModel> gate(PublishGate.Check<TowerModel> check) {
+    return PublishGate.loading(SnapshotLoader.of(INSTANCE)).andCheck(check);
   }
 
   /** Embedding tables go on huge pages: a request's lookups land anywhere in tables of many MiB. */

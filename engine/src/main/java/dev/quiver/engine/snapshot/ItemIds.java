@@ -47,9 +47,9 @@ final class ItemIds {
     return ids;
   }
 
-  /** Maps the table into {@code arena}; IOException on a wrong kind or count. */
-  static IdMap open(Path path, Arena arena, int expectedCount) throws IOException {
-    IndexFile file = IndexFile.open(path, false, arena);
+  /** Maps the table into {@code arena}; IOException on a wrong kind, count or (if asked) checksum. */
+  static IdMap open(Path path, Arena arena, int expectedCount, boolean verifyChecksum) throws IOException {
+    IndexFile file = IndexFile.open(path, verifyChecksum, arena);
     if (!KIND.equals(file.kind())) {
       throw new IOException(path + ": kind '" + file.kind() + "', expected an item id table");
     }

@@ -19,6 +19,8 @@ public enum PublishStep {
   WRITE_MANIFEST,
   /** Force every file and directory of the snapshot to disk. */
   SYNC,
+  /** Load the version aside with the serving loader and check it ({@link PublishGate}). */
+  VERIFY,
   /** Rename the temporary directory to its version's name and force the root. */
   RENAME,
   /** Write and force the new pointer under a temporary name. */

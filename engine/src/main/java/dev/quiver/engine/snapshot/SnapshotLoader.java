@@ -16,8 +16,9 @@ import java.util.concurrent.Executor;
 /**
  * Loads one snapshot directory, refusing it with an {@link IOException} that names the file and
  * the fault unless everything holds: the manifest parses and validates and names its directory's
- * version; every listed file exists with its recorded size (and CRC32C, by the
- * {@link Verification} setting); the model's fingerprint equals the manifest's, so an index is
+ * version; every listed file exists with its recorded size (and, by the {@link Verification}
+ * setting, its CRC32C and the index's and id table's own checksums, so that a file corrupted
+ * before it was copied into a snapshot is refused too); the model's fingerprint equals the manifest's, so an index is
  * never paired with a model it was not built with; the index, the id table and the model agree
  * with the manifest on kind, metric, dimension and item count. Then the files are mapped into one
  * shared arena, the model loaded into it, and the warm-up run. Nothing is left mapped on failure.
@@ -78,8 +79,15 @@ public final class SnapshotLoader<M extends AutoCloseable> {
 
   /** Loads, checks and warms the snapshot in {@code dir}; the caller serves or retires it. */
   public Snapshot<M> load(Path dir) throws IOException {
+    return load(dir, SnapshotLayout.version(dir.getFileName().toString()));
+  }
+
+  /**
+   * Loads the snapshot of {@code version} from {@code dir}, whatever the directory is called: how
+   * a version is verified while it still has its temporary name, before it is published.
+   */
+  public Snapshot<M> load(Path dir, long named) throws IOException {
     Manifest manifest = Manifest.read(dir.resolve(SnapshotLayout.MANIFEST));
-    long named = SnapshotLayout.version(dir.getFileName().toString());
     if (named != manifest.version()) {
       throw new IOException(dir + ": manifest of version " + manifest.version() + " in the directory of " + named);
     }
@@ -92,8 +100,9 @@ public final class SnapshotLoader<M extends AutoCloseable> {
     VectorIndex index = null;
     M model = null;
     try {
-      index = openIndex(dir, manifest, arena);
-      IdMap ids = ItemIds.open(dir.resolve(SnapshotLayout.IDS), arena, manifest.itemCount());
+      boolean full = verification == Verification.FULL;
+      index = openIndex(dir, manifest, arena, full);
+      IdMap ids = ItemIds.open(dir.resolve(SnapshotLayout.IDS), arena, manifest.itemCount(), full);
       model = loadModel(dir, manifest, arena);
       Snapshot<M> snapshot = Snapshot.assemble(manifest, dir, model, index, ids, arena, reaper);
       warm(snapshot);
@@ -151,9 +160,9 @@ public final class SnapshotLoader<M extends AutoCloseable> {
     }
   }
 
-  private static VectorIndex openIndex(Path dir, Manifest m, Arena arena) throws IOException {
+  private static VectorIndex openIndex(Path dir, Manifest m, Arena arena, boolean ownChecksum) throws IOException {
     Path file = dir.resolve(SnapshotLayout.INDEX);
-    VectorIndex index = IndexFormats.open(file, false, arena);
+    VectorIndex index = IndexFormats.open(file, ownChecksum, arena);
     Manifest.IndexInfo info = m.index();
     if (!index.kind().equals(info.kind()) || index.metric() != m.metric() || index.dimension() != info.dimension()
         || index.size() != m.itemCount()) {

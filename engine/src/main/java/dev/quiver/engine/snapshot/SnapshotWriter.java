@@ -21,15 +21,18 @@ import java.util.UUID;
 /**
  * Publishes snapshots into a root directory so that a crash at any point leaves either the old
  * or the new snapshot current, never a half one: every file is written into a temporary
- * directory, checksummed into the manifest and forced to disk; the directory is renamed to its
- * version's name and the root forced; then a new {@code CURRENT} pointer is written under a
+ * directory, checksummed into the manifest and forced to disk; the {@link PublishGate} loads it
+ * there with the serving loader and checks it, and refuses the publish with the reason if any
+ * service would fail to load or serve it; the directory is renamed to its version's name and the
+ * root forced; then a new {@code CURRENT} pointer is written under a
  * temporary name, forced, and renamed over the old one. Readers follow {@code CURRENT} only, so
  * they never see a directory that is not complete. Versions beyond the retention setting are
  * deleted afterwards (never the current one). See {@link SnapshotLayout} for the names.
  *
  * <p>One publisher per root at a time: {@link #publish} holds a file lock on the root (across
  * processes) and is synchronized (within one). Leftovers of a crashed publish are removed by the
- * next one.
+ * next one. An index file given by path is opened with its own checksum verified before it is
+ * copied or linked, so a corrupt file never enters a snapshot under a fresh manifest checksum.
  */
 public final class SnapshotWriter {
   private static final String LOCK = ".lock";
@@ -42,19 +45,24 @@ public final class SnapshotWriter {
 
   private final Path root;
   private final int retain;
+  private final PublishGate<?> gate;
   private final StepHook hook;
 
-  /** @param retain how many of the newest versions to keep (at least 1; 2 or more allows a rollback) */
-  public SnapshotWriter(Path root, int retain) {
-    this(root, retain, step -> { });
+  /**
+   * @param retain how many of the newest versions to keep (at least 1; 2 or more allows a rollback)
+   * @param gate what each version must pass before it is published
+   */
+  public SnapshotWriter(Path root, int retain, PublishGate<?> gate) {
+    this(root, retain, gate, step -> { });
   }
 
-  public SnapshotWriter(Path root, int retain, StepHook hook) {
+  public SnapshotWriter(Path root, int retain, PublishGate<?> gate, StepHook hook) {
     if (retain < 1) {
       throw new IllegalArgumentException("retention must keep at least 1 version, got " + retain);
     }
     this.root = root;
     this.retain = retain;
+    this.gate = java.util.Objects.requireNonNull(gate, "gate");
     this.hook = hook;
   }
 
@@ -71,8 +79,7 @@ public final class SnapshotWriter {
       removeLeftovers();
       long version = chooseVersion(source.version());
       Manifest manifest = writeVersion(source, version);
-      hook.before(PublishStep.WRITE_POINTER);
-      point(root, version, hook);
+      pointOrWithdraw(version);
       hook.before(PublishStep.PRUNE);
       prune(version);
       return manifest;
@@ -91,6 +98,67 @@ public final class SnapshotWriter {
       }
       point(root, version, step -> { });
     }
+  }
+
+  /**
+   * Removes, under the publishers' lock, what can never serve: leftovers of killed publishes
+   * (temporary directories, a pointer never swapped in) and version directories without a
+   * readable manifest; with {@code newer}, also complete versions above the current one (never
+   * published, or rolled back from). Returns the names removed.
+   */
+  public static List<String> collectGarbage(Path root, boolean newer) throws IOException {
+    if (!Files.isDirectory(root)) {
+      throw new java.nio.file.NoSuchFileException(root.toString(), null, "not a snapshot root directory");
+    }
+    try (FileChannel lockFile = lockFile(root);
+         FileLock lock = lock(root, lockFile)) {
+      List<String> removed = new ArrayList<>(leftovers(root));
+      for (String name : removed) {
+        Durable.deleteTree(root.resolve(name));
+      }
+      long current = Files.exists(root.resolve(SnapshotLayout.CURRENT)) ? SnapshotLayout.current(root) : -1;
+      for (long v : SnapshotLayout.versions(root)) {
+        if (v != current && (!hasManifest(root, v) || newer && v > current)) {
+          removeVersion(root, SnapshotLayout.dirName(v));
+          removed.add(SnapshotLayout.dirName(v));
+        }
+      }
+      return removed;
+    }
+  }
+
+  private static boolean hasManifest(Path root, long version) {
+    try {
+      return Manifest.read(root.resolve(SnapshotLayout.dirName(version)).resolve(SnapshotLayout.MANIFEST))
+          .version() == version;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Points {@code CURRENT} at the new version; if that fails (a full disk, say) while the pointer
+   * still names another version, the new version is removed again rather than left an orphan.
+   */
+  private void pointOrWithdraw(long version) throws IOException {
+    try {
+      hook.before(PublishStep.WRITE_POINTER);
+      point(root, version, hook);
+    } catch (IOException | RuntimeException e) {
+      try {
+        if (!namesVersion(version)) {
+          Files.deleteIfExists(root.resolve(SnapshotLayout.POINTER_TEMP));
+          removeVersion(root, SnapshotLayout.dirName(version));
+        }
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+  }
+
+  private boolean namesVersion(long version) throws IOException {
+    return Files.exists(root.resolve(SnapshotLayout.CURRENT)) && SnapshotLayout.current(root) == version;
   }
 
   private static void point(Path root, long version, StepHook hook) throws IOException {
@@ -153,6 +221,8 @@ public final class SnapshotWriter {
       manifest.write(tmp.resolve(SnapshotLayout.MANIFEST));
       hook.before(PublishStep.SYNC);
       forceTree(tmp);
+      hook.before(PublishStep.VERIFY);
+      verify(source, tmp, version);
       hook.before(PublishStep.RENAME);
       Files.move(tmp, root.resolve(SnapshotLayout.dirName(version)), StandardCopyOption.ATOMIC_MOVE);
       Durable.force(root);
@@ -167,13 +237,34 @@ public final class SnapshotWriter {
     }
   }
 
+  /**
+   * The gate's verdict on the written version; its reason names the caller's files rather than
+   * their copies under the temporary name, which is gone once the publish is refused.
+   */
+  private void verify(SnapshotSource source, Path tmp, long version) throws IOException {
+    try {
+      gate.verify(tmp, version);
+    } catch (IOException | RuntimeException e) {
+      String reason = String.valueOf(e.getMessage())
+          .replace(tmp.resolve(SnapshotLayout.MODEL).toString(), source.modelDir().toString())
+          .replace(tmp.toString(), "version " + version);
+      if (source.indexFile() != null) {
+        reason = reason.replace("version " + version + "/" + SnapshotLayout.INDEX, source.indexFile().toString());
+      }
+      throw new IOException("refusing to publish version " + version + " to " + root + ": " + reason, e);
+    }
+  }
+
   private record WrittenIndex(Manifest.IndexInfo info, int count) {}
 
   private static WrittenIndex writeIndex(SnapshotSource source, Path target) throws IOException {
     if (source.index() != null) {
       source.index().write(target);
-    } else if (!source.link() || !tryLink(source.indexFile(), target)) {
-      Files.copy(source.indexFile(), target);
+    } else {
+      checkIndexFile(source.indexFile());
+      if (!source.link() || !tryLink(source.indexFile(), target)) {
+        Files.copy(source.indexFile(), target);
+      }
     }
     try (VectorIndex index = IndexFormats.open(target, false)) {
       checkOrdinalIds(index, target);
@@ -190,6 +281,11 @@ public final class SnapshotWriter {
             + "item ordinals, mapped by the item id table), but ordinal " + i + " has id " + index.id(i));
       }
     }
+  }
+
+  /** Opens the file with its own checksum verified; IOException naming it when it is corrupt. */
+  private static void checkIndexFile(Path file) throws IOException {
+    IndexFormats.open(file, true).close();
   }
 
   private static boolean tryLink(Path source, Path target) {
@@ -239,12 +335,23 @@ public final class SnapshotWriter {
   }
 
   private void removeLeftovers() throws IOException {
-    Files.deleteIfExists(root.resolve(SnapshotLayout.POINTER_TEMP));
+    for (String name : leftovers(root)) {
+      Durable.deleteTree(root.resolve(name));
+    }
+  }
+
+  /** The names of what killed publishes leave: the pointer's temporary file, temporary directories. */
+  private static List<String> leftovers(Path root) throws IOException {
+    List<String> names = new ArrayList<>();
+    if (Files.exists(root.resolve(SnapshotLayout.POINTER_TEMP))) {
+      names.add(SnapshotLayout.POINTER_TEMP);
+    }
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(root, SnapshotLayout.TEMP_PREFIX + "*")) {
       for (Path p : entries) {
-        Durable.deleteTree(p);
+        names.add(p.getFileName().toString());
       }
     }
+    return names;
   }
 
   /**
@@ -255,11 +362,14 @@ public final class SnapshotWriter {
     List<Long> versions = SnapshotLayout.versions(root);
     for (int i = 0; i < versions.size() - retain; i++) {
       if (versions.get(i) != current) {
-        String name = SnapshotLayout.dirName(versions.get(i));
-        Path doomed = root.resolve(SnapshotLayout.TEMP_PREFIX + "pruned-" + name);
-        Files.move(root.resolve(name), doomed, StandardCopyOption.ATOMIC_MOVE);
-        Durable.deleteTree(doomed);
+        removeVersion(root, SnapshotLayout.dirName(versions.get(i)));
       }
     }
+  }
+
+  private static void removeVersion(Path root, String name) throws IOException {
+    Path doomed = root.resolve(SnapshotLayout.TEMP_PREFIX + "pruned-" + name);
+    Files.move(root.resolve(name), doomed, StandardCopyOption.ATOMIC_MOVE);
+    Durable.deleteTree(doomed);
   }
 }

@@ -2,7 +2,10 @@ package dev.quiver.engine.snapshot;
 
 /** How much of a snapshot's files the loader reads before serving it. */
 public enum Verification {
-  /** Every file's size and CRC32C before the snapshot is served. */
+  /**
+   * Every file's size and CRC32C, and the index's and the id table's own checksums, before the
+   * snapshot is served.
+   */
   FULL,
   /**
    * Sizes before serving; checksums in the background while the snapshot serves. A mismatch found

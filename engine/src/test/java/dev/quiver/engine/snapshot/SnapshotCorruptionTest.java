@@ -1,5 +1,6 @@
 package dev.quiver.engine.snapshot;
 
+import static dev.quiver.engine.snapshot.SnapshotFixtures.GATE;
 import static dev.quiver.engine.snapshot.SnapshotFixtures.answers;
 import static dev.quiver.engine.snapshot.SnapshotFixtures.loader;
 import static dev.quiver.engine.snapshot.SnapshotFixtures.publish;
@@ -135,7 +136,7 @@ class SnapshotCorruptionTest {
   @EnumSource(Corruption.class)
   void refusedWhileTheServedVersionKeepsAnswering(Corruption corruption) throws IOException {
     Path root = work.resolve("root");
-    SnapshotWriter writer = new SnapshotWriter(root, 5);
+    SnapshotWriter writer = new SnapshotWriter(root, 5, GATE);
     Items first = Items.random(1);
     publish(writer, work, first, 10);
     List<String> reports = new ArrayList<>();
@@ -183,7 +184,7 @@ class SnapshotCorruptionTest {
   @EnumSource(value = Corruption.class, names = {"INDEX_CHECKSUM", "IDS_CHECKSUM"})
   void backgroundChecksumMismatchRollsBack(Corruption corruption) throws IOException {
     Path root = work.resolve("root");
-    SnapshotWriter writer = new SnapshotWriter(root, 5);
+    SnapshotWriter writer = new SnapshotWriter(root, 5, GATE);
     Items first = Items.random(1);
     publish(writer, work, first, 10);
     // The verifier runs when asked, so the test sees the snapshot serve before its checksums are read.

@@ -20,6 +20,8 @@ final class SnapshotFixtures {
   static final int K = 10;
   /** Runs the reaper and the verifier on the calling thread, so tests see their effects at once. */
   static final Executor INLINE = Runnable::run;
+  /** What every version published in these tests must pass: the fake model's loader, fully verified. */
+  static final PublishGate<FakeModel> GATE = PublishGate.loading(SnapshotLoader.of(FakeModel.LOADER));
 
   private SnapshotFixtures() {}
 

@@ -1,5 +1,6 @@
 package dev.quiver.engine.snapshot;
 
+import static dev.quiver.engine.snapshot.SnapshotFixtures.GATE;
 import static dev.quiver.engine.snapshot.SnapshotFixtures.answers;
 import static dev.quiver.engine.snapshot.SnapshotFixtures.loader;
 import static dev.quiver.engine.snapshot.SnapshotFixtures.publish;
@@ -36,7 +37,7 @@ class SnapshotManagerTest {
   @Test
   void servesTheCurrentVersionWithItemIdsAndTheSameAnswersAsTheIndex() throws IOException {
     Path root = work.resolve("root");
-    SnapshotWriter writer = new SnapshotWriter(root, 3);
+    SnapshotWriter writer = new SnapshotWriter(root, 3, GATE);
     Items items = Items.random(1);
     Manifest m = publish(writer, work, items, 10);
     assertEquals(1, m.version());
@@ -59,7 +60,7 @@ class SnapshotManagerTest {
   @Test
   void leaseHeldAcrossASwapKeepsItsSnapshotUntilReleased() throws Exception {
     Path root = work.resolve("root");
-    SnapshotWriter writer = new SnapshotWriter(root, 3);
+    SnapshotWriter writer = new SnapshotWriter(root, 3, GATE);
     Items a = Items.random(1);
     Items b = Items.random(2);
     publish(writer, work, a, 10);
@@ -92,7 +93,7 @@ class SnapshotManagerTest {
   @Test
   void atMostTwoSnapshotsAreMappedANewVersionWaitsForTheOldLeases() throws Exception {
     Path root = work.resolve("root");
-    SnapshotWriter writer = new SnapshotWriter(root, 4);
+    SnapshotWriter writer = new SnapshotWriter(root, 4, GATE);
     publish(writer, work, Items.random(1), 10);
     try (SnapshotManager<FakeModel> manager = manager(root)) {
       manager.start();
@@ -117,7 +118,7 @@ class SnapshotManagerTest {
   @Test
   void rollbackRestoresTheExactPreviousAnswersAndMovesThePointer() throws IOException {
     Path root = work.resolve("root");
-    SnapshotWriter writer = new SnapshotWriter(root, 3);
+    SnapshotWriter writer = new SnapshotWriter(root, 3, GATE);
     publish(writer, work, Items.random(1), 10);
     try (SnapshotManager<FakeModel> manager = manager(root)) {
       manager.start();
@@ -145,7 +146,7 @@ class SnapshotManagerTest {
   @Test
   void watcherLoadsNewVersionsAsTheyArePublished() throws Exception {
     Path root = work.resolve("root");
-    SnapshotWriter writer = new SnapshotWriter(root, 2);
+    SnapshotWriter writer = new SnapshotWriter(root, 2, GATE);
     publish(writer, work, Items.random(1), 10);
     List<Long> swaps = new ArrayList<>();
     SnapshotListener listener = new SnapshotListener() {
@@ -175,7 +176,7 @@ class SnapshotManagerTest {
   @Test
   void outOfMemoryWhileLoadingLeavesTheCurrentVersionServing() throws IOException {
     Path root = work.resolve("root");
-    SnapshotWriter writer = new SnapshotWriter(root, 3);
+    SnapshotWriter writer = new SnapshotWriter(root, 3, GATE);
     Items first = Items.random(1);
     publish(writer, work, first, 10);
     ModelLoader<FakeModel> tight = (dir, arena) -> {
@@ -207,7 +208,7 @@ class SnapshotManagerTest {
   @Test
   void closedManagerRefusesLeasesAndFreesItsSnapshot() throws Exception {
     Path root = work.resolve("root");
-    publish(new SnapshotWriter(root, 1), work, Items.random(1), 10);
+    publish(new SnapshotWriter(root, 1, GATE), work, Items.random(1), 10);
     SnapshotManager<FakeModel> manager = manager(root);
     manager.start();
     Snapshot<FakeModel> s;

@@ -1,5 +1,6 @@
 package dev.quiver.engine.snapshot;
 
+import static dev.quiver.engine.snapshot.SnapshotFixtures.GATE;
 import static dev.quiver.engine.snapshot.SnapshotFixtures.answers;
 import static dev.quiver.engine.snapshot.SnapshotFixtures.loader;
 import static dev.quiver.engine.snapshot.SnapshotFixtures.publish;
@@ -35,8 +36,8 @@ class SnapshotPublishCrashTest {
     Path frozen = work.resolve("frozen");
     Items old = Items.random(1);
     Items next = Items.random(2);
-    publish(new SnapshotWriter(root, 3), work, old, 10);
-    SnapshotWriter crashing = new SnapshotWriter(root, 3, step -> {
+    publish(new SnapshotWriter(root, 3, GATE), work, old, 10);
+    SnapshotWriter crashing = new SnapshotWriter(root, 3, GATE, step -> {
       if (step == crashAt) {
         SnapshotFixtures.copyTree(root, frozen);
         throw new IOException("simulated crash before " + step);
@@ -50,7 +51,7 @@ class SnapshotPublishCrashTest {
     for (Path r : new Path[] {frozen, root}) {
       assertServes(r, expectedVersion, expected);
       Items after = Items.random(3);
-      long published = publish(new SnapshotWriter(r, 3), work, after, 30).version();
+      long published = publish(new SnapshotWriter(r, 3, GATE), work, after, 30).version();
       assertServes(r, published, after);
       assertEquals(List.of(), leftovers(r), "leftovers of the crash in " + r);
     }

@@ -1,5 +1,6 @@
 package dev.quiver.engine.snapshot;
 
+import static dev.quiver.engine.snapshot.SnapshotFixtures.GATE;
 import static dev.quiver.engine.snapshot.SnapshotFixtures.answers;
 import static dev.quiver.engine.snapshot.SnapshotFixtures.publish;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -29,7 +30,7 @@ class SnapshotSwapUnderLoadTest {
   @Test
   void readersNeverFailAndAlwaysSeeOneWholeVersion() throws Exception {
     Path root = work.resolve("root");
-    SnapshotWriter writer = new SnapshotWriter(root, 2);
+    SnapshotWriter writer = new SnapshotWriter(root, 2, GATE);
     float[][] queries = SnapshotFixtures.queries(4, 3);
     Map<Long, String> expected = new ConcurrentHashMap<>();
     Items first = Items.random(1);

@@ -1,5 +1,6 @@
 package dev.quiver.engine.snapshot;
 
+import static dev.quiver.engine.snapshot.SnapshotFixtures.GATE;
 import static dev.quiver.engine.snapshot.SnapshotFixtures.publish;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -27,7 +28,7 @@ class SnapshotWriterTest {
   void manifestRecordsTheModelTheIndexAndEveryFile() throws IOException {
     Path root = work.resolve("root");
     Instant before = Instant.now();
-    Manifest m = publish(new SnapshotWriter(root, 2), work, Items.random(1), 10);
+    Manifest m = publish(new SnapshotWriter(root, 2, GATE), work, Items.random(1), 10);
     Path dir = root.resolve("v-1");
     assertEquals(m, Manifest.read(dir.resolve(SnapshotLayout.MANIFEST)));
     assertEquals(Manifest.FORMAT, m.formatVersion());
@@ -50,7 +51,7 @@ class SnapshotWriterTest {
   @Test
   void versionsRiseRetentionPrunesTheOldestAndExplicitVersionsMustRise() throws IOException {
     Path root = work.resolve("root");
-    SnapshotWriter writer = new SnapshotWriter(root, 2);
+    SnapshotWriter writer = new SnapshotWriter(root, 2, GATE);
     for (int v = 1; v <= 4; v++) {
       assertEquals(v, publish(writer, work, Items.random(v), 10).version());
     }
@@ -77,7 +78,7 @@ class SnapshotWriterTest {
          FlatIndex plain = FlatIndex.build(store, null, Metric.INNER_PRODUCT);
          FlatIndex withIds = FlatIndex.build(store, items.ids(), Metric.INNER_PRODUCT)) {
       plain.write(file);
-      SnapshotWriter writer = new SnapshotWriter(root, 3);
+      SnapshotWriter writer = new SnapshotWriter(root, 3, GATE);
       writer.publish(SnapshotSource.ofFile(model, file, Params.DEFAULT).linked());
       writer.publish(SnapshotSource.ofFile(model, file, Params.DEFAULT));
       assertEquals(Files.readAllBytes(file).length, Files.size(root.resolve("v-2").resolve(SnapshotLayout.INDEX)));
@@ -86,7 +87,7 @@ class SnapshotWriterTest {
       assertTrue(e.getMessage().contains("without ids"), e.getMessage());
       assertEquals(List.of(1L, 2L), SnapshotLayout.versions(root), "a refused publish leaves no version");
     }
-    var e = assertThrows(IOException.class, () -> new SnapshotWriter(root, 3)
+    var e = assertThrows(IOException.class, () -> new SnapshotWriter(root, 3, GATE)
         .publish(SnapshotSource.ofFile(work.resolve("no-model"), file, Params.DEFAULT)));
     assertTrue(e.getMessage().contains("no-model"), e.getMessage());
   }
@@ -101,7 +102,7 @@ class SnapshotWriterTest {
     try (VectorStore store = items.store();
          FlatIndex index = FlatIndex.build(store, null, Metric.INNER_PRODUCT)) {
       var e = assertThrows(IllegalArgumentException.class,
-          () -> new SnapshotWriter(root, 2).publish(SnapshotSource.of(model, index, Params.DEFAULT).withIds(ids)));
+          () -> new SnapshotWriter(root, 2, GATE).publish(SnapshotSource.of(model, index, Params.DEFAULT).withIds(ids)));
       assertTrue(e.getMessage().contains("duplicate item id " + ids[20]), e.getMessage());
     }
     assertEquals(List.of(), SnapshotLayout.versions(root));
@@ -119,7 +120,7 @@ class SnapshotWriterTest {
     assertEquals(expected, Durable.crc32c(file));
     assertEquals(expected, Durable.crc32c(file, 0.5));
     Path root = work.resolve("root");
-    publish(new SnapshotWriter(root, 1), work, Items.random(1), 10);
+    publish(new SnapshotWriter(root, 1, GATE), work, Items.random(1), 10);
     Snapshot<FakeModel> s = SnapshotFixtures.loader().checksumCpuShare(0.25).load(root.resolve("v-1"));
     assertEquals(1, s.version());
     s.retire();
@@ -129,7 +130,7 @@ class SnapshotWriterTest {
 
   @Test
   void badArgumentsAreNamed() {
-    var e = assertThrows(IllegalArgumentException.class, () -> new SnapshotWriter(work, 0));
+    var e = assertThrows(IllegalArgumentException.class, () -> new SnapshotWriter(work, 0, GATE));
     assertTrue(e.getMessage().contains("0"), e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> SnapshotLayout.dirName(-3));
     assertTrue(e.getMessage().contains("-3"), e.getMessage());
