@@ -112,7 +112,7 @@ class EmbeddingExampleTest {
              (i, row) -> SyntheticTwoTower.item(1, i, row), done -> { });
          VectorIndex index = IndexFormats.forKind("hnsw").build(vectors, null, Metric.INNER_PRODUCT,
              Params.parse("M=16,efConstruction=100"), 2)) {
-      new SnapshotWriter(root, 2).publish(SnapshotSource.of(model, index, Params.parse("M=16,efConstruction=100")));
+      new SnapshotWriter(root, 2, TowerModelLoader.gate(snapshot -> { })).publish(SnapshotSource.of(model, index, Params.parse("M=16,efConstruction=100")));
     }
     return root;
   }

@@ -15,10 +15,12 @@ import dev.quiver.engine.VectorStore;
 import dev.quiver.engine.recall.BloomFilter;
 import dev.quiver.engine.recall.ItemEmbedder;
 import dev.quiver.engine.recall.MergeMode;
+import dev.quiver.engine.recall.RecallCheck;
 import dev.quiver.engine.recall.RecallRequest;
 import dev.quiver.engine.recall.RecallResults;
 import dev.quiver.engine.recall.RecallService;
 import dev.quiver.engine.recall.TowerModelLoader;
+import dev.quiver.engine.snapshot.PublishGate;
 import dev.quiver.engine.snapshot.SnapshotListener;
 import dev.quiver.engine.snapshot.SnapshotManager;
 import dev.quiver.engine.snapshot.SnapshotSource;
@@ -45,6 +47,8 @@ class RecallEndToEndTest {
   private static final int ITEMS = 4000;
   private static final int USERS = 60;
   private static final int K = 20;
+  private static final PublishGate<TowerModel> GATE = TowerModelLoader.gate(
+      RecallCheck.generated(10, K, Params.parse("efSearch=200"), 0.5));
 
   @TempDir Path dir;
 
@@ -67,7 +71,7 @@ class RecallEndToEndTest {
 
   private static void publish(Path root, Built b, String kind, Params params, long version) throws IOException {
     try (VectorIndex index = IndexFormats.forKind(kind).build(b.vectors, null, Metric.INNER_PRODUCT, params, 2)) {
-      new SnapshotWriter(root, 5).publish(SnapshotSource.of(b.model, index, params).withIds(b.ids).withVersion(version));
+      new SnapshotWriter(root, 5, GATE).publish(SnapshotSource.of(b.model, index, params).withIds(b.ids).withVersion(version));
     }
   }
 

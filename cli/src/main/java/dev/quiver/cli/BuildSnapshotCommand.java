@@ -7,6 +7,8 @@ import dev.quiver.engine.Params;
 import dev.quiver.engine.VectorIndex;
 import dev.quiver.engine.VectorStore;
 import dev.quiver.engine.io.VectorFiles;
+import dev.quiver.engine.recall.RecallCheck;
+import dev.quiver.engine.recall.TowerModelLoader;
 import dev.quiver.engine.snapshot.Manifest;
 import dev.quiver.engine.snapshot.PublishStep;
 import dev.quiver.engine.snapshot.SnapshotLayout;
@@ -34,8 +36,12 @@ import picocli.CommandLine.Option;
         "Item vectors come precomputed (--items: .fvecs, .bvecs, .npy) or from item feature rows",
         "(--item-features: JSON lines) run through the model's own item tower. --user-features",
         "runs a sample of user rows through the model's user tower as the query sample of a",
-        "query-aware HNSW build (learn)."})
+        "query-aware HNSW build (learn). Before CURRENT moves, the written version is loaded aside",
+        "as a service loads it, fully checked, and its recall@k measured over --users (or users",
+        "generated from the model's user features); --min-recall refuses to publish below it."})
 final class BuildSnapshotCommand extends QuiverCommand {
+  private static final int GENERATED_USERS = 50;
+
   @Option(names = "--items", description = "Item vectors (.fvecs, .bvecs, .npy), one row per item.")
   Path items;
 
@@ -76,14 +82,35 @@ final class BuildSnapshotCommand extends QuiverCommand {
       description = "Version to publish (default: one above the newest in the root).")
   long version;
 
+  @Option(names = "--users",
+      description = "User feature rows (.jsonl) to measure recall with before publishing (default: 50 generated users).")
+  Path users;
+
+  @Option(names = "--min-recall", defaultValue = "0",
+      description = "Refuse to publish when recall@k over the users is below this (default ${DEFAULT-VALUE}: report only).")
+  double minRecall;
+
+  @Option(names = "--k", defaultValue = "100", description = "k of the recall check (default ${DEFAULT-VALUE}).")
+  int k;
+
+  @Option(names = "--search", defaultValue = "",
+      description = "Search parameters of the recall check, as the service will search (e.g. efSearch=200).")
+  String search;
+
   @Option(names = "--threads", description = "Build threads (default: all cores).")
   Integer threads;
 
   @Option(names = "--no-progress", description = "No progress bars.")
   boolean noProgress;
 
+  private RecallCheck recallCheck;
+
   @Override
   public Integer call() throws Exception {
+    SnapshotRoots.requireDirectoryOrAbsent(root);
+    Params searchParams = Params.parse(search);
+    recallCheck = users != null ? RecallCheck.ofUsers(users, k, searchParams, minRecall)
+        : RecallCheck.generated(GENERATED_USERS, k, searchParams, minRecall);
     if ((items == null) == (itemFeatures == null)) {
       throw new IllegalArgumentException("give exactly one of --items (vectors) and --item-features (feature rows)");
     }
@@ -167,7 +194,7 @@ final class BuildSnapshotCommand extends QuiverCommand {
     SnapshotSource s = itemIds == null ? source : source.withIds(itemIds);
     s = version == 0 ? s : s.withVersion(version);
     try (Progress bar = Progress.start("publish", PublishStep.values().length, "steps", !noProgress)) {
-      return new SnapshotWriter(root, retain, step -> bar.step(1)).publish(s);
+      return new SnapshotWriter(root, retain, TowerModelLoader.gate(recallCheck), step -> bar.step(1)).publish(s);
     }
   }
 
@@ -205,6 +232,7 @@ final class BuildSnapshotCommand extends QuiverCommand {
         m.index().dimension(), m.index().kind(), params(m), m.index().metric(),
         indexFile != null ? "index file " + indexFile : source.describe());
     out().printf("model fingerprint %s%n", m.modelFingerprint());
+    out().printf("verified before publishing: loads as served, %s%n", recallCheck.lastRecall());
     out().printf("stages: read items %.1f s, build index %.1f s, publish %.1f s%n", readS, buildS, publishS);
     out().printf("index %.1f MiB, snapshot %.1f MiB; current version %d%n", indexBytes / 1048576.0,
         total / 1048576.0, SnapshotLayout.current(root));

@@ -11,8 +11,11 @@ import dev.quiver.engine.VectorStore;
 import dev.quiver.engine.recall.ItemEmbedder;
 import dev.quiver.engine.recall.RecallRequest;
 import dev.quiver.engine.recall.RecallResults;
+import dev.quiver.engine.recall.RecallCheck;
 import dev.quiver.engine.recall.RecallService;
+import dev.quiver.engine.recall.TowerModelLoader;
 import dev.quiver.engine.snapshot.Manifest;
+import dev.quiver.engine.snapshot.PublishGate;
 import dev.quiver.engine.snapshot.SnapshotSource;
 import dev.quiver.engine.snapshot.SnapshotWriter;
 import dev.quiver.tower.CpuTowerBackend;
@@ -40,6 +43,9 @@ final class DemoHour {
   private final int items;
   private final long seed;
   private final int threads;
+  /** Each version is loaded aside and its recall checked over generated users before it is published. */
+  private static final PublishGate<TowerModel> GATE = TowerModelLoader.gate(
+      RecallCheck.generated(20, 100, Params.parse("efSearch=200"), 0.5));
   private final Params build;
   private final boolean progress;
 
@@ -81,7 +87,7 @@ final class DemoHour {
     long[] ids = itemIds();
     try (VectorIndex index = IndexFormats.forKind("hnsw").build(vectors, null, Metric.INNER_PRODUCT, build, threads)) {
       long t2 = System.nanoTime();
-      Manifest manifest = new SnapshotWriter(root, 3)
+      Manifest manifest = new SnapshotWriter(root, 3, GATE)
           .publish(SnapshotSource.of(model, index, build).withIds(ids).withVersion(version));
       long t3 = System.nanoTime();
       return new Version(manifest.version(), model, fingerprint, vectors, seconds(t1 - t0), seconds(t2 - t1),

@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "quiver", mixinStandardHelpOptions = true, versionProvider = QuiverCli.Version.class,
     description = "Pure-JVM vector search for two-tower recommendation recall.",
     subcommands = {DemoCommand.class, GenerateCommand.class, SweepCommand.class, EmbedCommand.class, JmhCommand.class,
-        BuildSnapshotCommand.class, SnapshotBenchCommand.class, RecallBenchCommand.class,
+        BuildSnapshotCommand.class, SnapshotCommand.class, SnapshotBenchCommand.class, RecallBenchCommand.class,
         CommandLine.HelpCommand.class})
 public final class QuiverCli implements Callable<Integer> {
   /** Exit status for bad input, the same as picocli's for a bad option. */
@@ -33,7 +33,7 @@ public final class QuiverCli implements Callable<Integer> {
   @Override
   public Integer call() {
     throw new ParameterException(spec.commandLine(),
-        "Missing command: demo, generate, sweep, embed, jmh, build-snapshot, snapshot-bench or recall-bench");
+        "Missing command: demo, generate, sweep, embed, jmh, build-snapshot, snapshot, snapshot-bench or recall-bench");
   }
 
   /** The configured command line; {@link CommandLine#execute} returns the exit status. */
@@ -61,7 +61,7 @@ public final class QuiverCli implements Callable<Integer> {
     if (cmd.getCommand() instanceof QuiverCommand q && q.verbose) {
       ex.printStackTrace(err);
     }
-    String prefix = "quiver " + cmd.getCommandName() + ": ";
+    String prefix = cmd.getCommandSpec().qualifiedName() + ": ";
     Throwable cause = ex instanceof UncheckedIOException u ? u.getCause() : ex;
     if (cause instanceof NoSuchFileException e) {
       err.println(prefix + "file not found: " + e.getFile());

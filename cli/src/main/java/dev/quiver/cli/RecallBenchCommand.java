@@ -13,6 +13,7 @@ import dev.quiver.engine.snapshot.SnapshotManager;
 import dev.quiver.tower.CpuTowerBackend;
 import dev.quiver.tower.FeatureRow;
 import dev.quiver.tower.TowerModel;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,15 +59,28 @@ final class RecallBenchCommand extends QuiverCommand {
   @Option(names = "--seed", defaultValue = "42", description = "Random seed (default ${DEFAULT-VALUE}).")
   long seed;
 
+  /** Builds and publishes the snapshot; its work directory does not outlive a failed build. */
+  private void buildSnapshot() throws IOException {
+    Path work = Files.createDirectories(root.resolveSibling(root.getFileName() + "-work"));
+    DemoHour hour = new DemoHour(work, items, seed, cores(), Params.parse(build), true, root);
+    try (DemoHour.Version v = hour.build(1, 0)) {
+      out().printf(Locale.ROOT, "built %s: %,d items, item tower %.1f s, HNSW %.1f s, publish %.1f s%n", root,
+          items, v.embedSeconds(), v.indexSeconds(), v.publishSeconds());
+    } catch (IOException | RuntimeException e) {
+      try (var walk = Files.walk(work)) {
+        for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+      throw e;
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
+    SnapshotRoots.requireDirectoryOrAbsent(root);
     if (!Files.exists(root.resolve(SnapshotLayout.CURRENT))) {
-      Path work = Files.createDirectories(root.resolveSibling(root.getFileName() + "-work"));
-      DemoHour hour = new DemoHour(work, items, seed, cores(), Params.parse(build), true, root);
-      try (DemoHour.Version v = hour.build(1, 0)) {
-        out().printf(Locale.ROOT, "built %s: %,d items, item tower %.1f s, HNSW %.1f s, publish %.1f s%n", root,
-            items, v.embedSeconds(), v.indexSeconds(), v.publishSeconds());
-      }
+      buildSnapshot();
     }
     try (SnapshotManager<TowerModel> snapshots = new SnapshotManager<>(root, TowerModelLoader.snapshots(100),
         new SnapshotListener() { }, Duration.ofSeconds(10))) {

@@ -65,6 +65,7 @@ final class SnapshotBenchCommand extends QuiverCommand {
 
   @Override
   public Integer call() throws Exception {
+    SnapshotRoots.requireRoot(root);
     SwapBenchConfig config = new SwapBenchConfig(root, queries, k, Params.parse(search), rate, threads, warmup,
         window, cycles, every, Duration.ofMillis(pollMillis), verification,
         pointerOnly, checksumCpuShare);

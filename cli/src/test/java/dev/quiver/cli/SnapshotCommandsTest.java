@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.quiver.bench.data.SyntheticTwoTower;
 import dev.quiver.engine.FlatIndex;
 import dev.quiver.engine.Metric;
 import dev.quiver.engine.Params;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** build-snapshot publishes what the loader serves; snapshot-bench runs a swap cycle without failures. */
 class SnapshotCommandsTest {
   private static final int N = 800;
-  private static final int DIM = 12;
+  private static final int DIM = SyntheticTwoTower.DIM;
   private static final ModelLoader<AutoCloseable> NO_MODEL = (dir, arena) -> () -> { };
   @TempDir Path dir;
 
@@ -44,9 +45,7 @@ class SnapshotCommandsTest {
     }
     VectorFiles.writeFloats(dir.resolve("items.fvecs"), rows);
     Files.write(dir.resolve("ids.txt"), ids);
-    Path model = Files.createDirectories(dir.resolve("model"));
-    Files.writeString(model.resolve("model.json"), "{\"dim\": " + DIM + "}");
-    Files.write(model.resolve("model.safetensors"), new byte[] {1, 2, 3, 4});
+    SyntheticTwoTower.write(dir.resolve("model"), 4, 0, 1);
     return rows;
   }
 
@@ -58,7 +57,7 @@ class SnapshotCommandsTest {
         dir.resolve("ids.txt").toString(), "--model", dir.resolve("model").toString(), "--index", "flat",
         "--root", root.toString(), "--no-progress");
     assertEquals(0, r.exit(), r::toString);
-    assertTrue(r.out().contains("800 items x 12, flat index"), r::toString);
+    assertTrue(r.out().contains("800 items x 32, flat index"), r::toString);
     assertTrue(r.out().contains("stages: read items"), r::toString);
     long[] ids = Files.readAllLines(dir.resolve("ids.txt")).stream().mapToLong(Long::parseLong).toArray();
     Snapshot<AutoCloseable> s = SnapshotLoader.of(NO_MODEL).load(root.resolve("v-1"));

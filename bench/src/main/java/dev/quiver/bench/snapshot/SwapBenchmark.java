@@ -5,6 +5,7 @@ import dev.quiver.engine.VectorStore;
 import dev.quiver.engine.io.VectorFiles;
 import dev.quiver.engine.snapshot.Lease;
 import dev.quiver.engine.snapshot.Manifest;
+import dev.quiver.engine.snapshot.PublishGate;
 import dev.quiver.engine.snapshot.PublishStep;
 import dev.quiver.engine.snapshot.Snapshot;
 import dev.quiver.engine.snapshot.SnapshotLayout;
@@ -46,6 +47,11 @@ public final class SwapBenchmark {
   static final int SWAPS = 2;
   static final int DONE = 3;
   private static final int RETAIN = 2;
+  /**
+   * Every republished version is loaded aside and fully checked first, and so is the version
+   * the bench republishes from, so that a corrupt file is never copied under a fresh checksum.
+   */
+  private static final PublishGate<MappedModel> GATE = PublishGate.loading(SnapshotLoader.of(MappedModel.LOADER));
 
   private SwapBenchmark() {}
 
@@ -62,6 +68,7 @@ public final class SwapBenchmark {
         loader.verification(c.verification()).checksumCpuShare(c.checksumCpuShare()), events,
         Duration.ofSeconds(60))) {
       manager.start();
+      GATE.verify(dir);
       SnapshotSource source = stage(manager, dir, staging, manifest);
       if (c.pointerOnly()) {
         // Two versions on disk to alternate between; retention keeps exactly these two.
@@ -139,8 +146,12 @@ public final class SwapBenchmark {
   }
 
   private static SnapshotWriter writer(SwapBenchConfig c, SwapEvents events) {
-    return new SnapshotWriter(c.root(), RETAIN, step -> {
-      if (step == PublishStep.SWAP_POINTER) {
+    return new SnapshotWriter(c.root(), RETAIN, GATE, step -> {
+      if (step == PublishStep.VERIFY) {
+        events.verifyStartedAt = System.nanoTime();
+      } else if (step == PublishStep.RENAME && events.measuring) {
+        events.verifyNanos.add(System.nanoTime() - events.verifyStartedAt);
+      } else if (step == PublishStep.SWAP_POINTER) {
         events.pointerSwappedAt = System.nanoTime();
       }
     });
@@ -203,9 +214,10 @@ public final class SwapBenchmark {
       out.printf("p99 with swaps / without, from %s: %.2fx (goal <= 1.5x)%n",
           fromSchedule ? "schedule" : "query start", ratio);
     }
-    out.printf("swaps: %d; publish: %s; pointer swap to serving: %s; "
-        + "watcher's load (map, %s, warm-up): %s%n", events.servingNanos.size(), stats(events.publishNanos),
-        stats(events.servingNanos), c.verification(), stats(events.loadNanos));
+    out.printf("swaps: %d; publish: %s, of which verify before publish (load aside, full check): %s; "
+        + "pointer swap to serving: %s; watcher's load (map, %s, warm-up): %s%n", events.servingNanos.size(),
+        stats(events.publishNanos), stats(events.verifyNanos), stats(events.servingNanos), c.verification(),
+        stats(events.loadNanos));
     for (QueryThread t : threads) {
       if (t.firstFailure != null) {
         out.println("first failure: " + t.firstFailure);
@@ -272,7 +284,9 @@ public final class SwapBenchmark {
     final List<Long> publishNanos = java.util.Collections.synchronizedList(new ArrayList<>());
     final List<Long> servingNanos = java.util.Collections.synchronizedList(new ArrayList<>());
     final List<Long> loadNanos = java.util.Collections.synchronizedList(new ArrayList<>());
+    final List<Long> verifyNanos = java.util.Collections.synchronizedList(new ArrayList<>());
     volatile long pointerSwappedAt;
+    volatile long verifyStartedAt;
     volatile boolean measuring;
 
     @Override
