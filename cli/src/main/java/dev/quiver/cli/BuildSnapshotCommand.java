@@ -104,6 +104,8 @@ final class BuildSnapshotCommand extends QuiverCommand {
   boolean noProgress;
 
   private RecallCheck recallCheck;
+  /** The start of the verify step, then (once it is over) its duration. */
+  private long verifyNanos;
 
   @Override
   public Integer call() throws Exception {
@@ -194,7 +196,12 @@ final class BuildSnapshotCommand extends QuiverCommand {
     SnapshotSource s = itemIds == null ? source : source.withIds(itemIds);
     s = version == 0 ? s : s.withVersion(version);
     try (Progress bar = Progress.start("publish", PublishStep.values().length, "steps", !noProgress)) {
-      return new SnapshotWriter(root, retain, TowerModelLoader.gate(recallCheck), step -> bar.step(1)).publish(s);
+      return new SnapshotWriter(root, retain, TowerModelLoader.gate(recallCheck), step -> {
+        bar.step(1);
+        if (step == PublishStep.VERIFY || step == PublishStep.RENAME) {
+          verifyNanos = System.nanoTime() - verifyNanos;
+        }
+      }).publish(s);
     }
   }
 
@@ -232,7 +239,8 @@ final class BuildSnapshotCommand extends QuiverCommand {
         m.index().dimension(), m.index().kind(), params(m), m.index().metric(),
         indexFile != null ? "index file " + indexFile : source.describe());
     out().printf("model fingerprint %s%n", m.modelFingerprint());
-    out().printf("verified before publishing: loads as served, %s%n", recallCheck.lastRecall());
+    out().printf("verified before publishing in %.2f s: loads as served, %s%n", verifyNanos / 1e9,
+        recallCheck.lastRecall());
     out().printf("stages: read items %.1f s, build index %.1f s, publish %.1f s%n", readS, buildS, publishS);
     out().printf("index %.1f MiB, snapshot %.1f MiB; current version %d%n", indexBytes / 1048576.0,
         total / 1048576.0, SnapshotLayout.current(root));

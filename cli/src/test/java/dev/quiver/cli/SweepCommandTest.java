@@ -87,6 +87,26 @@ class SweepCommandTest {
   }
 
   @Test
+  void badGroundTruthMoreQueriesThanRowsAndRepeatedParametersAreRefusedLeavingNoOutput() throws IOException {
+    Path gt = dir.resolve("bad-gt.ivecs");
+    int[][] ids = new int[60][5];
+    ids[3][2] = 99999;
+    dev.quiver.engine.io.VectorFiles.writeInts(gt, ids);
+    Path out = dir.resolve("out-refused");
+    Cli r = sweep("--k", "5", "--gt", gt.toString(), "--out", out.toString());
+    assertEquals(2, r.exit(), r::toString);
+    assertTrue(r.err().contains(gt + ": ground truth row 3 holds neighbour 99999"), r::toString);
+    assertTrue(!Files.exists(out), "a failed sweep leaves no output directory");
+    r = sweep("--queries", "500", "--out", out.toString());
+    assertEquals(2, r.exit(), r::toString);
+    assertTrue(r.err().contains("--queries 500, but query file " + query + " holds 60 rows"), r::toString);
+    r = sweep("--index", "hnsw", "--build", "M=8,M=32", "--out", out.toString());
+    assertEquals(2, r.exit(), r::toString);
+    assertTrue(r.err().contains("parameter M is given twice"), r::toString);
+    assertTrue(!Files.exists(out), "a failed sweep leaves no output directory");
+  }
+
+  @Test
   void badMetricExitsTwoNamingTheValue() {
     Cli r = sweep("--metric", "cosinus", "--out", dir.resolve("bad").toString());
     assertEquals(2, r.exit(), r::toString);

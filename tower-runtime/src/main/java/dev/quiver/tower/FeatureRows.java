@@ -110,9 +110,15 @@ public final class FeatureRows implements Closeable {
       }
       case NUMERIC -> {
         if (!t.isNumeric()) {
-          throw bad("has " + t.asString() + " for numeric feature '" + key + "'; expected a number");
+          throw bad("has " + shown(p, t) + " for numeric feature '" + key + "'; expected a number");
         }
-        row.setNumeric(f, p.getDoubleValue());
+        double v = p.getDoubleValue();
+        // Beyond float range the tower's float arithmetic turns the value into infinity or NaN.
+        if (!(Math.abs(v) <= Float.MAX_VALUE)) {
+          throw bad("has " + p.getText() + " for numeric feature '" + key + "'; expected a number within float range (+-"
+              + Float.MAX_VALUE + ")");
+        }
+        row.setNumeric(f, v);
       }
       case CATEGORICAL -> {
         if (t != JsonToken.VALUE_STRING) {
@@ -131,6 +137,16 @@ public final class FeatureRows implements Closeable {
     } else {
       throw bad("has " + p.getText() + " for id feature '" + key + "'; expected a string or a 64-bit integer");
     }
+  }
+
+  /** The value as it appears in the line: strings quoted, structures by their opening token. */
+  private static String shown(JsonParser p, JsonToken t) throws IOException {
+    return switch (t) {
+      case VALUE_STRING -> '"' + p.getText() + '"';
+      case START_ARRAY -> "a list";
+      case START_OBJECT -> "an object";
+      default -> p.getText();
+    };
   }
 
   private String featureNames() {

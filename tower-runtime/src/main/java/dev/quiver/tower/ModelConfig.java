@@ -37,7 +37,7 @@ public record ModelConfig(String format, int version, Map<String, TowerConfig> t
     try {
       c = JSON.readValue(file.toFile(), ModelConfig.class);
     } catch (MismatchedInputException e) {
-      throw new IOException(file + ": " + e.getOriginalMessage() + " at " + e.getPathReference(), e);
+      throw new IOException(file + ": " + mismatch(e), e);
     } catch (com.fasterxml.jackson.core.JacksonException e) {
       throw new IOException(file + ": " + e.getOriginalMessage(), e);
     }
@@ -51,6 +51,24 @@ public record ModelConfig(String format, int version, Map<String, TowerConfig> t
       }
     }
     return c;
+  }
+
+  /** What is wrong, at its JSON path ({@code towers.user.layers[0].units}) rather than Jackson's. */
+  private static String mismatch(MismatchedInputException e) {
+    StringBuilder path = new StringBuilder();
+    for (com.fasterxml.jackson.databind.JsonMappingException.Reference r : e.getPath()) {
+      if (r.getFieldName() != null) {
+        path.append(path.isEmpty() ? "" : ".").append(r.getFieldName());
+      } else if (r.getIndex() >= 0) {
+        path.append('[').append(r.getIndex()).append(']');
+      }
+    }
+    String at = path.isEmpty() ? "the top level" : path.toString();
+    // A primitive missing from the JSON arrives as null; Jackson's message names its own setting.
+    if (e.getOriginalMessage().startsWith("Cannot map `null` into type")) {
+      return at + " is missing; expected a number";
+    }
+    return e.getOriginalMessage() + " at " + at;
   }
 
   /** The tower called {@code name}. */

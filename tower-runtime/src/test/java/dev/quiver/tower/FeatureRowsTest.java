@@ -138,7 +138,11 @@ class FeatureRowsTest {
     Path f = Files.writeString(tmp.resolve("bad.jsonl"), "{\"age\": 3}\n\n{\"agee\": 3}\n");
     IOException e = assertThrows(IOException.class, () -> FeatureRows.readJsonl(f, user));
     assertMessage(e, "bad.jsonl:3", "'agee'");
-    assertMessage(assertThrows(IOException.class, () -> parse("{\"age\": \"old\"}")), "'age'", "number");
+    assertMessage(assertThrows(IOException.class, () -> parse("{\"age\": \"old\"}")),
+        "has \"old\" for numeric feature 'age'; expected a number");
+    assertMessage(assertThrows(IOException.class, () -> parse("{\"age\": [3]}")), "has a list for numeric feature 'age'");
+    assertMessage(assertThrows(IOException.class, () -> parse("{\"age\": 1e300}")),
+        "has 1e300 for numeric feature 'age'; expected a number within float range");
     assertMessage(assertThrows(IOException.class, () -> parse("{\"country\": 3}")), "'country'", "string");
     assertMessage(assertThrows(IOException.class, () -> parse("{\"user_id\": 1.5}")), "'user_id'");
     assertMessage(assertThrows(IOException.class, () -> parse("{\"user_id\": [1, 2]}")), "single-valued");

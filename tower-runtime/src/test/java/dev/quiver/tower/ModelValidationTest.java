@@ -111,6 +111,10 @@ class ModelValidationTest {
     assertRefused(spoiled(r -> r.put("version", 2)), "version 2");
     assertRefused(spoiled(r -> ((ObjectNode) r.path("towers")).remove("item")), "towers.item");
     assertRefused(spoiled(r -> user(r).putArray("heads")), "towers.user", "no heads");
+    IOException e = assertThrows(IOException.class, () -> TowerModel.load(
+        spoiled(r -> ((ObjectNode) user(r).path("layers").get(0)).remove("units"))).close());
+    assertTrue(e.getMessage().endsWith("model.json: towers.user.layers[0].units is missing; expected a number"),
+        e.getMessage());
   }
 
   @Test

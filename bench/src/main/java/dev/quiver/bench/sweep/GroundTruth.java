@@ -57,15 +57,25 @@ public final class GroundTruth {
 
   /**
    * Reads a given ground-truth file and keeps its first {@code queries} rows; IOException when it
-   * holds fewer rows or fewer than {@code k} neighbours per row.
+   * holds fewer rows, fewer than {@code k} neighbours per row, or a neighbour among the first
+   * {@code k} that is not an ordinal of the base (0 to {@code baseSize - 1}): recall measured
+   * against such a file would be meaningless.
    */
-  public static int[][] read(Path path, int queries, int k) throws IOException {
+  public static int[][] read(Path path, int queries, int k, int baseSize) throws IOException {
     int[][] gt = VectorFiles.readInts(path);
     if (gt.length < queries) {
       throw new IOException(path + ": ground truth has " + gt.length + " rows, fewer than the " + queries + " queries");
     }
     if (gt[0].length < k) {
       throw new IOException(path + ": ground truth has " + gt[0].length + " neighbours per query, fewer than k = " + k);
+    }
+    for (int q = 0; q < queries; q++) {
+      for (int j = 0; j < k; j++) {
+        if (gt[q][j] < 0 || gt[q][j] >= baseSize) {
+          throw new IOException(path + ": ground truth row " + q + " holds neighbour " + gt[q][j]
+              + ", not an ordinal of the base's " + baseSize + " rows (0 to " + (baseSize - 1) + ")");
+        }
+      }
     }
     return Arrays.copyOf(gt, queries);
   }

@@ -46,7 +46,24 @@ public final class Sweep {
     return new Sweep(config, log).run();
   }
 
+  /** A failed sweep leaves no output directory behind if it created it. */
   private List<SweepRow> run() throws IOException {
+    boolean created = !Files.exists(c.out());
+    try {
+      return measure();
+    } catch (IOException | RuntimeException e) {
+      if (created && Files.exists(c.out())) {
+        try (var walk = Files.walk(c.out())) {
+          for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            Files.deleteIfExists(p);
+          }
+        }
+      }
+      throw e;
+    }
+  }
+
+  private List<SweepRow> measure() throws IOException {
     requireFile("base", c.base());
     requireFile("query", c.query());
     if (c.groundTruth() != null) {
@@ -90,7 +107,7 @@ public final class Sweep {
 
   private int[][] groundTruth(VectorStore base, float[][] queries) throws IOException {
     if (c.groundTruth() != null) {
-      return GroundTruth.read(c.groundTruth(), queries.length, c.k());
+      return GroundTruth.read(c.groundTruth(), queries.length, c.k(), base.size());
     }
     return GroundTruth.cachedOrCompute(c.base(), c.query(), base, queries, c.metric(), c.k(), c.threads(),
         c.progress());
@@ -148,6 +165,10 @@ public final class Sweep {
       if (store.dimension() != dimension) {
         throw new IllegalArgumentException("query file " + c.query() + " has dimension " + store.dimension()
             + ", base file " + c.base() + " has " + dimension);
+      }
+      if (c.queries() > store.size()) {
+        throw new IllegalArgumentException("--queries " + c.queries() + ", but query file " + c.query() + " holds "
+            + store.size() + " rows");
       }
       float[][] queries = new float[store.size()][];
       for (int i = 0; i < queries.length; i++) {

@@ -85,12 +85,26 @@ class GroundTruthTest {
   void givenFileNeedsEnoughRowsAndColumns(@TempDir Path dir) throws IOException {
     Path gt = dir.resolve("gt.ivecs");
     VectorFiles.writeInts(gt, new int[][] {{1, 2, 3}, {4, 5, 6}});
-    assertEquals(2, GroundTruth.read(gt, 2, 3).length);
-    assertEquals(1, GroundTruth.read(gt, 1, 2).length);
-    IOException rows = assertThrows(IOException.class, () -> GroundTruth.read(gt, 3, 3));
+    assertEquals(2, GroundTruth.read(gt, 2, 3, 100).length);
+    assertEquals(1, GroundTruth.read(gt, 1, 2, 100).length);
+    IOException rows = assertThrows(IOException.class, () -> GroundTruth.read(gt, 3, 3, 100));
     assertTrue(rows.getMessage().contains("2 rows, fewer than the 3 queries"), rows.getMessage());
-    IOException cols = assertThrows(IOException.class, () -> GroundTruth.read(gt, 2, 10));
+    IOException cols = assertThrows(IOException.class, () -> GroundTruth.read(gt, 2, 10, 100));
     assertTrue(cols.getMessage().contains("fewer than k = 10"), cols.getMessage());
+  }
+
+  @Test
+  void givenFileMustHoldOrdinalsOfTheBase(@TempDir Path dir) throws IOException {
+    Path gt = dir.resolve("gt.ivecs");
+    VectorFiles.writeInts(gt, new int[][] {{1, 2, 3}, {4, -1, 99999}});
+    assertEquals(1, GroundTruth.read(gt, 1, 3, 6000).length);
+    IOException negative = assertThrows(IOException.class, () -> GroundTruth.read(gt, 2, 3, 6000));
+    assertTrue(negative.getMessage().contains("row 1 holds neighbour -1, not an ordinal of the base's 6000 rows"),
+        negative.getMessage());
+    VectorFiles.writeInts(gt, new int[][] {{1, 2, 3}, {4, 5, 99999}});
+    IOException beyond = assertThrows(IOException.class, () -> GroundTruth.read(gt, 2, 3, 6000));
+    assertTrue(beyond.getMessage().contains("neighbour 99999"), beyond.getMessage());
+    assertEquals(2, GroundTruth.read(gt, 2, 2, 6000).length);
   }
 
   private static int[][] compute(Path base, Path query, VectorStore store, float[][] queries) throws IOException {

@@ -267,7 +267,7 @@ public final class SnapshotWriter {
       }
     }
     try (VectorIndex index = IndexFormats.open(target, false)) {
-      checkOrdinalIds(index, target);
+      checkOrdinalIds(index, source.indexFile() != null ? source.indexFile() : target);
       return new WrittenIndex(new Manifest.IndexInfo(index.kind(), source.params().asMap(),
           index.metric().shortName(), index.dimension()), index.size());
     }
