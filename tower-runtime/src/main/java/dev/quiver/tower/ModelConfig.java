@@ -40,6 +40,9 @@ public record ModelConfig(String format, int version, Map<String, TowerConfig> t
       throw new IOException(file + ": " + mismatch(e), e);
     } catch (com.fasterxml.jackson.core.JacksonException e) {
       throw new IOException(file + ": " + e.getOriginalMessage(), e);
+    } catch (java.io.CharConversionException e) {
+      // Bytes that look like UTF-16 or UTF-32 to Jackson's encoding detection but are not.
+      throw new IOException(file + ": " + e.getMessage(), e);
     }
     if (!FORMAT.equals(c.format) || c.version != VERSION) {
       throw new IOException(file + ": format '" + c.format + "' version " + c.version

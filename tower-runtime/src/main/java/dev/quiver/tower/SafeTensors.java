@@ -67,12 +67,24 @@ public final class SafeTensors {
       }
       java.nio.ByteBuffer json = java.nio.ByteBuffer.allocate((int) n);
       ch.read(json, 8);
-      JsonNode root = new ObjectMapper().readTree(new String(json.array(), StandardCharsets.UTF_8));
-      return new SafeTensors(file, parse(file, root, size - 8 - n), 8 + n);
+      return new SafeTensors(file, parse(file, header(file, json.array()), size - 8 - n), 8 + n);
     }
   }
 
-  private static Map<String, Entry> parse(Path file, JsonNode root, long dataSize) throws IOException {
+  private static JsonNode header(Path file, byte[] text) throws IOException {
+    JsonNode root;
+    try {
+      root = new ObjectMapper().readTree(new String(text, StandardCharsets.UTF_8));
+    } catch (com.fasterxml.jackson.core.JacksonException e) {
+      throw new IOException(file + ": bad safetensors header: " + e.getOriginalMessage(), e);
+    }
+    if (!root.isObject()) {
+      throw new IOException(file + ": bad safetensors header: not a JSON object");
+    }
+    return root;
+  }
+
+    private static Map<String, Entry> parse(Path file, JsonNode root, long dataSize) throws IOException {
     Map<String, Entry> out = new LinkedHashMap<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = root.properties().iterator(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();

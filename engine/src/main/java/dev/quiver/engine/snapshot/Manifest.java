@@ -63,6 +63,9 @@ public record Manifest(int formatVersion, long version, String createdAt, String
       m = JSON.readValue(file.toFile(), Manifest.class);
     } catch (JacksonException e) {
       throw new IOException(file + ": bad snapshot manifest: " + e.getOriginalMessage(), e);
+    } catch (java.io.CharConversionException e) {
+      // Bytes that look like UTF-16 or UTF-32 to Jackson's encoding detection but are not.
+      throw new IOException(file + ": bad snapshot manifest: " + e.getMessage(), e);
     }
     if (m == null) {
       throw new IOException(file + ": bad snapshot manifest: empty");
