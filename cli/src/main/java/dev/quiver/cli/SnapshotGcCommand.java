@@ -1,6 +1,6 @@
 package dev.quiver.cli;
 
-import dev.quiver.engine.snapshot.SnapshotWriter;
+import dev.quiver.serving.snapshot.SnapshotWriter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

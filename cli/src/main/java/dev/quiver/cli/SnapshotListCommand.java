@@ -1,7 +1,7 @@
 package dev.quiver.cli;
 
-import dev.quiver.engine.snapshot.Manifest;
-import dev.quiver.engine.snapshot.SnapshotLayout;
+import dev.quiver.serving.snapshot.Manifest;
+import dev.quiver.serving.snapshot.SnapshotLayout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
 package dev.quiver.cli;
 
-import dev.quiver.engine.recall.TowerModelLoader;
-import dev.quiver.engine.snapshot.SnapshotLayout;
-import dev.quiver.engine.snapshot.SnapshotWriter;
+import dev.quiver.serving.recall.TowerModelLoader;
+import dev.quiver.serving.snapshot.SnapshotLayout;
+import dev.quiver.serving.snapshot.SnapshotWriter;
 import java.io.IOException;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;

@@ -1,17 +1,17 @@
 package dev.quiver.cli;
 
-import dev.quiver.engine.snapshot.SnapshotLayout;
+import dev.quiver.serving.snapshot.SnapshotLayout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
-/** What the snapshot commands check of a root before they act on it. Stateless. */
-final class SnapshotRoots {
+/** What the snapshot commands (the benchmarks' too) check of a root before they act on it. Stateless. */
+public final class SnapshotRoots {
   private SnapshotRoots() {}
 
   /** IOException naming {@code root} unless it is a directory. */
-  static void requireRoot(Path root) throws IOException {
+  public static void requireRoot(Path root) throws IOException {
     if (!Files.exists(root)) {
       throw new NoSuchFileException(root.toString(), null, "no such snapshot root");
     }
@@ -19,7 +19,7 @@ final class SnapshotRoots {
   }
 
   /** IOException naming {@code root} when it exists but is not a directory (a publish creates it). */
-  static void requireDirectoryOrAbsent(Path root) throws IOException {
+  public static void requireDirectoryOrAbsent(Path root) throws IOException {
     if (Files.exists(root) && !Files.isDirectory(root)) {
       throw new IOException(root + ": --root is a file, not a snapshot root directory");
     }

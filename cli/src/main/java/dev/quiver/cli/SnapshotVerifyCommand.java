@@ -1,8 +1,8 @@
 package dev.quiver.cli;
 
 import dev.quiver.engine.Params;
-import dev.quiver.engine.recall.RecallCheck;
-import dev.quiver.engine.recall.TowerModelLoader;
+import dev.quiver.serving.recall.RecallCheck;
+import dev.quiver.serving.recall.TowerModelLoader;
 import java.io.IOException;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.quiver.bench.data.SyntheticTwoTower;
+import dev.quiver.tools.SyntheticTwoTower;
 import dev.quiver.engine.io.VectorFiles;
-import dev.quiver.engine.snapshot.SnapshotLayout;
+import dev.quiver.serving.snapshot.SnapshotLayout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

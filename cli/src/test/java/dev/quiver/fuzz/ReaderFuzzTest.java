@@ -7,7 +7,7 @@ import dev.quiver.engine.SearchResults;
 import dev.quiver.engine.VectorIndex;
 import dev.quiver.engine.VectorStore;
 import dev.quiver.engine.io.VectorFiles;
-import dev.quiver.engine.snapshot.Manifest;
+import dev.quiver.serving.snapshot.Manifest;
 import dev.quiver.tower.ModelConfig;
 import dev.quiver.tower.SafeTensors;
 import java.io.IOException;
