@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quiver.cli.Cli;
 import dev.quiver.engine.io.VectorFiles;
+import dev.quiver.tools.SyntheticTwoTower;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The benchmark commands plug into the command line as services and run from it. */
 class BenchCommandsTest {
   private static final int N = 800;
-  private static final int DIM = 12;
+  private static final int DIM = SyntheticTwoTower.DIM;
   @TempDir Path dir;
 
   @Test
@@ -54,9 +55,7 @@ class BenchCommandsTest {
       }
     }
     VectorFiles.writeFloats(dir.resolve("items.fvecs"), rows);
-    Path model = Files.createDirectories(dir.resolve("model"));
-    Files.writeString(model.resolve("model.json"), "{\"dim\": " + DIM + "}");
-    Files.write(model.resolve("model.safetensors"), new byte[] {1, 2, 3, 4});
+    SyntheticTwoTower.write(dir.resolve("model"), 4, 0, 1);
     return rows;
   }
 
