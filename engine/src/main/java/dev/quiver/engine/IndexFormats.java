@@ -74,6 +74,10 @@ public final class IndexFormats {
             + kinds());
       }
       return format.open(file);
+    } catch (IllegalArgumentException e) {
+      // A kind reads its settings (metric, sizes) from the header's metadata, which no checksum covers.
+      file.close();
+      throw new IOException(path + ": bad index metadata: " + e.getMessage(), e);
     } catch (IOException | RuntimeException e) {
       file.close();
       throw e;
