@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -81,6 +82,30 @@ class BenchCommandsTest {
       }
       assertEquals(4, phases, r::toString);
       assertTrue(r.out().contains("swaps: 2;"), r::toString);
+      assertTrue(r.out().contains("of which verify before publish"), r::toString);
     }
+  }
+
+  @Test
+  void snapshotBenchNeverRepublishesACorruptIndex() throws IOException {
+    float[][] rows = writeInputs();
+    Path root = dir.resolve("root");
+    assertEquals(0, Cli.run("build-snapshot", "--items", dir.resolve("items.fvecs").toString(), "--model",
+        dir.resolve("model").toString(), "--index", "flat", "--root", root.toString(), "--no-progress").exit());
+    VectorFiles.writeFloats(dir.resolve("queries.fvecs"), java.util.Arrays.copyOf(rows, 50));
+    Path index = root.resolve("v-1/index.qvi");
+    byte[] bytes = Files.readAllBytes(index);
+    bytes[bytes.length - 7] ^= 0x08;
+    Files.write(index, bytes);
+    Cli r = Cli.run("snapshot-bench", "--root", root.toString(), "--queries", dir.resolve("queries.fvecs").toString(),
+        "--rate", "500", "--warmup-s", "0.2", "--window-s", "0.6", "--cycles", "1", "--swap-every-s", "0.3",
+        "--verification=SIZES_THEN_BACKGROUND");
+    assertEquals(2, r.exit(), r::toString);
+    assertTrue(r.err().contains(index.toString()) && r.err().contains("checksum"), r::toString);
+    try (var versions = Files.list(root)) {
+      assertEquals(List.of("CURRENT", "v-1"), versions.map(p -> p.getFileName().toString())
+          .filter(n -> !n.startsWith(".")).sorted().toList(), "nothing republished, nothing pruned");
+    }
+    assertTrue(java.util.Arrays.equals(bytes, Files.readAllBytes(index)));
   }
 }
