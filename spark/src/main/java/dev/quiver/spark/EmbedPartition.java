@@ -6,6 +6,7 @@ import dev.quiver.tower.Tower;
 import dev.quiver.tower.TowerBackend;
 import dev.quiver.tower.TowerBackends;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -46,6 +47,9 @@ final class EmbedPartition implements FlatMapFunction<Iterator<Row>, Embedded> {
     private final float[] out;
     private final FeatureColumns.Vocabularies vocabularies;
     private final List<Embedded> ready = new ArrayList<>();
+    /** Per batch row: its item id, and its place in {@link #ready}. */
+    private final long[] ids = new long[ItemEmbedder.BATCH];
+    private final int[] slots = new int[ItemEmbedder.BATCH];
     private int next;
     private long seen;
 
@@ -80,43 +84,45 @@ final class EmbedPartition implements FlatMapFunction<Iterator<Row>, Embedded> {
     private void refill() {
       ready.clear();
       next = 0;
-      long[] ids = new long[batch.length];
-      int[] slot = new int[batch.length];
       int good = 0;
       long unknownBefore = vocabularies.unknown();
       while (good < batch.length && rows.hasNext()) {
-        Row row = rows.next();
-        seen++;
-        Embedded bad = read(row, batch[good]);
-        if (bad != null) {
-          ready.add(bad);
-          continue;
+        if (take(rows.next(), good)) {
+          good++;
         }
-        ids[good] = columns.id(row);
-        slot[good] = ready.size();
-        ready.add(null);
-        good++;
       }
       unknownCategories.add(vocabularies.unknown() - unknownBefore);
       if (good > 0) {
         backend.embed(tower, batch, good, out);
         int dim = tower.dim();
         for (int r = 0; r < good; r++) {
-          ready.set(slot[r], new Embedded(ids[r], java.util.Arrays.copyOfRange(out, r * dim, (r + 1) * dim), null));
+          ready.set(slots[r], new Embedded(ids[r], Arrays.copyOfRange(out, r * dim, (r + 1) * dim), null));
         }
       }
     }
 
-    /** Fills {@code target} from {@code row}; the bad row's report, or null when it fits. */
-    private Embedded read(Row row, FeatureRow target) {
+    /**
+     * Queues {@code row}: as batch row {@code at} with a slot for its vector when it fits the
+     * model (returns true), else as a bad row.
+     */
+    private boolean take(Row row, int at) {
+      seen++;
       long id;
       try {
         id = columns.id(row);
       } catch (IllegalArgumentException e) {
-        return Embedded.bad("row " + seen + " of input partition " + TaskContext.getPartitionId(), e.getMessage());
+        ready.add(Embedded.bad("row " + seen + " of input partition " + TaskContext.getPartitionId(), e.getMessage()));
+        return false;
       }
-      String problem = columns.fill(row, target, vocabularies);
-      return problem == null ? null : new Embedded(id, null, "item " + id + " " + problem);
+      String problem = columns.fill(row, batch[at], vocabularies);
+      if (problem != null) {
+        ready.add(new Embedded(id, null, "item " + id + " " + problem));
+        return false;
+      }
+      ids[at] = id;
+      slots[at] = ready.size();
+      ready.add(null);
+      return true;
     }
   }
 }

@@ -44,22 +44,18 @@ public final class SnapshotBuild {
   /** Runs the build on {@code spark}; the session stays open. */
   public static BuildReport run(SparkSession spark, BuildOptions o) throws IOException {
     Steps steps = new Steps();
-    Tower tower;
-    int dim;
-    List<String> featureNames = new ArrayList<>();
-    try (TowerModel model = TowerModel.load(o.model)) {
-      tower = model.item();
-      dim = checkOneHead(tower);
-      tower.features().forEach(f -> featureNames.add(f.name()));
-    }
     Dataset<Row> table = ItemTable.read(spark, o.itemFeatures);
     String idColumn = o.idColumn;
     if (o.ids != null) {
       table = IdsFile.attach(spark, table, o.ids);
       idColumn = IdsFile.COLUMN;
     }
+    int dim;
     FeatureColumns columns;
+    List<String> featureNames = new ArrayList<>();
     try (TowerModel model = TowerModel.load(o.model)) {
+      dim = checkOneHead(model.item());
+      model.item().features().forEach(f -> featureNames.add(f.name()));
       columns = FeatureColumns.bind(table.schema(), model.item(), idColumn, o.itemFeatures);
     }
     logColumns(o, table, columns, featureNames, idColumn);
