@@ -60,10 +60,7 @@ public final class SparkBuildCommand implements Callable<Integer> {
     }
   }
 
-  /**
-   * A session on {@code master} (or spark-submit's, else every local core), executors given the
-   * kernel flags, Kryo for the shuffle; what spark-submit configured wins.
-   */
+  /** A session on {@code master} (or spark-submit's, else every local core), executors given the kernel flags. */
   static SparkSession session(String master) {
     SparkSession.Builder b = SparkSession.builder().appName("quiver spark-build");
     if (master != null) {
@@ -73,10 +70,6 @@ public final class SparkBuildCommand implements Callable<Integer> {
     }
     if (System.getProperty("spark.executor.extraJavaOptions") == null) {
       b.config("spark.executor.extraJavaOptions", EXECUTOR_FLAGS);
-    }
-    if (System.getProperty("spark.serializer") == null) {
-      // The shard step shuffles every vector; Java serialization of a float[] costs several times Kryo's.
-      b.config("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
     }
     return b.getOrCreate();
   }
