@@ -90,6 +90,11 @@ public final class SparkBuildCommand implements Callable<Integer> {
     out.flush();
   }
 
+  /** Spark's messages carry the remote stack trace after their first line. */
+  private static String firstLine(String message) {
+    return message == null ? "" : message.lines().findFirst().orElse("");
+  }
+
   private static int handle(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
     PrintWriter err = cmd.getErr();
     if (cmd.getCommand() instanceof SparkBuildCommand c && c.verbose) {
@@ -103,10 +108,10 @@ public final class SparkBuildCommand implements Callable<Integer> {
     }
     if (cause instanceof IllegalArgumentException || cause instanceof IOException
         || cause instanceof org.apache.spark.sql.AnalysisException) {
-      err.println(prefix + cause.getMessage().lines().findFirst().orElse(""));
+      err.println(prefix + firstLine(cause.getMessage()));
       return BAD_INPUT;
     }
-    err.println(prefix + "failed: " + cause + " (--verbose prints the stack trace)");
+    err.println(prefix + "failed: " + firstLine(cause.toString()) + " (--verbose prints the stack trace)");
     return 1;
   }
 }

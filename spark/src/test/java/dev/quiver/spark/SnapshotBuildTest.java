@@ -240,6 +240,35 @@ class SnapshotBuildTest {
   }
 
   @Test
+  void idsFromAFileAndAUserSampleShapeShardedHnsw() throws IOException {
+    int n = 300;
+    Path table = Files.write(dir.resolve("few.jsonl"), itemLines(n));
+    List<String> idLines = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      idLines.add(Long.toString(5000 + 3L * i));
+    }
+    Path ids = Files.write(dir.resolve("ids.txt"), idLines);
+    Path users = Files.write(dir.resolve("users.jsonl"), List.of(
+        "{\"user_id\": 7, \"interests\": [\"c1\", \"c2\"], \"age\": 30, \"country\": \"fr\"}",
+        "{\"user_id\": \"u-8\", \"interests\": [\"c9\"]}"));
+    Path root = dir.resolve("root");
+    Manifest m = build(args(table.toString(), root, "--index", "hnsw", "--shards", "2", "--ids", ids.toString(),
+        "--user-features", users.toString(), "--build", "M=8,efConstruction=40"));
+    assertEquals(java.util.Map.of("M", "8", "efConstruction", "40", "userFeatures", "users.jsonl", "shards", "2"),
+        m.index().params());
+    Snapshot<TowerModel> s = TowerModelLoader.snapshots(1).load(root.resolve("v-1"));
+    try {
+      float[] v = new float[SyntheticTwoTower.DIM];
+      for (int i = 0; i < n; i++) {
+        s.index().vector(s.ids().ordinal(5000 + 3L * i), v);
+        assertBitIdentical(expected.get(i), v, "item " + i);
+      }
+    } finally {
+      s.retire();
+    }
+  }
+
+  @Test
   void badOptionsAreOneLineErrors() {
     var e = assertThrows(IllegalArgumentException.class, () -> BuildOptions.parse(args(items.toString(),
         dir, "--index", "ivf-flat", "--shards", "3")));
