@@ -1,6 +1,6 @@
 package dev.quiver.spark;
 
-import dev.quiver.engine.recall.ItemEmbedder;
+import dev.quiver.serving.recall.ItemEmbedder;
 import dev.quiver.tower.FeatureRow;
 import dev.quiver.tower.Tower;
 import dev.quiver.tower.TowerBackend;

@@ -1,9 +1,9 @@
 package dev.quiver.spark;
 
-import dev.quiver.engine.snapshot.Manifest;
-import dev.quiver.engine.snapshot.SnapshotLayout;
-import dev.quiver.engine.snapshot.SnapshotSource;
-import dev.quiver.engine.snapshot.SnapshotWriter;
+import dev.quiver.serving.snapshot.Manifest;
+import dev.quiver.serving.snapshot.SnapshotLayout;
+import dev.quiver.serving.snapshot.SnapshotSource;
+import dev.quiver.serving.snapshot.SnapshotWriter;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;

@@ -2,8 +2,8 @@ package dev.quiver.spark;
 
 import dev.quiver.engine.Params;
 import dev.quiver.engine.VectorIndex;
-import dev.quiver.engine.snapshot.Manifest;
-import dev.quiver.engine.snapshot.SnapshotSource;
+import dev.quiver.serving.snapshot.Manifest;
+import dev.quiver.serving.snapshot.SnapshotSource;
 import dev.quiver.tower.Tower;
 import dev.quiver.tower.TowerModel;
 import java.io.IOException;
@@ -24,7 +24,7 @@ import scala.Tuple2;
 /**
  * The hourly snapshot build as a Spark job: the item table through the model's item tower in the
  * executors, the item index built where the vectors are, and the snapshot published through the
- * {@link dev.quiver.engine.snapshot.SnapshotWriter} protocol. For the same rows it publishes what
+ * {@link dev.quiver.serving.snapshot.SnapshotWriter} protocol. For the same rows it publishes what
  * {@code quiver build-snapshot} publishes: the same item vectors bit for bit and, with one shard,
  * the same index.
  *

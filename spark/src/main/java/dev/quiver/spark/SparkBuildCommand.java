@@ -1,6 +1,6 @@
 package dev.quiver.spark;
 
-import dev.quiver.engine.snapshot.Manifest;
+import dev.quiver.serving.snapshot.Manifest;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
