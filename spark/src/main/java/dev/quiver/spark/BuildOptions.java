@@ -97,18 +97,6 @@ public final class BuildOptions {
     }
   }
 
-  public String kind() {
-    return kind;
-  }
-
-  public int shards() {
-    return shards;
-  }
-
-  public String master() {
-    return master;
-  }
-
   static final class MetricConverter implements CommandLine.ITypeConverter<Metric> {
     @Override
     public Metric convert(String value) {
