@@ -127,27 +127,29 @@ class SnapshotBuildTest {
     assertEquals(answers(alone.resolve("v-1")), answers(got));
   }
 
-  /** Parquet part files come back in another row order: the same items, by id, with the same vectors. */
+  /** Parquet and ORC part files come back in another row order: the same items, by id, with the same vectors. */
   @Test
-  void flatFromParquetPartFilesHasTheSameVectorsByIdAndTheSameAnswers() throws IOException {
-    Path parquet = dir.resolve("items.parquet");
-    spark.read().json(items.toString()).write().parquet(parquet.toString());
+  void flatFromParquetAndOrcPartFilesHasTheSameVectorsByIdAndTheSameAnswers() throws IOException {
     Path alone = dir.resolve("alone");
     publishAlone("flat", Params.DEFAULT, alone);
-    Path root = dir.resolve("spark");
-    build(args(parquet.toString(), root, "--index", "flat"));
-    Snapshot<TowerModel> s = TowerModelLoader.snapshots(1).load(root.resolve("v-1"));
-    try {
-      float[] v = new float[SyntheticTwoTower.DIM];
-      for (int i = 0; i < N; i++) {
-        int ordinal = s.ids().ordinal(SyntheticTwoTower.FIRST_ITEM_ID + 7L * i);
-        s.index().vector(ordinal, v);
-        assertBitIdentical(expected.get(i), v, "item " + i);
+    for (String format : List.of("parquet", "orc")) {
+      Path table = dir.resolve("items." + format);
+      spark.read().json(items.toString()).write().format(format).save(table.toString());
+      Path root = dir.resolve("spark-" + format);
+      build(args(table.toString(), root, "--index", "flat"));
+      Snapshot<TowerModel> s = TowerModelLoader.snapshots(1).load(root.resolve("v-1"));
+      try {
+        float[] v = new float[SyntheticTwoTower.DIM];
+        for (int i = 0; i < N; i++) {
+          int ordinal = s.ids().ordinal(SyntheticTwoTower.FIRST_ITEM_ID + 7L * i);
+          s.index().vector(ordinal, v);
+          assertBitIdentical(expected.get(i), v, format + " item " + i);
+        }
+      } finally {
+        s.retire();
       }
-    } finally {
-      s.retire();
+      assertEquals(answers(alone.resolve("v-1")), answers(root.resolve("v-1")), format);
     }
-    assertEquals(answers(alone.resolve("v-1")), answers(root.resolve("v-1")));
   }
 
   @Test
@@ -216,11 +218,12 @@ class SnapshotBuildTest {
   @Test
   void aFailedJobLeavesTheRootAsItWas() throws IOException {
     Path root = dir.resolve("root");
-    build(args(items.toString(), root, "--index", "flat"));
+    String table = Files.write(dir.resolve("few.jsonl"), itemLines(300)).toString();
+    build(args(table, root, "--index", "flat"));
     TreeMap<String, Long> before = listing(root);
     String current = Files.readString(root.resolve(SnapshotLayout.CURRENT));
     // An unknown build parameter fails inside the shard tasks, after the tasks have staged files.
-    assertThrows(Exception.class, () -> build(args(items.toString(), root, "--index", "flat", "--shards", "2",
+    assertThrows(Exception.class, () -> build(args(table, root, "--index", "flat", "--shards", "2",
         "--build", "bogus=1")));
     assertEquals(before, listing(root));
     assertEquals(current, Files.readString(root.resolve(SnapshotLayout.CURRENT)));
@@ -230,8 +233,9 @@ class SnapshotBuildTest {
   void aHadoopFileSystemRootGetsTheSamePublishProtocol() throws IOException {
     Path root = dir.resolve("hadoop-root");
     String uri = root.toUri().toString();
-    build(args(items.toString(), null, "--index", "flat", "--root", uri, "--retain", "1"));
-    Manifest m = build(args(items.toString(), null, "--index", "flat", "--root", uri, "--retain", "1"));
+    String table = Files.write(dir.resolve("few.jsonl"), itemLines(300)).toString();
+    build(args(table, null, "--index", "flat", "--root", uri, "--retain", "1"));
+    Manifest m = build(args(table, null, "--index", "flat", "--root", uri, "--retain", "1"));
     assertEquals(2, m.version());
     assertEquals(2, SnapshotLayout.current(root));
     assertEquals(List.of(2L), SnapshotLayout.versions(root));
