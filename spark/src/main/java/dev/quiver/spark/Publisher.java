@@ -5,7 +5,6 @@ import dev.quiver.serving.snapshot.SnapshotLayout;
 import dev.quiver.serving.snapshot.SnapshotSource;
 import dev.quiver.serving.snapshot.SnapshotWriter;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +39,7 @@ final class Publisher {
 
   Manifest publish(SnapshotSource source) throws IOException {
     SnapshotSource s = version == 0 ? source : source.withVersion(version);
-    if (URI.create(root.replace(" ", "%20")).getScheme() == null) {
+    if (Staging.isLocal(root)) {
       return new SnapshotWriter(Path.of(root), retain).publish(s);
     }
     Path scratch = Files.createTempDirectory("quiver-publish");

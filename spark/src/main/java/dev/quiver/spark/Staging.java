@@ -16,7 +16,8 @@ import org.apache.hadoop.fs.FileSystem;
  * Where tasks leave the index files they build for the driver to publish: a directory beside the
  * snapshot root ({@code .staging-UUID}, never a version name, so no reader looks at it), on the
  * root's file system so that the driver links rather than copies them when it can. A local or
- * mounted root is used through {@code java.nio}; any other through Hadoop's {@link FileSystem}.
+ * mounted root given as a plain path is used through {@code java.nio}; a URI through Hadoop's
+ * {@link FileSystem}.
  * Serializable: the driver creates it, tasks write into it, the driver deletes it.
  */
 final class Staging implements Serializable {
@@ -34,14 +35,16 @@ final class Staging implements Serializable {
     return new Staging(base + "/.staging-" + UUID.randomUUID());
   }
 
-  /** Whether {@code root} is on a local or mounted file system (no scheme, or {@code file:}). */
+  /**
+   * Whether {@code root} is a plain path (local or mounted), used through {@code java.nio}; a URI,
+   * {@code file:} included, goes through Hadoop as the {@link Publisher} does.
+   */
   static boolean isLocal(String root) {
-    String scheme = URI.create(root.replace(" ", "%20")).getScheme();
-    return scheme == null || scheme.equals("file");
+    return URI.create(root.replace(" ", "%20")).getScheme() == null;
   }
 
-  static Path localPath(String root) {
-    return root.startsWith("file:") ? Path.of(URI.create(root)) : Path.of(root);
+  private static Path localPath(String root) {
+    return Path.of(root);
   }
 
   String file(int shard) {

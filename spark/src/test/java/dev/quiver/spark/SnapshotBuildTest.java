@@ -235,10 +235,15 @@ class SnapshotBuildTest {
     String uri = root.toUri().toString();
     String table = Files.write(dir.resolve("few.jsonl"), itemLines(300)).toString();
     build(args(table, null, "--index", "flat", "--root", uri, "--retain", "1"));
-    Manifest m = build(args(table, null, "--index", "flat", "--root", uri, "--retain", "1"));
+    Manifest m = build(args(table, null, "--index", "flat", "--shards", "2", "--root", uri, "--retain", "1"));
     assertEquals(2, m.version());
+    assertEquals(2, m.shards());
     assertEquals(2, SnapshotLayout.current(root));
     assertEquals(List.of(2L), SnapshotLayout.versions(root));
+    try (var left = Files.list(root)) {
+      assertEquals(List.of(), left.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".staging")
+          || n.startsWith(".tmp")).toList(), "staging and temporary directories are gone");
+    }
     Snapshot<TowerModel> s = TowerModelLoader.snapshots(1).load(root.resolve("v-2"));
     s.retire();
   }
