@@ -3,6 +3,7 @@ package dev.quiver.serving.snapshot;
 import dev.quiver.engine.Params;
 import dev.quiver.engine.VectorIndex;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Objects;
 
 /**
@@ -17,9 +18,11 @@ import java.util.Objects;
  * @param version the version to publish; 0 for one above every version in the root
  * @param link hard-link {@code indexFile} into the snapshot when the file system allows it (files
  *     are never modified in place, so versions may share one); otherwise it is copied
+ * @param itemCutoff when the item data the index was built from was read (items added later are
+ *     not in it); null for the time of publishing
  */
 public record SnapshotSource(Path modelDir, VectorIndex index, Path indexFile, Params params, long[] ids,
-                             long version, boolean link) {
+                             long version, boolean link, Instant itemCutoff) {
   public SnapshotSource {
     Objects.requireNonNull(modelDir, "modelDir");
     Objects.requireNonNull(params, "params");
@@ -33,23 +36,28 @@ public record SnapshotSource(Path modelDir, VectorIndex index, Path indexFile, P
 
   /** A snapshot of {@code index}, written into the snapshot by {@link VectorIndex#write}. */
   public static SnapshotSource of(Path modelDir, VectorIndex index, Params params) {
-    return new SnapshotSource(modelDir, index, null, params, null, 0, false);
+    return new SnapshotSource(modelDir, index, null, params, null, 0, false, null);
   }
 
   /** A snapshot of the index in {@code indexFile}, copied into the snapshot. */
   public static SnapshotSource ofFile(Path modelDir, Path indexFile, Params params) {
-    return new SnapshotSource(modelDir, null, indexFile, params, null, 0, false);
+    return new SnapshotSource(modelDir, null, indexFile, params, null, 0, false, null);
   }
 
   public SnapshotSource withIds(long[] itemIds) {
-    return new SnapshotSource(modelDir, index, indexFile, params, itemIds, version, link);
+    return new SnapshotSource(modelDir, index, indexFile, params, itemIds, version, link, itemCutoff);
   }
 
   public SnapshotSource withVersion(long v) {
-    return new SnapshotSource(modelDir, index, indexFile, params, ids, v, link);
+    return new SnapshotSource(modelDir, index, indexFile, params, ids, v, link, itemCutoff);
+  }
+
+  /** The same source with the time its item data was read (see {@link Manifest#itemCutoff}). */
+  public SnapshotSource withItemCutoff(Instant cutoff) {
+    return new SnapshotSource(modelDir, index, indexFile, params, ids, version, link, cutoff);
   }
 
   public SnapshotSource linked() {
-    return new SnapshotSource(modelDir, index, indexFile, params, ids, version, true);
+    return new SnapshotSource(modelDir, index, indexFile, params, ids, version, true, itemCutoff);
   }
 }
