@@ -118,9 +118,11 @@ final class DeltaSegment implements AutoCloseable {
 
   /**
    * The best {@code k} live items that {@code allows} accepts (null: all), with their item ids and
-   * scores as the metric reports them, best first, into {@code out}.
+   * scores as the metric reports them, best first, into {@code out}. The request's search
+   * parameters are for the main index's kind; the graph is searched with an efSearch of twice k
+   * (at least 64), which keeps fresh items' recall near that of an exact scan at these sizes.
    */
-  void search(float[] query, int k, ItemFilter allows, Params params, SearchResults out) {
+  void search(float[] query, int k, ItemFilter allows, SearchResults out) {
     int n = count;
     long[] ids = itemIds;
     float[] r = rows;
@@ -131,7 +133,7 @@ final class DeltaSegment implements AutoCloseable {
     }
     Scan scan = SCAN.get();
     if (g != null) {
-      g.search(query, k, scan.live.bind(n, ids, dead, allows), params, out);
+      g.search(query, k, scan.live.bind(n, ids, dead, allows), scan.params(k), out);
       for (int i = 0; i < out.count(); i++) {
         out.replaceId(i, ids[(int) out.id(i)]);
       }
@@ -224,7 +226,17 @@ final class DeltaSegment implements AutoCloseable {
   private static final class Scan {
     private final Live live = new Live();
     private final TopK top = new TopK(1);
+    private int paramsK;
+    private Params params;
     private float[] query = new float[0];
+
+    Params params(int k) {
+      if (k != paramsK) {
+        params = Params.parse("efSearch=" + Math.max(64, 2 * k));
+        paramsK = k;
+      }
+      return params;
+    }
     private int[] ordinals = new int[0];
     private float[] scores = new float[0];
 

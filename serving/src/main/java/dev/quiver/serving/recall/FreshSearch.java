@@ -27,7 +27,7 @@ final class FreshSearch {
   void search(Lease<TowerModel> lease, FreshState state, int head, float[] query, int k, OrdinalFilter filter,
               ItemFilter items, Params params, SearchResults out) {
     lease.search(query, k, single.wrap(state.hiddenInMain, filter), params, out);
-    addDelta(state, head, query, k, filter == null ? null : items, params, out);
+    addDelta(state, head, query, k, filter == null ? null : items, out);
   }
 
   /** The main-index filters of a batch with the hidden items excluded. */
@@ -46,10 +46,9 @@ final class FreshSearch {
   }
 
   /** Merges head {@code head}'s delta results for {@code query} into {@code out}, main results with item ids. */
-  void addDelta(FreshState state, int head, float[] query, int k, ItemFilter items, Params params,
-                SearchResults out) {
+  void addDelta(FreshState state, int head, float[] query, int k, ItemFilter items, SearchResults out) {
     DeltaSegment d = state.deltaFor(head);
-    d.search(query, k, items, params, delta);
+    d.search(query, k, items, delta);
     if (delta.count() > 0) {
       merge(out, k, state.snapshot.manifest().metric());
     }

@@ -263,7 +263,7 @@ public final class RecallService {
       }
       if (state != null) {
         freshSearch.addDelta(state, h, b.queries[i], request.headK(h), b.filters[i] == null ? null : b.itemFilters[i],
-            request.headParams(h), results[i]);
+            results[i]);
       }
     }
     batchLatencies.search(h, System.nanoTime() - t);
