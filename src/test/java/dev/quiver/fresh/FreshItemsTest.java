@@ -25,6 +25,8 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -164,6 +166,59 @@ class FreshItemsTest {
       assertTrue(snapshots.refresh());
       assertExact(service, m2, 2);
       assertNoneOf(service, removed);
+    }
+  }
+
+  @Test
+  void addsDuringASwapAreNeitherLostNorEmbeddedByTheOldModel() throws Exception {
+    Path m1 = new FreshFixture(dir, 0).model("m1", 0);
+    Path m2 = new FreshFixture(dir, 0).model("m2", 0.3);
+    try (SnapshotManager<TowerModel> snapshots = start(m1, "flat");
+         FreshItems fresh = FreshItems.open(snapshots, CpuTowerBackend.INSTANCE, FreshConfig.defaults(log))) {
+      RecallService service = new RecallService(snapshots, CpuTowerBackend.INSTANCE, fresh);
+      Instant cutoff = Instant.now();
+      add(service, BUILT, BUILT + 200, 20);
+      fixture.publish(root, m2, "flat", 2, cutoff);
+      AtomicReference<Throwable> failed = new AtomicReference<>();
+      AtomicBoolean swapped = new AtomicBoolean();
+      Thread adder = new Thread(() -> {
+        try {
+          int next = BUILT + 200;
+          // Keeps adding through the swap, then one more round once it is done.
+          for (boolean last = false; !last; next += 10) {
+            last = swapped.get();
+            add(service, next, next + 10, 10);
+          }
+        } catch (Throwable t) {
+          failed.set(t);
+        }
+      });
+      adder.start();
+      Thread.sleep(20);
+      assertTrue(snapshots.refresh());
+      swapped.set(true);
+      adder.join();
+      assertEquals(null, failed.get());
+      assertTrue(fixture.catalog.size() > BUILT + 200, "adds ran during the swap");
+      assertExact(service, m2, 2);
+      assertEquals(fixture.catalog.size() - BUILT, fresh.size());
+      assertDiffersFrom(service, m1);
+    }
+  }
+
+  /** The old model's exact answers are not what is served: the check above tells the models apart. */
+  private void assertDiffersFrom(RecallService service, Path oldModel) throws IOException {
+    try (ExactRecall exact = fixture.exact(oldModel)) {
+      RecallRequest request = service.newRequest().k(K);
+      FeatureRow user = service.newUserRow();
+      RecallResults out = new RecallResults(K);
+      int differ = 0;
+      for (int u = 0; u < USERS; u++) {
+        SyntheticTwoTower.user(FreshFixture.SEED, u, user);
+        differ += java.util.Arrays.equals(exact.answer(user, request).ids(), service.recall(user, request, out).ids())
+            ? 0 : 1;
+      }
+      assertTrue(differ > 0, "the two models give the same answers; the test cannot tell them apart");
     }
   }
 

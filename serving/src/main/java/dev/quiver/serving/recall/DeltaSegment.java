@@ -28,7 +28,7 @@ import org.agrona.collections.Long2LongHashMap;
  * arrays before the count, and readers read the count first, so the arrays a reader sees hold
  * every entry below the count it read.
  */
-final class DeltaSegment implements AutoCloseable {
+public final class DeltaSegment implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(DeltaSegment.class.getName());
   private static final ThreadLocal<Scan> SCAN = ThreadLocal.withInitial(Scan::new);
 
@@ -47,7 +47,11 @@ final class DeltaSegment implements AutoCloseable {
   private boolean graphStarted;
   private boolean closed;
 
-  DeltaSegment(String name, int dim, Metric metric, FreshConfig config, Executor background) {
+  /**
+   * An empty segment of vectors of {@code dim} floats scored by {@code metric}; {@code name}
+   * appears in its errors, {@code background} builds its graph.
+   */
+  public DeltaSegment(String name, int dim, Metric metric, FreshConfig config, Executor background) {
     this.name = name;
     this.dim = dim;
     this.metric = metric;
@@ -68,7 +72,7 @@ final class DeltaSegment implements AutoCloseable {
   }
 
   /** Adds item {@code id} with the vector at {@code vectors[offset..offset+dim)}, replacing its entry. */
-  synchronized void put(long id, float[] vectors, int offset) {
+  public synchronized void put(long id, float[] vectors, int offset) {
     checkOpen();
     checkRoom(1);
     float[] v = Arrays.copyOfRange(vectors, offset, offset + dim);
@@ -95,13 +99,13 @@ final class DeltaSegment implements AutoCloseable {
   }
 
   /** Kills the live entry of item {@code id}; false when it has none. */
-  synchronized boolean remove(long id) {
+  public synchronized boolean remove(long id) {
     int entry = (int) entryOf.remove(id);
     return entry >= 0 && dead.set(entry);
   }
 
   /** Live items. */
-  synchronized int liveCount() {
+  public synchronized int liveCount() {
     return entryOf.size();
   }
 
@@ -112,7 +116,7 @@ final class DeltaSegment implements AutoCloseable {
   }
 
   /** True once searches go through the graph. */
-  boolean isGraph() {
+  public boolean isGraph() {
     return graph != null;
   }
 
@@ -122,7 +126,7 @@ final class DeltaSegment implements AutoCloseable {
    * parameters are for the main index's kind; the graph is searched with an efSearch of twice k
    * (at least 64), which keeps fresh items' recall near that of an exact scan at these sizes.
    */
-  void search(float[] query, int k, ItemFilter allows, SearchResults out) {
+  public void search(float[] query, int k, ItemFilter allows, SearchResults out) {
     int n = count;
     long[] ids = itemIds;
     float[] r = rows;
