@@ -65,10 +65,18 @@ public final class DemoHour {
 
   /** Generates model {@code version} (drifted from the first for later hours) and publishes it. */
   public Version build(long version, double drift) throws IOException {
+    // The catalog is read from here on: items added later are not in this build.
+    return build(version, drift, Instant.now());
+  }
+
+  /**
+   * As above, over the catalog as it was at {@code itemCutoff}: the generated catalog does not
+   * change, so a later version built from it holds no item added after the first one's cut-off.
+   */
+  public Version build(long version, double drift, Instant itemCutoff) throws IOException {
     Path model = work.resolve("model-v" + version);
     String fingerprint = SyntheticTwoTower.write(model, seed, drift, seed + version);
-    // The catalog is read from here on: items added later are not in this build.
-    Instant cutoff = Instant.now();
+    Instant cutoff = itemCutoff;
     long t0 = System.nanoTime();
     VectorStore vectors;
     try (TowerModel m = TowerModel.load(model);

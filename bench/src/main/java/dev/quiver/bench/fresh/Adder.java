@@ -16,13 +16,15 @@ import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Recorder;
 
 /**
- * Adds fresh items at a fixed rate in batches, takes some down, and probes visibility: the
- * first item of every batch is a copy (new id, same features) of the best item of a probe user,
- * so that it belongs in that user's top k; right after the batch returns, that user is recalled
- * until the copy comes back, and the time from the return to the end of that recall is recorded.
+ * Adds fresh items at a fixed rate in batches and takes some down; beside it, a probe thread
+ * measures visibility every {@value #PROBE_EVERY_MS} ms: it recalls a probe user, adds a copy
+ * (new id, same features) of that user's best item, so that the copy belongs in the user's top
+ * k, then recalls the user until the copy comes back, recording the time from the add's return
+ * to the end of that recall. Probes run on their own thread so that they never slow the adds.
  */
 final class Adder implements AutoCloseable {
-  private static final long PROBE_TIMEOUT = TimeUnit.SECONDS.toNanos(2);
+  private static final int PROBE_EVERY_MS = 100;
+  private static final long PROBE_TIMEOUT = TimeUnit.SECONDS.toNanos(1);
 
   private final RecallService service;
   private final long seed;
@@ -31,9 +33,9 @@ final class Adder implements AutoCloseable {
   private final int batch;
   private final int removeEvery;
   private final long[] probeUsers;
-  private final int[] probeRows;
   private final RecallRequest request;
   private final Thread thread;
+  private final Thread prober;
   private final Recorder visible = new Recorder(TimeUnit.SECONDS.toNanos(60), 3);
   /** Live fresh item id to the catalog row of its features. Guarded by this. */
   final Map<Long, Integer> fresh = new LinkedHashMap<>();
@@ -46,9 +48,10 @@ final class Adder implements AutoCloseable {
   private volatile boolean stop;
   private volatile boolean paused;
   private final Object batchLock = new Object();
+  private final Object probeLock = new Object();
 
   Adder(RecallService service, long seed, int catalog, double rate, int batch, int removeEvery, long[] probeUsers,
-        int[] probeRows, int k) {
+        int k) {
     this.service = service;
     this.seed = seed;
     this.catalog = catalog;
@@ -56,15 +59,51 @@ final class Adder implements AutoCloseable {
     this.batch = batch;
     this.removeEvery = removeEvery;
     this.probeUsers = probeUsers;
-    this.probeRows = probeRows;
     this.request = service.newRequest().k(k);
     this.nextRow = catalog;
     thread = new Thread(this::run, "fresh-bench-adder");
     thread.setDaemon(true);
+    prober = new Thread(this::probeLoop, "fresh-bench-probe");
+    prober.setDaemon(true);
   }
 
   void start() {
     thread.start();
+    prober.start();
+  }
+
+  private void probeLoop() {
+    FeatureRow user = service.newUserRow();
+    FeatureRow item = service.newItemRow();
+    RecallResults out = new RecallResults(request.k());
+    try {
+      for (int i = 0; !stop; i++) {
+        Thread.sleep(PROBE_EVERY_MS);
+        synchronized (probeLock) {
+          if (paused) {
+            continue;
+          }
+          SyntheticTwoTower.user(seed, probeUsers[i % probeUsers.length], user);
+          int best = bestRow(service.recall(user, request, out));
+          long id = take(item, best);
+          service.addItems(new long[] {id}, new FeatureRow[] {item}, 1);
+          probe(user, id, System.nanoTime(), out);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      failure.compareAndSet(null, e);
+    }
+  }
+
+  /** A new fresh id for an item with the features of catalog row {@code features}, filled into {@code row}. */
+  private synchronized long take(FeatureRow row, int features) {
+    long id = SyntheticTwoTower.FIRST_ITEM_ID + nextRow++;
+    SyntheticTwoTower.item(seed, features, row);
+    fresh.put(id, features);
+    added++;
+    return id;
   }
 
   private void run() {
@@ -72,8 +111,6 @@ final class Adder implements AutoCloseable {
     long due = System.nanoTime();
     FeatureRow[] rows = new FeatureRow[batch];
     long[] ids = new long[batch];
-    RecallResults out = new RecallResults(request.k());
-    FeatureRow user = service.newUserRow();
     SplittableRandom rnd = new SplittableRandom(seed);
     try {
       for (long b = 0; !stop; b++) {
@@ -85,11 +122,11 @@ final class Adder implements AutoCloseable {
           continue;
         }
         synchronized (batchLock) {
-          int probe = (int) (b % probeUsers.length);
-          fill(rows, ids, probeRows[probe]);
+          if (paused) {
+            continue;
+          }
+          fill(rows, ids);
           service.addItems(ids, rows, batch);
-          long returned = System.nanoTime();
-          probe(user, probeUsers[probe], ids[0], returned, out);
           if (removeEvery > 0 && b % removeEvery == removeEvery - 1) {
             removeTwo(rnd);
           }
@@ -101,7 +138,7 @@ final class Adder implements AutoCloseable {
     }
   }
 
-  private void fill(FeatureRow[] rows, long[] ids, int probeRow) {
+  private void fill(FeatureRow[] rows, long[] ids) {
     synchronized (this) {
       for (int i = 0; i < batch; i++) {
         if (rows[i] == null) {
@@ -109,17 +146,24 @@ final class Adder implements AutoCloseable {
           rows[i] = service.newItemRow();
         }
         int row = nextRow++;
-        int features = i == 0 ? probeRow : row;
-        SyntheticTwoTower.item(seed, features, rows[i]);
+        SyntheticTwoTower.item(seed, row, rows[i]);
         ids[i] = SyntheticTwoTower.FIRST_ITEM_ID + row;
-        fresh.put(ids[i], features);
+        fresh.put(ids[i], row);
       }
       added += batch;
     }
   }
 
-  private void probe(FeatureRow user, long u, long id, long returned, RecallResults out) {
-    SyntheticTwoTower.user(seed, u, user);
+  /** The catalog row of the features of the best item of {@code out}. */
+  private int bestRow(RecallResults out) {
+    long best = out.id(0);
+    synchronized (this) {
+      Integer row = fresh.get(best);
+      return row != null ? row : (int) (best - SyntheticTwoTower.FIRST_ITEM_ID);
+    }
+  }
+
+  private void probe(FeatureRow user, long id, long returned, RecallResults out) {
     while (System.nanoTime() - returned < PROBE_TIMEOUT) {
       service.recall(user, request, out);
       for (int i = 0; i < out.count(); i++) {
@@ -163,6 +207,9 @@ final class Adder implements AutoCloseable {
     synchronized (batchLock) {
       // Nothing: holding the lock means no batch is in flight, and the flag stops the next.
     }
+    synchronized (probeLock) {
+      // Nor a probe.
+    }
   }
 
   void resume() {
@@ -183,5 +230,6 @@ final class Adder implements AutoCloseable {
   public void close() throws InterruptedException {
     stop = true;
     thread.join();
+    prober.join();
   }
 }

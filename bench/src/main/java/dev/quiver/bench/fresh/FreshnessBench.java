@@ -4,7 +4,6 @@ import dev.quiver.engine.Params;
 import dev.quiver.serving.recall.FreshConfig;
 import dev.quiver.serving.recall.FreshItems;
 import dev.quiver.serving.recall.RecallRequest;
-import dev.quiver.serving.recall.RecallResults;
 import dev.quiver.serving.recall.RecallService;
 import dev.quiver.serving.recall.TowerModelLoader;
 import dev.quiver.serving.snapshot.SnapshotLayout;
@@ -13,7 +12,6 @@ import dev.quiver.serving.snapshot.SnapshotManager;
 import dev.quiver.tools.DemoHour;
 import dev.quiver.tools.SyntheticTwoTower;
 import dev.quiver.tower.CpuTowerBackend;
-import dev.quiver.tower.FeatureRow;
 import dev.quiver.tower.TowerModel;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -76,15 +74,17 @@ public final class FreshnessBench {
       throws Exception {
     int catalogSize = snapshots.acquire().snapshot().ids().size();
     long[] probeUsers = new long[256];
-    int[] probeRows = probeRows(service, probeUsers);
+    for (int i = 0; i < probeUsers.length; i++) {
+      probeUsers[i] = 5_000_000_000L + i;
+    }
     out.printf(Locale.ROOT, "serving v%d: %,d items; traffic on %d threads, k=%d, %s; adds %.0f/s in batches of %d, "
         + "two takedowns every %d batches%n", snapshots.version(), catalogSize, c.threads(), c.k(), c.search(),
         c.rate(), c.batch(), c.removeEvery());
     out.printf(Locale.ROOT, "%-22s %9s %9s %9s %9s %7s %9s %9s %9s %7s%n", "phase", "requests", "p50 ms", "p99 ms",
         "max ms", "failed", "adds/s", "vis p50", "vis p99", "unseen");
     try (Traffic traffic = new Traffic(service, c.k(), c.search(), c.seed(), c.threads());
-         Adder adder = new Adder(service, c.seed(), catalogSize, c.rate(), c.batch(), c.removeEvery(), probeUsers,
-             probeRows, c.k())) {
+          Adder adder = new Adder(service, c.seed(), catalogSize, c.rate(), c.batch(), c.removeEvery(), probeUsers,
+             c.k())) {
       traffic.start();
       sleep(c.warmupSeconds());
       traffic.window();
@@ -109,8 +109,13 @@ public final class FreshnessBench {
                     Adder adder, FreshItems fresh) throws Exception {
     adder.resume();
     long t0 = System.nanoTime();
+    java.time.Instant cutoff;
+    try (var lease = snapshots.acquire()) {
+      cutoff = lease.snapshot().manifest().itemCutoffInstant();
+    }
     CompletableFuture<Double> build = CompletableFuture.supplyAsync(() -> {
-      try (DemoHour.Version v = hour.build(2, c.drift())) {
+      // The generated catalog is the one v1 read: v2 holds no fresh item, all are carried.
+      try (DemoHour.Version v = hour.build(snapshots.version() + 1, c.drift(), cutoff)) {
         if (!snapshots.refresh()) {
           throw new IllegalStateException("v2 was not swapped in: " + snapshots.lastFailure());
         }
@@ -149,21 +154,6 @@ public final class FreshnessBench {
     } finally {
       adder.resume();
     }
-  }
-
-  /** For each probe user, the catalog row of its best item now. */
-  private int[] probeRows(RecallService service, long[] users) {
-    FeatureRow user = service.newUserRow();
-    RecallRequest request = service.newRequest().k(c.k()).searchParams(c.search());
-    RecallResults res = new RecallResults(c.k());
-    int[] rows = new int[users.length];
-    for (int i = 0; i < users.length; i++) {
-      users[i] = 5_000_000_000L + i;
-      SyntheticTwoTower.user(c.seed(), users[i], user);
-      service.recall(user, request, res);
-      rows[i] = (int) (res.id(0) - SyntheticTwoTower.FIRST_ITEM_ID);
-    }
-    return rows;
   }
 
   private void row(String phase, Traffic.Window t, Adder.Window a, double seconds) {
