@@ -80,14 +80,14 @@ public final class FreshItems implements AutoCloseable {
   public static FreshItems open(SnapshotManager<TowerModel> snapshots, TowerBackend backend, FreshConfig config)
       throws IOException {
     List<FreshRecord> replayed = new ArrayList<>();
-    FreshItems fresh;
     try (Lease<TowerModel> lease = snapshots.acquire()) {
       FreshItemLog log = FreshItemLog.open(config.log(), lease.model().item(), replayed);
-      fresh = new FreshItems(snapshots, backend, config, log, replayed);
+      FreshItems fresh = new FreshItems(snapshots, backend, config, log, replayed);
+      // Hooked first, so that a version swapped in meanwhile is prepared too.
+      snapshots.prepareWith(fresh::prepare);
       fresh.prepare(lease.snapshot());
+      return fresh;
     }
-    snapshots.prepareWith(fresh::prepare);
-    return fresh;
   }
 
   /** An empty item feature row for the item tower being served. */
