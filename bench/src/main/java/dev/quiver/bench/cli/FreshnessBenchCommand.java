@@ -63,13 +63,22 @@ public final class FreshnessBenchCommand extends QuiverCommand {
 
   @Override
   public Integer call() throws Exception {
-    if (rate <= 0 || batch <= 0 || k <= 0 || items <= 0 || window <= 0) {
-      throw new IllegalArgumentException("--rate, --batch, --k, --items and --window-s must be positive");
-    }
+    positive("--rate", rate);
+    positive("--batch", batch);
+    positive("--k", k);
+    positive("--items", items);
+    positive("--window-s", window);
     FreshnessBench.run(new FreshnessBench.Config(root, items, Params.parse(build), Params.parse(search), k,
         threads == null ? cores() : threads, rate, batch, removeEvery, warmup, window, users, !noSwap, drift, seed),
         out());
     out().flush();
     return 0;
+  }
+
+  private static void positive(String option, double value) {
+    if (!(value > 0)) {
+      throw new IllegalArgumentException(option + " must be positive, was " + (value == (long) value
+          ? Long.toString((long) value) : Double.toString(value)));
+    }
   }
 }
