@@ -302,4 +302,21 @@ class FreshItemsTest {
       assertEquals(25, fresh.size());
     }
   }
+
+  @Test
+  void theMemoryBoundIsKeptToo() throws IOException {
+    Path model = new FreshFixture(dir, 0).model("m1", 0);
+    // 25 entries of 32 floats, an id and a dead bit's share fit; a 26th does not.
+    long bytes = 25L * (32 * Float.BYTES + Long.BYTES + Integer.BYTES);
+    FreshConfig config = FreshConfig.defaults(dir.resolve("fresh.log"));
+    try (SnapshotManager<TowerModel> snapshots = start(model, "flat");
+         FreshItems fresh = FreshItems.open(snapshots, CpuTowerBackend.INSTANCE, new FreshConfig(config.log(),
+             config.maxItems(), bytes, config.flatLimit(), config.graphKind(), config.graphParams()))) {
+      RecallService service = new RecallService(snapshots, CpuTowerBackend.INSTANCE, fresh);
+      add(service, BUILT, BUILT + 25, 25);
+      DeltaFullException e = assertThrows(DeltaFullException.class, () -> add(service, BUILT + 25, BUILT + 26, 1));
+      assertTrue(e.getMessage().contains("maxBytes " + bytes), e.getMessage());
+      assertEquals(25, fresh.size());
+    }
+  }
 }

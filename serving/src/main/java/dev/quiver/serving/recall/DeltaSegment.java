@@ -64,7 +64,7 @@ public final class DeltaSegment implements AutoCloseable {
   /** Entries that {@code more} puts would reach: refuses them all up front, before anything is logged. */
   synchronized void checkRoom(int more) {
     long entries = (long) count + more;
-    if (entries > config.maxItems() || entries * entryBytes() > config.maxBytes()) {
+    if (entries > config.maxItems() || byteSize() + more * entryBytes() > config.maxBytes()) {
       throw new DeltaFullException("fresh items of " + name + " are full: " + count + " entries + " + more
           + " exceed maxItems " + config.maxItems() + " or maxBytes " + config.maxBytes()
           + "; they empty when the next build is served");
@@ -109,7 +109,7 @@ public final class DeltaSegment implements AutoCloseable {
     return entryOf.size();
   }
 
-  /** Bytes held: rows and ids, and the graph once built. */
+  /** Bytes held: rows and ids, and the graph once built (which copies the rows). */
   long byteSize() {
     MutableIndex g = graph;
     return (long) count * entryBytes() + (g == null ? 0 : g.byteSize());
