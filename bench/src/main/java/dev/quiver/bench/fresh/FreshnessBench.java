@@ -125,7 +125,7 @@ public final class FreshnessBench {
       }
     });
     double seconds = build.get();
-    row("build v2 and swap", traffic.window(), adder.window(), seconds);
+    row(String.format(Locale.ROOT, "build+swap (%.0f s)", seconds), traffic.window(), adder.window(), seconds);
     sleep(c.windowSeconds());
     row("after the swap", traffic.window(), adder.window(), c.windowSeconds());
     freshRecall(snapshots, service, adder, "after the swap to v" + snapshots.version());
