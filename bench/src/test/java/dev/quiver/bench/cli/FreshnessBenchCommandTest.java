@@ -22,8 +22,8 @@ class FreshnessBenchCommandTest {
         "M=8,efConstruction=40", "--k", "20", "--rate", "200", "--window-s", "1", "--warmup-s", "0", "--users", "20",
         "--threads", "1");
     assertEquals(0, run.exit(), run::toString);
-    for (String phase : new String[] {"no adds", "adds", "build+swap (", "after the swap"}) {
-      assertTrue(run.out().contains("\n" + phase + " "), phase + " in " + run);
+    for (String phase : new String[] {"no adds ", "adds ", "build+swap (", "after the swap "}) {
+      assertTrue(run.out().contains("\n" + phase), phase + " in " + run);
     }
     assertTrue(run.out().contains("fresh-item recall@20 after the swap to v2"), run::toString);
     Matcher carried = CARRIED.matcher(run.out());
