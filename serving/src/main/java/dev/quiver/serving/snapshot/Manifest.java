@@ -28,9 +28,11 @@ import java.util.regex.Pattern;
  * @param index the item index
  * @param itemCount items in the index and the id table
  * @param files every file of the snapshot but the manifest, by path relative to the directory
+ * @param itemCutoff when the item data of the index was read, ISO-8601: items added after it are
+ *     not in the index, and the fresh items added since are carried into this version's delta
  */
 public record Manifest(int formatVersion, long version, String createdAt, String modelFingerprint, IndexInfo index,
-                       int itemCount, List<FileEntry> files) {
+                       int itemCount, List<FileEntry> files, String itemCutoff) {
   /** The manifest format this build writes and reads. */
   public static final int FORMAT = 1;
   private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
@@ -54,6 +56,17 @@ public record Manifest(int formatVersion, long version, String createdAt, String
 
   public Manifest {
     files = List.copyOf(files);
+  }
+
+  /** A manifest whose item data was read when it was published. */
+  public Manifest(int formatVersion, long version, String createdAt, String modelFingerprint, IndexInfo index,
+                  int itemCount, List<FileEntry> files) {
+    this(formatVersion, version, createdAt, modelFingerprint, index, itemCount, files, createdAt);
+  }
+
+  /** {@link #itemCutoff} as an instant. */
+  public Instant itemCutoffInstant() {
+    return Instant.parse(itemCutoff);
   }
 
   /** Reads and validates {@code file}; IOException naming the file and the first thing wrong. */
@@ -119,6 +132,11 @@ public record Manifest(int formatVersion, long version, String createdAt, String
       Instant.parse(createdAt);
     } catch (DateTimeParseException e) {
       throw bad(file, "createdAt '" + createdAt + "' is not an ISO-8601 instant");
+    }
+    try {
+      Instant.parse(itemCutoff);
+    } catch (DateTimeParseException e) {
+      throw bad(file, "itemCutoff '" + itemCutoff + "' is not an ISO-8601 instant");
     }
     check(file, HEX64.matcher(modelFingerprint).matches(), "model fingerprint '" + modelFingerprint + "'");
     check(file, !index.kind.isBlank() && index.params != null, "index kind '" + index.kind + "'");
