@@ -203,6 +203,8 @@ class Tower(nn.Module):
             for k in ("buckets", "multi_valued", "pooling", "boundaries", "raw", "vocabulary", "missing_bucket"):
                 if k in f:
                     c[k] = f[k]
+            if f["type"] == "numeric":
+                c["right"] = True  # values() buckets with bisect_right: torch.bucketize(right=True)
             feats.append(c)
         cfg = {"features": feats}
         if self.senet is not None:

@@ -1,5 +1,6 @@
 package dev.quiver.gpu;
 
+import dev.quiver.tower.Activation;
 import dev.quiver.tower.DenseLayer;
 import dev.quiver.tower.FeatureRow;
 import dev.quiver.tower.Head;
@@ -54,11 +55,20 @@ final class TowerPlan implements AutoCloseable {
 
   /** Why {@code tower} cannot run on the device, or null when it can. */
   static String unsupported(Tower tower) {
-    boolean any = !tower.layers().isEmpty();
+    List<DenseLayer> all = new ArrayList<>(tower.layers());
     for (Head h : tower.headList()) {
-      any |= !h.layers().isEmpty();
+      all.addAll(h.layers());
     }
-    return any ? null : "tower '" + tower.name() + "' has no dense layers";
+    if (all.isEmpty()) {
+      return "tower '" + tower.name() + "' has no dense layers";
+    }
+    for (DenseLayer l : all) {
+      if (!l.plain() || l.activation().compareTo(Activation.SILU) > 0) {
+        return "tower '" + tower.name() + "' has a layer norm, per-channel prelu or "
+            + l.activation() + ", which the device kernels lack";
+      }
+    }
+    return null;
   }
 
   /**

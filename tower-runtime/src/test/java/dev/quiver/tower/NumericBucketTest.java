@@ -18,7 +18,7 @@ class NumericBucketTest {
       b[i] = (i == 0 ? -50 : b[i - 1]) + 0.5 + rnd.nextInt(4);
     }
     Feature f = new Feature("x", FeatureType.NUMERIC, MemorySegment.ofArray(new float[(count + 1) * 2]),
-        count + 1, 2, false, false, -1, b, null, null);
+        count + 1, 2, false, Pooling.SUM, -1, b, true, null, null, null);
     for (int t = 0; t < 2_000; t++) {
       double v = switch (t % 8) {
         case 0, 1 -> count > 0 ? b[rnd.nextInt(count)] : 0;
