@@ -9,6 +9,8 @@ import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -89,13 +91,15 @@ public final class SnapshotLoader<M extends AutoCloseable> {
     }
     checkFingerprint(dir, manifest);
     Arena arena = Arena.ofShared();
-    VectorIndex index = null;
+    List<VectorIndex> indexes = new ArrayList<>();
     M model = null;
     try {
-      index = openIndex(dir, manifest, arena);
+      for (String path : manifest.indexPaths()) {
+        indexes.add(openIndex(dir.resolve(path), manifest, arena));
+      }
       IdMap ids = ItemIds.open(dir.resolve(SnapshotLayout.IDS), arena, manifest.itemCount());
       model = loadModel(dir, manifest, arena);
-      Snapshot<M> snapshot = Snapshot.assemble(manifest, dir, model, index, ids, arena, reaper);
+      Snapshot<M> snapshot = Snapshot.assemble(manifest, dir, model, indexes, ids, arena, reaper);
       warm(snapshot);
       if (verification == Verification.SIZES_THEN_BACKGROUND) {
         snapshot.verification(
@@ -104,7 +108,9 @@ public final class SnapshotLoader<M extends AutoCloseable> {
       return snapshot;
     } catch (IOException | RuntimeException | Error e) {
       closeQuietly(e, model);
-      closeQuietly(e, index);
+      for (VectorIndex index : indexes) {
+        closeQuietly(e, index);
+      }
       arena.close();
       throw e;
     }
@@ -151,8 +157,7 @@ public final class SnapshotLoader<M extends AutoCloseable> {
     }
   }
 
-  private static VectorIndex openIndex(Path dir, Manifest m, Arena arena) throws IOException {
-    Path file = dir.resolve(SnapshotLayout.INDEX);
+  private static VectorIndex openIndex(Path file, Manifest m, Arena arena) throws IOException {
     VectorIndex index = IndexFormats.open(file, false, arena);
     Manifest.IndexInfo info = m.index();
     if (!index.kind().equals(info.kind()) || index.metric() != m.metric() || index.dimension() != info.dimension()

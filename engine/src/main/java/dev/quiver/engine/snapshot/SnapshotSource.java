@@ -3,6 +3,7 @@ package dev.quiver.engine.snapshot;
 import dev.quiver.engine.Params;
 import dev.quiver.engine.VectorIndex;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -17,10 +18,19 @@ import java.util.Objects;
  * @param version the version to publish; 0 for one above every version in the root
  * @param link hard-link {@code indexFile} into the snapshot when the file system allows it (files
  *     are never modified in place, so versions may share one); otherwise it is copied
+ * @param itemHeads an item tower of several heads: each head's name and index, the first being
+ *     {@code index}; empty for a single index
  */
 public record SnapshotSource(Path modelDir, VectorIndex index, Path indexFile, Params params, long[] ids,
-                             long version, boolean link) {
+                             long version, boolean link, List<ItemHead> itemHeads) {
+  /** One item head: its name in the model's item tower and the index over its vectors. */
+  public record ItemHead(String name, VectorIndex index) {}
+
   public SnapshotSource {
+    itemHeads = itemHeads == null ? List.of() : List.copyOf(itemHeads);
+    if (!itemHeads.isEmpty() && itemHeads.getFirst().index() != index) {
+      throw new IllegalArgumentException("the first item head's index must be the snapshot's index");
+    }
     Objects.requireNonNull(modelDir, "modelDir");
     Objects.requireNonNull(params, "params");
     if ((index == null) == (indexFile == null)) {
@@ -33,23 +43,28 @@ public record SnapshotSource(Path modelDir, VectorIndex index, Path indexFile, P
 
   /** A snapshot of {@code index}, written into the snapshot by {@link VectorIndex#write}. */
   public static SnapshotSource of(Path modelDir, VectorIndex index, Params params) {
-    return new SnapshotSource(modelDir, index, null, params, null, 0, false);
+    return new SnapshotSource(modelDir, index, null, params, null, 0, false, List.of());
+  }
+
+  /** A snapshot of one index per item head, in the item tower's head order. */
+  public static SnapshotSource ofHeads(Path modelDir, List<ItemHead> heads, Params params) {
+    return new SnapshotSource(modelDir, heads.getFirst().index(), null, params, null, 0, false, heads);
   }
 
   /** A snapshot of the index in {@code indexFile}, copied into the snapshot. */
   public static SnapshotSource ofFile(Path modelDir, Path indexFile, Params params) {
-    return new SnapshotSource(modelDir, null, indexFile, params, null, 0, false);
+    return new SnapshotSource(modelDir, null, indexFile, params, null, 0, false, List.of());
   }
 
   public SnapshotSource withIds(long[] itemIds) {
-    return new SnapshotSource(modelDir, index, indexFile, params, itemIds, version, link);
+    return new SnapshotSource(modelDir, index, indexFile, params, itemIds, version, link, itemHeads);
   }
 
   public SnapshotSource withVersion(long v) {
-    return new SnapshotSource(modelDir, index, indexFile, params, ids, v, link);
+    return new SnapshotSource(modelDir, index, indexFile, params, ids, v, link, itemHeads);
   }
 
   public SnapshotSource linked() {
-    return new SnapshotSource(modelDir, index, indexFile, params, ids, version, true);
+    return new SnapshotSource(modelDir, index, indexFile, params, ids, version, true, itemHeads);
   }
 }
