@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "quiver", mixinStandardHelpOptions = true, versionProvider = QuiverCli.Version.class,
     description = "Pure-JVM vector search for two-tower recommendation recall.",
     subcommands = {DemoCommand.class, GenerateCommand.class, SweepCommand.class, EmbedCommand.class, JmhCommand.class,
-        BuildSnapshotCommand.class, SnapshotBenchCommand.class, RecallBenchCommand.class,
+        BuildSnapshotCommand.class, SnapshotBenchCommand.class, RecallBenchCommand.class, EvalCommand.class,
         CommandLine.HelpCommand.class})
 public final class QuiverCli implements Callable<Integer> {
   /** Exit status for bad input, the same as picocli's for a bad option. */

@@ -14,9 +14,9 @@ import java.util.List;
  * @param userHeads heads of the user tower
  * @param itemHeads item heads, one index each
  */
-record HeadPairing(int userHeads, int itemHeads) {
+public record HeadPairing(int userHeads, int itemHeads) {
   /** The pairing of a served snapshot; IllegalStateException when its heads cannot pair. */
-  static HeadPairing of(Snapshot<TowerModel> snapshot) {
+  public static HeadPairing of(Snapshot<TowerModel> snapshot) {
     int user = snapshot.model().user().heads();
     int item = snapshot.itemHeads();
     if (user != 1 && item != 1 && user != item) {
@@ -28,22 +28,22 @@ record HeadPairing(int userHeads, int itemHeads) {
   }
 
   /** The lists searched and merged: one per pair. */
-  int lists() {
+  public int lists() {
     return Math.max(userHeads, itemHeads);
   }
 
   /** The user head whose vector list {@code l} searches with. */
-  int userHead(int l) {
+  public int userHead(int l) {
     return userHeads == 1 ? 0 : l;
   }
 
   /** The item head whose index list {@code l} searches. */
-  int itemHead(int l) {
+  public int itemHead(int l) {
     return itemHeads == 1 ? 0 : l;
   }
 
   /** The lists' names: the user heads', or the item heads' when the user tower has one head. */
-  static List<String> names(Snapshot<TowerModel> snapshot) {
+  public static List<String> names(Snapshot<TowerModel> snapshot) {
     HeadPairing p = of(snapshot);
     return p.userHeads == 1 && p.itemHeads > 1 ? snapshot.model().item().headNames()
         : snapshot.model().user().headNames();
