@@ -353,11 +353,12 @@ def needed_tensors(config):
         width = 0
         for i, f in enumerate(t.get("features", [])):
             at = f"towers.{tname}.features[{i}] ({f.get('name')})"
-            rows = {"id": lambda: f.get("buckets"), "numeric": lambda: len(f.get("boundaries", [])) + 1,
+            rows = {"id": lambda: f.get("buckets"), "numeric": lambda: len(f.get("boundaries") or []) + 1,
                     "categorical": lambda: len(f.get("vocabulary", [])) + 1}.get(f.get("type"), lambda: None)()
             if rows is None:
                 raise ExportError(f"{at} has type {f.get('type')!r}; expected id, numeric or categorical")
-            add(at, f.get("embedding"), [rows, f.get("dim")])
+            if f.get("embedding") is not None or f.get("type") != "numeric" or f.get("raw") is None:
+                add(at, f.get("embedding"), [rows, f.get("dim")])  # a raw numeric may have none
             width += f.get("dim", 0) + (1 if f.get("raw") is not None else 0)
         if t.get("senet"):
             sn, at, n = t["senet"], f"towers.{tname}.senet", len(t.get("features", []))

@@ -339,7 +339,7 @@ class ItemMultiHead(TeamModel):
         self.logit_scale = nn.Parameter(torch.tensor([math.log(1 / 0.07)]))
         self.item_id = nn.EmbeddingBag(251, 8, mode="sum")
         self.authors = nn.EmbeddingBag(61, 8, mode="mean")
-        self.item_trunk = nn.Sequential(nn.Linear(16, 24), nn.ReLU())
+        self.item_trunk = nn.Sequential(nn.Linear(17, 24), nn.ReLU())
         self.item_heads = nn.ModuleDict({"click": nn.Linear(24, 8), "buy": nn.Linear(24, 8)})
 
     def user_vectors(self, rows):
@@ -348,8 +348,10 @@ class ItemMultiHead(TeamModel):
         return F.normalize(self.user_tower(x), dim=1) * self.logit_scale.exp()
 
     def item_vectors(self, rows):
+        popularity, has = numbers(rows, "popularity")  # a raw input only: log1p of the clipped count
+        popularity = torch.where(has, torch.log1p(popularity.clamp(0.0, 1000.0)), torch.zeros_like(popularity))
         x = torch.cat([self.item_id(*id_bags(rows, "item_id", 251)),
-                       self.authors(*id_bags(rows, "authors", 61))], dim=1)
+                       self.authors(*id_bags(rows, "authors", 61)), popularity.unsqueeze(1)], dim=1)
         h = self.item_trunk(x)
         return [F.normalize(self.item_heads[k](h), dim=1) for k in ("click", "buy")]
 
@@ -366,7 +368,9 @@ class ItemMultiHead(TeamModel):
             "features": [
                 {"name": "item_id", "type": "id", "embedding": "item_id.weight", "dim": 8, "buckets": 251},
                 {"name": "authors", "type": "id", "embedding": "authors.weight", "dim": 8, "buckets": 61,
-                 "multi_valued": True, "pooling": "mean"}],
+                 "multi_valued": True, "pooling": "mean"},
+                {"name": "popularity", "type": "numeric", "dim": 0, "raw": {},
+                 "transform": [{"op": "clip", "min": 0, "max": 1000}, {"op": "log1p"}]}],
             "layers": [{"linear": "item_trunk.0", "units": 24, "activation": "relu"}],
             "heads": [{"name": "click", "layers": [{"linear": "item_heads.click", "units": 8}]},
                       {"name": "buy", "layers": [{"linear": "item_heads.buy", "units": 8}]}]}}}
@@ -447,17 +451,18 @@ def awkward_value(f, rnd):
         return ex.random_id(rnd)
     if f["type"] == "categorical":
         return rnd.choice(["xx", "US", "ünknown"]) if rnd.random() < 0.25 else rnd.choice(f["vocabulary"])
-    on = f.get("on_boundary", f["boundaries"])
+    on = f.get("on_boundary") or f["boundaries"]
     if rnd.random() < 0.3:
         return rnd.choice(on)
-    lo, hi = f.get("range", (f["boundaries"][0] - 3, f["boundaries"][-1] + 3))
+    lo, hi = f.get("range") or (f["boundaries"][0] - 3, f["boundaries"][-1] + 3)
     return round(rnd.uniform(lo, hi), 3)
 
 
 # Raw values that land exactly on a boundary once transformed, and the range to draw others from.
 AWKWARD = {("ShareBottom", "income"): {"on_boundary": [0.0], "range": (0.0, 5000.0)},
            ("SharedDnn", "age"): {"range": (-10.0, 95.0)},
-           ("SharedDnn", "price"): {"on_boundary": [6.0, 10.0, 14.0, 18.0], "range": (0.0, 25.0)}}
+           ("SharedDnn", "price"): {"on_boundary": [6.0, 10.0, 14.0, 18.0], "range": (0.0, 25.0)},
+           ("ItemMultiHead", "popularity"): {"on_boundary": [0.0, 1000.0], "range": (-5.0, 3000.0)}}
 
 
 def rows_for(cls, tower, n, rnd):

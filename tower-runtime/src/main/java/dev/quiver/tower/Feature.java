@@ -334,10 +334,16 @@ public final class Feature {
   }
 
   private void copyRow(long r, float[] x, int offset) {
+    if (dim == 0) {
+      return;
+    }
     VectorKernels.loadRow(table, r * dim * Float.BYTES, dim, x, offset, false);
   }
 
   private void addRow(long r, float[] x, int offset) {
+    if (dim == 0) {
+      return;
+    }
     VectorKernels.loadRow(table, r * dim * Float.BYTES, dim, x, offset, true);
   }
 }

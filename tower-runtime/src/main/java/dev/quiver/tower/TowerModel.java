@@ -153,7 +153,7 @@ public final class TowerModel implements AutoCloseable {
         width += f.width();
       }
       where = "towers." + name + ".senet";
-      Senet senet = c.senet() == null ? null : senet(c.senet(), features.size());
+      Senet senet = c.senet() == null ? null : senet(c.senet(), features);
       List<DenseLayer> layers = new ArrayList<>();
       width = layers("towers." + name + ".layers", c.layers(), width, layers);
       List<Head> heads = new ArrayList<>();
@@ -214,8 +214,10 @@ public final class TowerModel implements AutoCloseable {
       } catch (IllegalArgumentException e) {
         throw bad("has " + e.getMessage());
       }
-      if (c.dim() <= 0) {
-        throw bad("has dim " + c.dim() + "; it must be positive");
+      // A numeric feature passed on raw without an embedding: no table, only its value.
+      boolean rawOnly = type == FeatureType.NUMERIC && c.embedding() == null && c.raw() != null;
+      if (rawOnly ? c.dim() != 0 : c.dim() <= 0) {
+        throw bad("has dim " + c.dim() + "; it must be positive (0 for a raw numeric without embedding)");
       }
       double[] boundaries = null;
       long rows = switch (type) {
@@ -226,7 +228,7 @@ public final class TowerModel implements AutoCloseable {
           yield c.buckets();
         }
         case NUMERIC -> {
-          boundaries = boundaries(c.boundaries());
+          boundaries = rawOnly && c.boundaries() == null ? new double[0] : boundaries(c.boundaries());
           yield boundaries.length + 1L;
         }
         case CATEGORICAL -> {
@@ -258,7 +260,7 @@ public final class TowerModel implements AutoCloseable {
       if (c.missingBucket() != null && (missing < 0 || missing >= rows)) {
         throw bad("has missing_bucket " + missing + " outside its table's " + rows + " rows");
       }
-      MemorySegment table = tensor(c.embedding(), tables, rows, c.dim());
+      MemorySegment table = rawOnly ? MemorySegment.ofArray(new float[0]) : tensor(c.embedding(), tables, rows, c.dim());
       return new Feature(c.name(), type, table, rows, c.dim(), multi, pooling, missing, boundaries,
           c.right() != null && c.right(), transform, c.raw(), c.vocabulary());
     }
@@ -277,7 +279,8 @@ public final class TowerModel implements AutoCloseable {
       return b;
     }
 
-    private Senet senet(SenetConfig c, int fields) throws IOException {
+    private Senet senet(SenetConfig c, List<Feature> features) throws IOException {
+      int fields = features.size();
       long[] shape = shape(c.fc1() + ".weight");
       if (shape.length != 2 || shape[1] != fields) {
         throw bad("tensor '" + c.fc1() + ".weight' has shape " + java.util.Arrays.toString(shape)
@@ -289,6 +292,11 @@ public final class TowerModel implements AutoCloseable {
       MemorySegment b1 = bias ? tensor(c.fc1() + ".bias", hidden) : arena.allocate(4L * hidden);
       MemorySegment w2 = tensor(c.fc2() + ".weight", fields, hidden);
       MemorySegment b2 = bias ? tensor(c.fc2() + ".bias", fields) : arena.allocate(4L * fields);
+      for (Feature f : features) {
+        if (f.dim() == 0) {
+          throw bad("needs an embedding of every feature; '" + f.name() + "' is raw only");
+        }
+      }
       if ("prelu".equals(c.activation()) || "prelu".equals(c.gate())) {
         throw bad("has prelu, which needs a weight tensor; SENet takes activations without weights");
       }
