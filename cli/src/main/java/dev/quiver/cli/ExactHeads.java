@@ -6,7 +6,7 @@ import dev.quiver.engine.Params;
 import dev.quiver.engine.SearchResults;
 import dev.quiver.engine.VectorIndex;
 import dev.quiver.engine.VectorStore;
-import dev.quiver.engine.snapshot.Snapshot;
+import dev.quiver.serving.snapshot.Snapshot;
 import java.util.ArrayList;
 import java.util.List;
 
