@@ -92,6 +92,7 @@ class ItemMultiHeadSnapshotTest {
       RecallResults got = new RecallResults(K);
       RecallResults want = new RecallResults(K);
       float[] user = new float[userHeads * m.user().dim()];
+      List<long[]> singles = new ArrayList<>();
       for (FeatureRow row : users) {
         m.user().embed(row, user);
         SearchResults[] exact = new SearchResults[pairs];
@@ -101,11 +102,29 @@ class ItemMultiHeadSnapshotTest {
         new HeadMerger().merge(MergeMode.SNAKE, exact, pairs, null, null, K, want);
         service.recall(row, request, got);
         assertArrayEquals(want.ids(), got.ids());
+        singles.add(got.ids());
         for (int i = 0; i < got.count(); i++) {
           assertEquals(want.head(i), got.head(i), "the pair that found rank " + i);
           assertEquals(want.score(i), got.score(i), 1e-4f * Math.abs(want.score(i)) + 1e-5f);
         }
       }
+      assertBatchGivesSingles(service, request, users, singles);
+    }
+  }
+
+  /** A batch pairs heads as single recalls do. */
+  private static void assertBatchGivesSingles(RecallService service, RecallRequest request, List<FeatureRow> users,
+                                              List<long[]> singles) {
+    int n = users.size();
+    RecallRequest[] requests = new RecallRequest[n];
+    RecallResults[] out = new RecallResults[n];
+    for (int i = 0; i < n; i++) {
+      requests[i] = request;
+      out[i] = new RecallResults(K);
+    }
+    service.recallBatch(users.toArray(FeatureRow[]::new), requests, n, out, 2);
+    for (int i = 0; i < n; i++) {
+      assertArrayEquals(singles.get(i), out[i].ids(), "batched user " + i);
     }
   }
 
