@@ -282,10 +282,23 @@ def export(model, out_dir, dtype="F32"):
     publish(out_dir, config, state)
 
 
+MODEL_FILES = {"model.json", "model.safetensors"}
+
+
+def fresh_dir(path):
+    """Empties a directory that a command writes whole (a fixture: model, rows, outputs)."""
+    shutil.rmtree(path, ignore_errors=True)
+    return path
+
+
 def publish(out_dir, config, state, check=None):
     """Writes model.json and model.safetensors into out_dir, both or neither: they are written in
     a new directory beside it, checked by check(dir) when given, then swapped in by renames."""
     out_dir = os.path.abspath(out_dir)
+    others = sorted(set(os.listdir(out_dir)) - MODEL_FILES) if os.path.isdir(out_dir) else []
+    if others:
+        raise ExportError(f"{out_dir} holds other files than a model's ({', '.join(others[:3])}...); "
+                          "give a new directory or one that holds only model.json and model.safetensors")
     parent = os.path.dirname(out_dir)
     os.makedirs(parent, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="." + os.path.basename(out_dir) + ".", dir=parent)
@@ -642,7 +655,7 @@ def fixture(out_dir, specs, dtype, seed, n):
     rnd = random.Random(seed)
     model = TwoTower(*specs)
     randomize(model, seed)
-    export(model, out_dir, dtype)
+    export(model, fresh_dir(out_dir), dtype)
     expected = {}
     with torch.no_grad():
         for name, tower, spec in (("user", model.user, specs[0]), ("item", model.item, specs[1])):
@@ -716,7 +729,7 @@ def bench(out, n):
     specs = bench_specs()
     model = TwoTower(*specs)
     randomize(model, 11)
-    export(model, out)
+    export(model, fresh_dir(out))
     # No missing values: the ONNX graph, like most exported ones, has no notion of them.
     rows = requests(specs[0], n, rnd, missing=False)
     with open(os.path.join(out, "user.jsonl"), "w") as f:

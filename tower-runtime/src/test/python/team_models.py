@@ -516,7 +516,7 @@ def fixture(out, name, cls, how, seed, n=80):
     with tempfile.TemporaryDirectory() as tmp:
         ckpt = os.path.join(tmp, "model.safetensors" if how == "safetensors" else "model.pt")
         save_checkpoint(model, how, ckpt)
-        ex.from_state_dict(cls.spec, ex.load_state_dict(ckpt), os.path.join(out, name))
+        ex.from_state_dict(cls.spec, ex.load_state_dict(ckpt), ex.fresh_dir(os.path.join(out, name)))
     expected = {}
     with torch.no_grad():
         for tower in ("user", "item"):
