@@ -63,9 +63,10 @@ final class TowerPlan implements AutoCloseable {
       return "tower '" + tower.name() + "' has no dense layers";
     }
     for (DenseLayer l : all) {
-      if (!l.plain() || l.activation().compareTo(Activation.SILU) > 0) {
-        return "tower '" + tower.name() + "' has a layer norm, per-channel prelu or "
-            + l.activation() + ", which the device kernels lack";
+      String lacking = l.layerNormed() ? "a layer norm" : !l.plain() ? "per-channel PReLU slopes"
+          : l.activation().compareTo(Activation.SILU) > 0 ? l.activation().toString() : null;
+      if (lacking != null) {
+        return "tower '" + tower.name() + "' has " + lacking + ", which the device kernels lack";
       }
     }
     return null;

@@ -85,6 +85,11 @@ public final class DenseLayer {
     return norm == null && slopes == null;
   }
 
+  /** Whether a layer norm follows the linear layer. */
+  public boolean layerNormed() {
+    return norm != null;
+  }
+
   /**
    * Computes {@code rows} rows: {@code y[r * out ..]} from {@code x[r * in ..]}, panel by panel,
    * last panel first when {@code backward}. Bias and ReLU are applied by the kernel; other
