@@ -128,6 +128,12 @@ final class EvalCommand extends QuiverCommand {
           + interactions);
     }
     out().printf("evaluated %,d users of %,d with positives in %s%n", evaluated, positives.size(), interactions);
+    long absent = positives.values().stream().flatMapToLong(p -> p.stream().mapToLong(Long::longValue))
+        .filter(item -> lease.snapshot().ids().ordinal(item) < 0).count();
+    if (absent > 0) {
+      // Kept as misses: a held-out item the catalogue lacks is one the recall could not find.
+      out().printf("%,d positives name items that are not in the snapshot; they count as misses%n", absent);
+    }
     return lines;
   }
 
