@@ -3,6 +3,7 @@ package dev.quiver.bench.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.quiver.cli.Cli;
 import dev.quiver.engine.io.VectorFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

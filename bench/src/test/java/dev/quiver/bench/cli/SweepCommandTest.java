@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quiver.bench.sweep.ResultsCsv;
 import dev.quiver.bench.sweep.SweepRow;
+import dev.quiver.cli.Cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,6 +2,7 @@ package dev.quiver.serving.snapshot;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +34,7 @@ public final class ModelDirectory {
     byte[] buf = new byte[1 << 16];
     for (Path file : files) {
       sha.update(relative(dir, file).getBytes(StandardCharsets.UTF_8));
-      sha.update(longBytes(Files.size(file)));
+      sha.update(ByteBuffer.allocate(Long.BYTES).putLong(Files.size(file)).array()); // big-endian
       try (InputStream in = Files.newInputStream(file)) {
         for (int n; (n = in.read(buf)) > 0; ) {
           sha.update(buf, 0, n);
@@ -52,14 +53,6 @@ public final class ModelDirectory {
 
   static String relative(Path dir, Path file) {
     return dir.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
-  }
-
-  private static byte[] longBytes(long v) {
-    byte[] b = new byte[8];
-    for (int i = 0; i < 8; i++) {
-      b[i] = (byte) (v >>> (56 - 8 * i));
-    }
-    return b;
   }
 
   private static MessageDigest sha256() {
