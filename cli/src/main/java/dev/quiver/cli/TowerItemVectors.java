@@ -37,10 +37,17 @@ record TowerItemVectors(Path features, Path model, TowerBackend backend, IntCons
     return heads.getFirst();
   }
 
+  /** The item heads, refused when they cannot pair with the user heads at serving time. */
   @Override
   public List<String> headNames() throws IOException {
     try (TowerModel m = TowerModel.load(model)) {
-      return m.item().heads() == 1 ? List.of() : m.item().headNames();
+      int user = m.user().heads(), item = m.item().heads();
+      if (user != 1 && item != 1 && user != item) {
+        throw new IllegalArgumentException(model + ": " + user + " user heads " + m.user().headNames()
+            + " cannot pair with " + item + " item heads " + m.item().headNames()
+            + "; give both towers as many heads, or one of them one");
+      }
+      return item == 1 ? List.of() : m.item().headNames();
     }
   }
 

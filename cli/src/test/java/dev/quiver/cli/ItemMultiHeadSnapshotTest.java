@@ -32,6 +32,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -110,6 +111,25 @@ class ItemMultiHeadSnapshotTest {
       }
       assertBatchGivesSingles(service, request, users, singles);
     }
+  }
+
+  @Test
+  void headsThatCannotPairAreRefusedByTheBuild() throws IOException {
+    Path model = Files.createDirectories(dir.resolve("three-item-heads"));
+    for (String f : List.of("model.json", "model.safetensors", "item.jsonl")) {
+      Files.copy(FIXTURES.resolve("share_bottom").resolve(f), model.resolve(f));
+    }
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode config = (ObjectNode) json.readTree(model.resolve("model.json").toFile());
+    ObjectNode third = ((com.fasterxml.jackson.databind.node.ArrayNode) config.path("towers").path("item")
+        .path("heads")).addObject().put("name", "share");
+    third.putArray("layers").addObject().put("linear", "item_tops.like").put("units", 8);
+    json.writeValue(model.resolve("model.json").toFile(), config);
+    Cli r = Cli.run("build-snapshot", "--item-features", itemRows(model).toString(), "--model", model.toString(),
+        "--index", "flat", "--root", dir.resolve("root").toString(), "--no-progress");
+    assertEquals(2, r.exit(), r::toString);
+    assertTrue(r.err().contains("2 user heads [click, like] cannot pair with 3 item heads [click, like, share]"),
+        r::toString);
   }
 
   /** A batch pairs heads as single recalls do. */
