@@ -2,6 +2,7 @@ package dev.quiver.serving.snapshot;
 
 import dev.quiver.engine.IdMap;
 import dev.quiver.engine.IndexFormats;
+import dev.quiver.engine.ShardedIndex;
 import dev.quiver.engine.VectorIndex;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -93,8 +94,9 @@ public final class SnapshotLoader<M extends AutoCloseable> {
     List<VectorIndex> indexes = new ArrayList<>();
     M model = null;
     try {
-      for (String path : manifest.indexPaths()) {
-        indexes.add(openIndex(dir.resolve(path), manifest, arena));
+      indexes.add(openIndex(dir, manifest, arena));
+      for (String path : manifest.indexPaths().subList(1, manifest.indexPaths().size())) {
+        indexes.add(openHeadIndex(dir.resolve(path), manifest, arena));
       }
       IdMap ids = ItemIds.open(dir.resolve(SnapshotLayout.IDS), arena, manifest.itemCount());
       model = loadModel(dir, manifest, arena);
@@ -156,18 +158,46 @@ public final class SnapshotLoader<M extends AutoCloseable> {
     }
   }
 
-  private static VectorIndex openIndex(Path file, Manifest m, Arena arena) throws IOException {
+  /** The index, or for a sharded snapshot its shards searched as one ({@link ShardedIndex}). */
+  private static VectorIndex openIndex(Path dir, Manifest m, Arena arena) throws IOException {
+    List<VectorIndex> shards = new ArrayList<>();
+    try {
+      for (String name : m.indexFiles()) {
+        shards.add(IndexFormats.open(dir.resolve(name), false, arena));
+      }
+      VectorIndex index = ShardedIndex.of(shards);
+      check(dir.resolve(m.indexFiles().getFirst()), index, m);
+      return index;
+    } catch (IllegalArgumentException e) {
+      shards.forEach(VectorIndex::close);
+      throw new IOException(dir + ": " + e.getMessage(), e);
+    } catch (IOException | RuntimeException e) {
+      shards.forEach(VectorIndex::close);
+      throw e;
+    }
+  }
+
+  /** The index of an item head after the first: one file, like the first in all but its vectors. */
+  private static VectorIndex openHeadIndex(Path file, Manifest m, Arena arena) throws IOException {
     VectorIndex index = IndexFormats.open(file, false, arena);
+    try {
+      check(file, index, m);
+    } catch (IOException e) {
+      index.close();
+      throw e;
+    }
+    return index;
+  }
+
+  private static void check(Path file, VectorIndex index, Manifest m) throws IOException {
     Manifest.IndexInfo info = m.index();
     if (!index.kind().equals(info.kind()) || index.metric() != m.metric() || index.dimension() != info.dimension()
         || index.size() != m.itemCount()) {
       String found = index.kind() + ", " + index.metric().shortName() + ", dimension " + index.dimension() + ", "
           + index.size() + " items";
-      index.close();
       throw new IOException(file + ": index is " + found + "; the manifest records " + info.kind() + ", "
           + info.metric() + ", dimension " + info.dimension() + ", " + m.itemCount() + " items");
     }
-    return index;
   }
 
   private M loadModel(Path dir, Manifest manifest, Arena arena) throws IOException {
