@@ -9,6 +9,7 @@ final class RecallScratch {
   final FeatureRow[] rows = new FeatureRow[1];
   final HeadMerger merger = new HeadMerger();
   final ItemFilter filter = new ItemFilter();
+  final FreshSearch fresh = new FreshSearch();
   float[] vectors = new float[0];
   private float[] query = new float[0];
   private SearchResults[] perHead = new SearchResults[0];

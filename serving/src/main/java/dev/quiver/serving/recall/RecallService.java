@@ -33,14 +33,24 @@ public final class RecallService {
   private final StageLatencies latencies;
   private final StageLatencies batchLatencies;
   private final ThreadLocal<RecallScratch> scratch = ThreadLocal.withInitial(RecallScratch::new);
+  private final FreshItems fresh;
 
   /**
    * A service over the snapshots {@code snapshots} serves (started, so that a snapshot is being
    * served), computing user vectors on {@code backend}.
    */
   public RecallService(SnapshotManager<TowerModel> snapshots, TowerBackend backend) {
+    this(snapshots, backend, null);
+  }
+
+  /**
+   * As above, every recall also searching the {@code fresh} items added since the served
+   * snapshot's build (null: none), which {@link #addItems} and {@link #removeItems} change.
+   */
+  public RecallService(SnapshotManager<TowerModel> snapshots, TowerBackend backend, FreshItems fresh) {
     this.snapshots = Objects.requireNonNull(snapshots, "snapshots");
     this.backend = Objects.requireNonNull(backend, "backend");
+    this.fresh = fresh;
     List<String> heads;
     try (Lease<TowerModel> lease = snapshots.acquire()) {
       heads = HeadPairing.names(lease.snapshot());
@@ -64,6 +74,41 @@ public final class RecallService {
     try (Lease<TowerModel> lease = snapshots.acquire()) {
       return new RecallRequest(HeadPairing.of(lease.snapshot()).lists());
     }
+  }
+
+  /** An empty item feature row for {@link #addItems}, of the item tower being served. */
+  public FeatureRow newItemRow() {
+    return fresh().newItemRow();
+  }
+
+  /**
+   * Adds or replaces items {@code ids[0..count)} with their features: embedded by the served
+   * snapshot's own item tower, durable, and found by every recall that starts after this returns
+   * ({@link FreshItems#add}).
+   */
+  public void addItems(long[] ids, FeatureRow[] rows, int count) {
+    fresh().add(ids, rows, count);
+  }
+
+  /** {@link #addItems} for one item. */
+  public void addItem(long id, FeatureRow row) {
+    fresh().add(new long[] {id}, new FeatureRow[] {row}, 1);
+  }
+
+  /** Takes items down, from the main index and the fresh items, at once and across swaps. */
+  public void removeItems(long... ids) {
+    fresh().remove(ids, ids.length);
+  }
+
+  private FreshItems fresh() {
+    if (fresh == null) {
+      throw new IllegalStateException("this recall service has no fresh items: create it with a FreshItems");
+    }
+    return fresh;
+  }
+
+  private FreshState freshState(Lease<TowerModel> lease) {
+    return fresh == null ? null : fresh.state(lease.snapshot());
   }
 
   /**
@@ -116,7 +161,12 @@ public final class RecallService {
       s.filter.bind(ids, request);
       OrdinalFilter filter = s.filter.excluding(itemId);
       SearchResults found = s.perHead(0, request.k());
-      lease.search(query, request.k(), filter, request.headParams(0), found);
+      FreshState state = freshState(lease);
+      if (state == null) {
+        lease.search(query, request.k(), filter, request.headParams(0), found);
+      } else {
+        s.fresh.search(lease, state, 0, query, request.k(), filter, s.filter, request.headParams(0), found);
+      }
       out.reset(request.k(), lease.version());
       for (int i = 0; i < found.count(); i++) {
         out.add(found.id(i), found.score(i), RecallResults.ITEM);
@@ -184,11 +234,17 @@ public final class RecallService {
     int dim = tower.dim();
     float[] query = s.query(dim);
     OrdinalFilter filter = s.filter.bind(lease.snapshot().ids(), request);
+    // Fresh items carry one item vector: their delta serves snapshots of one item head.
+    FreshState state = pairs.itemHeads() == 1 ? freshState(lease) : null;
     for (int h = 0; h < pairs.lists(); h++) {
       long t = System.nanoTime();
       System.arraycopy(s.vectors, pairs.userHead(h) * dim, query, 0, dim);
-      lease.search(pairs.itemHead(h), query, request.headK(h), filter, request.headParams(h),
-          s.perHead(h, request.headK(h)));
+      SearchResults out = s.perHead(h, request.headK(h));
+      if (state == null) {
+        lease.search(pairs.itemHead(h), query, request.headK(h), filter, request.headParams(h), out);
+      } else {
+        s.fresh.search(lease, state, h, query, request.headK(h), filter, s.filter, request.headParams(h), out);
+      }
       record.search(h, System.nanoTime() - t);
     }
   }
@@ -201,11 +257,19 @@ public final class RecallService {
       System.arraycopy(b.vectors, (i * tower.heads() + pairs.userHead(h)) * dim, b.queries[i], 0, dim);
     }
     SearchResults[] results = b.results[h];
-    lease.index(pairs.itemHead(h)).searchBatch(b.queries, request.headK(h), b.filters, request.headParams(h), results, threads);
+    FreshState state = pairs.itemHeads() == 1 ? freshState(lease) : null;
+    FreshSearch freshSearch = scratch.get().fresh;
+    OrdinalFilter[] filters = state == null ? b.filters : freshSearch.hide(state, b.filters, count);
+    lease.index(pairs.itemHead(h)).searchBatch(b.queries, request.headK(h), filters, request.headParams(h), results,
+        threads);
     IdMap ids = lease.snapshot().ids();
     for (int i = 0; i < count; i++) {
       for (int r = 0; r < results[i].count(); r++) {
         results[i].replaceId(r, ids.id((int) results[i].id(r)));
+      }
+      if (state != null) {
+        freshSearch.addDelta(state, h, b.queries[i], request.headK(h), b.filters[i] == null ? null : b.itemFilters[i],
+            results[i]);
       }
     }
     batchLatencies.search(h, System.nanoTime() - t);

@@ -31,12 +31,14 @@ import java.util.regex.Pattern;
  * @param index the item index
  * @param itemCount items in the index and the id table
  * @param files every file of the snapshot but the manifest, by path relative to the directory
+ * @param itemCutoff when the item data of the index was read, ISO-8601: items added after it are
+ *     not in the index, and the fresh items added since are carried into this version's delta
  * @param itemHeads an item tower of several heads: one index per head, the first being
  *     {@value SnapshotLayout#INDEX}, all of the same kind, metric, dimension and items; empty for
  *     one index (and then absent from the file, which older readers read as before)
  */
 public record Manifest(int formatVersion, long version, String createdAt, String modelFingerprint, IndexInfo index,
-                       int itemCount, List<FileEntry> files,
+                       int itemCount, List<FileEntry> files, String itemCutoff,
                        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<ItemHead> itemHeads) {
   /** The manifest format this build writes and reads. */
   public static final int FORMAT = 1;
@@ -67,15 +69,26 @@ public record Manifest(int formatVersion, long version, String createdAt, String
     itemHeads = itemHeads == null ? List.of() : List.copyOf(itemHeads);
   }
 
-  /** A manifest of a single index. */
-  public Manifest(int formatVersion, long version, String createdAt, String modelFingerprint, IndexInfo index,
-                  int itemCount, List<FileEntry> files) {
-    this(formatVersion, version, createdAt, modelFingerprint, index, itemCount, files, List.of());
-  }
-
   /** The index file of each item head, in head order: {@value SnapshotLayout#INDEX} alone for one. */
   public List<String> indexPaths() {
     return itemHeads.isEmpty() ? List.of(SnapshotLayout.INDEX) : itemHeads.stream().map(ItemHead::path).toList();
+  }
+
+  /** A manifest of a single index whose item data was read when it was published. */
+  public Manifest(int formatVersion, long version, String createdAt, String modelFingerprint, IndexInfo index,
+                  int itemCount, List<FileEntry> files) {
+    this(formatVersion, version, createdAt, modelFingerprint, index, itemCount, files, createdAt);
+  }
+
+  /** A manifest of a single index. */
+  public Manifest(int formatVersion, long version, String createdAt, String modelFingerprint, IndexInfo index,
+                  int itemCount, List<FileEntry> files, String itemCutoff) {
+    this(formatVersion, version, createdAt, modelFingerprint, index, itemCount, files, itemCutoff, List.of());
+  }
+
+  /** {@link #itemCutoff} as an instant. */
+  public Instant itemCutoffInstant() {
+    return Instant.parse(itemCutoff);
   }
 
   /** Reads and validates {@code file}; IOException naming the file and the first thing wrong. */
@@ -142,6 +155,11 @@ public record Manifest(int formatVersion, long version, String createdAt, String
       Instant.parse(createdAt);
     } catch (DateTimeParseException e) {
       throw bad(file, "createdAt '" + createdAt + "' is not an ISO-8601 instant");
+    }
+    try {
+      Instant.parse(itemCutoff);
+    } catch (DateTimeParseException e) {
+      throw bad(file, "itemCutoff '" + itemCutoff + "' is not an ISO-8601 instant");
     }
     check(file, HEX64.matcher(modelFingerprint).matches(), "model fingerprint '" + modelFingerprint + "'");
     check(file, !index.kind.isBlank() && index.params != null, "index kind '" + index.kind + "'");

@@ -149,8 +149,10 @@ public final class SnapshotWriter {
       hook.before(PublishStep.WRITE_IDS);
       ItemIds.write(tmp.resolve(SnapshotLayout.IDS), source.ids(), index.count);
       hook.before(PublishStep.WRITE_MANIFEST);
-      Manifest manifest = new Manifest(Manifest.FORMAT, version, Instant.now().toString(), fingerprint, index.info,
-          index.count, entries(tmp), heads);
+      String now = Instant.now().toString();
+      String cutoff = source.itemCutoff() == null ? now : source.itemCutoff().toString();
+      Manifest manifest = new Manifest(Manifest.FORMAT, version, now, fingerprint, index.info,
+          index.count, entries(tmp), cutoff, heads);
       manifest.write(tmp.resolve(SnapshotLayout.MANIFEST));
       hook.before(PublishStep.SYNC);
       forceTree(tmp);
