@@ -17,8 +17,10 @@ import java.util.Objects;
  * Live user features in, merged top-k items out: what a recall service embeds. One call leases
  * the snapshot being served, runs its user tower (every head), searches its item index once per
  * head with that head's k and parameters and the request's filters, and merges the heads' lists
- * ({@link MergeMode}). User tower and index always come from the same snapshot, whose version the
- * results carry.
+ * ({@link MergeMode}). An item tower of several heads has one index per head: each is searched
+ * with the user head paired to it, or the single user vector ({@link HeadPairing}); a request's
+ * "heads" are then these pairs. User tower and index always come from the same snapshot, whose
+ * version the results carry.
  *
  * <p>Thread-safe: any number of request threads. Each thread gets its own scratch on its first
  * request, after which a single recall allocates nothing but the lease. Never blocks on a
@@ -51,7 +53,7 @@ public final class RecallService {
     this.fresh = fresh;
     List<String> heads;
     try (Lease<TowerModel> lease = snapshots.acquire()) {
-      heads = lease.model().user().headNames();
+      heads = HeadPairing.names(lease.snapshot());
     }
     latencies = new StageLatencies(heads);
     batchLatencies = new StageLatencies(heads);
@@ -67,10 +69,10 @@ public final class RecallService {
     }
   }
 
-  /** A request shaped for the heads of the model being served. */
+  /** A request shaped for the heads of the model being served (its user/item head pairs). */
   public RecallRequest newRequest() {
     try (Lease<TowerModel> lease = snapshots.acquire()) {
-      return new RecallRequest(lease.model().user().heads());
+      return new RecallRequest(HeadPairing.of(lease.snapshot()).lists());
     }
   }
 
@@ -119,16 +121,17 @@ public final class RecallService {
     long start = System.nanoTime();
     try (Lease<TowerModel> lease = snapshots.acquire()) {
       Tower tower = lease.model().user();
-      checkHeads(tower, request);
+      HeadPairing pairs = HeadPairing.of(lease.snapshot());
+      checkHeads(pairs, request, lease);
       RecallScratch s = scratch.get();
       s.rows[0] = s.rowFor(user, tower);
       backend.embed(tower, s.rows, 1, s.vectors(tower.heads() * tower.dim()));
       long embedded = System.nanoTime();
       latencies.tower(embedded - start);
-      searchHeads(lease, tower, request, s, latencies);
+      searchHeads(lease, tower, pairs, request, s, latencies);
       long merging = System.nanoTime();
       out.reset(request.k(), lease.version());
-      s.merger.merge(request.merge(), s.perHead(), tower.heads(), request.weights(),
+      s.merger.merge(request.merge(), s.perHead(), pairs.lists(), request.weights(),
           request.quotas(), request.k(), out);
       long end = System.nanoTime();
       latencies.merge(end - merging);
@@ -185,11 +188,12 @@ public final class RecallService {
     long start = System.nanoTime();
     try (Lease<TowerModel> lease = snapshots.acquire()) {
       Tower tower = lease.model().user();
+      HeadPairing pairs = HeadPairing.of(lease.snapshot());
       for (int i = 0; i < count; i++) {
-        checkHeads(tower, requests[i]);
+        checkHeads(pairs, requests[i], lease);
         checkSameSearch(requests[0], requests[i], i);
       }
-      BatchScratch b = scratch.get().batch(count, tower.heads(), lease.index().dimension());
+      BatchScratch b = scratch.get().batch(count, pairs.lists(), lease.index().dimension());
       for (int i = 0; i < count; i++) {
         b.rows[i] = b.rowFor(i, users[i], tower);
         b.filters[i] = b.itemFilters[i].bind(lease.snapshot().ids(), requests[i]);
@@ -197,16 +201,16 @@ public final class RecallService {
       backend.embed(tower, b.rows, count, b.vectors);
       long embedded = System.nanoTime();
       batchLatencies.tower(embedded - start);
-      for (int h = 0; h < tower.heads(); h++) {
-        searchBatchHead(lease, tower, requests[0], h, count, threads, b);
+      for (int h = 0; h < pairs.lists(); h++) {
+        searchBatchHead(lease, tower, pairs, requests[0], h, count, threads, b);
       }
       long merging = System.nanoTime();
       for (int i = 0; i < count; i++) {
-        for (int h = 0; h < tower.heads(); h++) {
+        for (int h = 0; h < pairs.lists(); h++) {
           b.one[h] = b.results[h][i];
         }
         out[i].reset(requests[i].k(), lease.version());
-        b.merger.merge(requests[i].merge(), b.one, tower.heads(), requests[i].weights(),
+        b.merger.merge(requests[i].merge(), b.one, pairs.lists(), requests[i].weights(),
             requests[i].quotas(), requests[i].k(), out[i]);
       }
       long end = System.nanoTime();
@@ -225,18 +229,19 @@ public final class RecallService {
     return batchLatencies;
   }
 
-  private void searchHeads(Lease<TowerModel> lease, Tower tower, RecallRequest request, RecallScratch s,
-                           StageLatencies record) {
+  private void searchHeads(Lease<TowerModel> lease, Tower tower, HeadPairing pairs, RecallRequest request,
+                           RecallScratch s, StageLatencies record) {
     int dim = tower.dim();
     float[] query = s.query(dim);
     OrdinalFilter filter = s.filter.bind(lease.snapshot().ids(), request);
-    FreshState state = freshState(lease);
-    for (int h = 0; h < tower.heads(); h++) {
+    // Fresh items carry one item vector: their delta serves snapshots of one item head.
+    FreshState state = pairs.itemHeads() == 1 ? freshState(lease) : null;
+    for (int h = 0; h < pairs.lists(); h++) {
       long t = System.nanoTime();
-      System.arraycopy(s.vectors, h * dim, query, 0, dim);
+      System.arraycopy(s.vectors, pairs.userHead(h) * dim, query, 0, dim);
       SearchResults out = s.perHead(h, request.headK(h));
       if (state == null) {
-        lease.search(query, request.headK(h), filter, request.headParams(h), out);
+        lease.search(pairs.itemHead(h), query, request.headK(h), filter, request.headParams(h), out);
       } else {
         s.fresh.search(lease, state, h, query, request.headK(h), filter, s.filter, request.headParams(h), out);
       }
@@ -244,18 +249,19 @@ public final class RecallService {
     }
   }
 
-  private void searchBatchHead(Lease<TowerModel> lease, Tower tower, RecallRequest request, int h,
-                               int count, int threads, BatchScratch b) {
+  private void searchBatchHead(Lease<TowerModel> lease, Tower tower, HeadPairing pairs, RecallRequest request,
+                               int h, int count, int threads, BatchScratch b) {
     long t = System.nanoTime();
     int dim = tower.dim();
     for (int i = 0; i < count; i++) {
-      System.arraycopy(b.vectors, (i * tower.heads() + h) * dim, b.queries[i], 0, dim);
+      System.arraycopy(b.vectors, (i * tower.heads() + pairs.userHead(h)) * dim, b.queries[i], 0, dim);
     }
     SearchResults[] results = b.results[h];
-    FreshState state = freshState(lease);
+    FreshState state = pairs.itemHeads() == 1 ? freshState(lease) : null;
     FreshSearch freshSearch = scratch.get().fresh;
     OrdinalFilter[] filters = state == null ? b.filters : freshSearch.hide(state, b.filters, count);
-    lease.index().searchBatch(b.queries, request.headK(h), filters, request.headParams(h), results, threads);
+    lease.index(pairs.itemHead(h)).searchBatch(b.queries, request.headK(h), filters, request.headParams(h), results,
+        threads);
     IdMap ids = lease.snapshot().ids();
     for (int i = 0; i < count; i++) {
       for (int r = 0; r < results[i].count(); r++) {
@@ -269,10 +275,10 @@ public final class RecallService {
     batchLatencies.search(h, System.nanoTime() - t);
   }
 
-  private static void checkHeads(Tower tower, RecallRequest request) {
-    if (request.heads() != tower.heads()) {
-      throw new IllegalArgumentException("request for " + request.heads() + " heads; the served user tower has "
-          + tower.heads() + " " + tower.headNames());
+  private static void checkHeads(HeadPairing pairs, RecallRequest request, Lease<TowerModel> lease) {
+    if (request.heads() != pairs.lists()) {
+      throw new IllegalArgumentException("request for " + request.heads() + " heads; the served snapshot searches "
+          + pairs.lists() + " " + HeadPairing.names(lease.snapshot()));
     }
   }
 
