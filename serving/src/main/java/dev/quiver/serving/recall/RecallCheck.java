@@ -36,10 +36,11 @@ public final class RecallCheck implements PublishGate.Check<TowerModel> {
   private volatile Measured last;
 
   /** What one check measured. */
-  public record Measured(double recall, int k, int users, boolean generated) {
+  public record Measured(double recall, int k, int users, boolean generated, int leftOut) {
     @Override
     public String toString() {
-      return String.format("recall@%d %.4f over %d %s users", k, recall, users, generated ? "generated" : "given");
+      return String.format("recall@%d %.4f over %d %s users", k, recall, users, generated ? "generated" : "given")
+          + (leftOut == 0 ? "" : " (" + leftOut + " left out: their tower output is not finite)");
     }
   }
 
@@ -83,14 +84,23 @@ public final class RecallCheck implements PublishGate.Check<TowerModel> {
     if (users.isEmpty()) {
       throw new IOException(usersFile + ": no user rows to measure recall with");
     }
-    Measured m = new Measured(measure(snapshot.index(), tower, users), k, users.size(), usersFile == null);
+    int[] leftOut = {0};
+    double recall = measure(snapshot.index(), tower, users, leftOut);
+    if (leftOut[0] == users.size()) {
+      throw new IOException("the user tower gives no finite vector for any of the " + users.size() + " users");
+    }
+    Measured m = new Measured(recall, k, users.size() - leftOut[0], usersFile == null, leftOut[0]);
     last = m;
     if (m.recall() < minimum) {
       throw new IOException(m + " is below the minimum " + minimum);
     }
   }
 
-  private double measure(VectorIndex index, Tower tower, List<FeatureRow> users) {
+  /**
+   * The mean recall over the users whose tower output is finite (a zero vector L2-normalised, say,
+   * is not searchable); the others are counted in {@code leftOut[0]}.
+   */
+  private double measure(VectorIndex index, Tower tower, List<FeatureRow> users, int[] leftOut) {
     int heads = tower.heads();
     int dim = tower.dim();
     int kk = Math.min(k, index.size());
@@ -104,6 +114,10 @@ public final class RecallCheck implements PublishGate.Check<TowerModel> {
     double sum = 0;
     try (FlatIndex truth = exactIndex(index)) {
       for (int u = 0; u < users.size(); u++) {
+        if (!finite(vectors, u * heads * dim, heads * dim)) {
+          leftOut[0]++;
+          continue;
+        }
         for (int h = 0; h < heads; h++) {
           int from = (u * heads + h) * dim;
           float[] q = Arrays.copyOfRange(vectors, from, from + dim);
@@ -115,7 +129,16 @@ public final class RecallCheck implements PublishGate.Check<TowerModel> {
         sum += overlap(served, exact);
       }
     }
-    return sum / users.size();
+    return leftOut[0] == users.size() ? 0 : sum / (users.size() - leftOut[0]);
+  }
+
+  private static boolean finite(float[] v, int from, int length) {
+    for (int i = from; i < from + length; i++) {
+      if (!Float.isFinite(v[i])) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static SearchResults[] lists(int heads, int k) {
