@@ -22,7 +22,14 @@ import jdk.incubator.vector.VectorSpecies;
  * this package is the only one linked against {@code jdk.incubator.vector}.
  *
  * <p>Every species, mask and shuffle is a {@code static final} constant: the JIT intrinsifies
- * Vector API calls only when it can see them as constants. Stateless and thread-safe.
+ * Vector API calls only when it can see them as constants. No vector, mask or shuffle is ever
+ * passed to or returned from a method of this package: the JDK's Vector API methods are always
+ * inlined, but a helper of ours is inlined only while C2 agrees to, and it stops agreeing once
+ * the helper has been compiled on its own into more code than {@code InlineSmallCode} (a build
+ * phase that calls it can do that); every vector crossing the call is then boxed on the heap,
+ * which made searches after a build 4-5x slower. So loads, reductions and stores are written
+ * out where they are used, and methods take and return only arrays, segments and scalars.
+ * Stateless and thread-safe.
  */
 public final class PanamaKernelProvider implements KernelProvider {
   private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -41,8 +48,15 @@ public final class PanamaKernelProvider implements KernelProvider {
   private static final int PANEL = VectorKernels.PANEL_ROWS;
   private static final KernelProvider SCALAR = new ScalarKernelProvider();
 
-  // Butterfly constants of the row reduction (see combine): lanes whose index has bit s set,
-  // and the permutations that swap lane i with lane i ^ s (absent when s >= L).
+  // Butterfly constants of the reductions: lanes whose index has bit s set, and the permutations
+  // that swap lane i with lane i ^ s (absent when s >= L). A horizontal sum adds lane i to lane
+  // i ^ 8, then ^ 4, ^ 2, ^ 1: reduceLanes(ADD) leaves the order of float additions unspecified,
+  // and the interpreter, C1 and C2 pick different ones, so the same query would score an item
+  // differently before and after warm-up; lane-wise adds and permutes are the same in every tier.
+  // Four sums leave together through a transposed butterfly: x.blend(y, BITs) plus
+  // y.blend(x, BITs) permuted by XORs puts x's pair sums in the lanes without bit s and y's in
+  // those with it; after BIT1 and BIT2 lane i holds a partial sum of sum i % 4, and folding the
+  // L/4 groups of four lanes onto the first completes the four.
   private static final VectorMask<Float> BIT1 = bitMask(1);
   private static final VectorMask<Float> BIT2 = bitMask(2);
   private static final VectorShuffle<Float> XOR1 = xorShuffle(1);
@@ -83,13 +97,13 @@ public final class PanamaKernelProvider implements KernelProvider {
     FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
     int i = 0;
     for (; i <= length - 4 * L; i += 4 * L) {
-      s0 = load(a, aOffset + i).fma(load(b, bOffset + i), s0);
-      s1 = load(a, aOffset + i + L).fma(load(b, bOffset + i + L), s1);
-      s2 = load(a, aOffset + i + 2 * L).fma(load(b, bOffset + i + 2 * L), s2);
-      s3 = load(a, aOffset + i + 3 * L).fma(load(b, bOffset + i + 3 * L), s3);
+      s0 = FloatVector.fromArray(F, a, aOffset + i).fma(FloatVector.fromArray(F, b, bOffset + i), s0);
+      s1 = FloatVector.fromArray(F, a, aOffset + i + L).fma(FloatVector.fromArray(F, b, bOffset + i + L), s1);
+      s2 = FloatVector.fromArray(F, a, aOffset + i + 2 * L).fma(FloatVector.fromArray(F, b, bOffset + i + 2 * L), s2);
+      s3 = FloatVector.fromArray(F, a, aOffset + i + 3 * L).fma(FloatVector.fromArray(F, b, bOffset + i + 3 * L), s3);
     }
     for (; i <= length - L; i += L) {
-      s0 = load(a, aOffset + i).fma(load(b, bOffset + i), s0);
+      s0 = FloatVector.fromArray(F, a, aOffset + i).fma(FloatVector.fromArray(F, b, bOffset + i), s0);
     }
     if (i < length) {
       // A masked load reads the tail without a scalar loop and never touches memory past it.
@@ -97,7 +111,11 @@ public final class PanamaKernelProvider implements KernelProvider {
       s1 = FloatVector.fromArray(F, a, aOffset + i, m)
           .fma(FloatVector.fromArray(F, b, bOffset + i, m), s1);
     }
-    return sum(s0.add(s1).add(s2.add(s3)));
+    FloatVector v = s0.add(s1).add(s2.add(s3));
+    v = L == 16 ? v.add(v.rearrange(XOR8)) : v;
+    v = L >= 8 ? v.add(v.rearrange(XOR4)) : v;
+    v = v.add(v.rearrange(XOR2));
+    return v.add(v.rearrange(XOR1)).lane(0);
   }
 
   @Override
@@ -106,20 +124,24 @@ public final class PanamaKernelProvider implements KernelProvider {
     int i = 0;
     for (; i <= length - 4 * L; i += 4 * L) {
       long o = offset + (long) i * Float.BYTES;
-      s0 = load(segment, o).fma(load(q, i), s0);
-      s1 = load(segment, o + L * 4L).fma(load(q, i + L), s1);
-      s2 = load(segment, o + L * 8L).fma(load(q, i + 2 * L), s2);
-      s3 = load(segment, o + L * 12L).fma(load(q, i + 3 * L), s3);
+      s0 = FloatVector.fromMemorySegment(F, segment, o, LE).fma(FloatVector.fromArray(F, q, i), s0);
+      s1 = FloatVector.fromMemorySegment(F, segment, o + L * 4L, LE).fma(FloatVector.fromArray(F, q, i + L), s1);
+      s2 = FloatVector.fromMemorySegment(F, segment, o + L * 8L, LE).fma(FloatVector.fromArray(F, q, i + 2 * L), s2);
+      s3 = FloatVector.fromMemorySegment(F, segment, o + L * 12L, LE).fma(FloatVector.fromArray(F, q, i + 3 * L), s3);
     }
     for (; i <= length - L; i += L) {
-      s0 = load(segment, offset + (long) i * Float.BYTES).fma(load(q, i), s0);
+      s0 = FloatVector.fromMemorySegment(F, segment, offset + (long) i * Float.BYTES, LE).fma(FloatVector.fromArray(F, q, i), s0);
     }
     if (i < length) {
       VectorMask<Float> m = F.indexInRange(i, length);
-      s1 = load(segment, offset + (long) i * Float.BYTES, m)
+      s1 = FloatVector.fromMemorySegment(F, segment, offset + (long) i * Float.BYTES, LE, m)
           .fma(FloatVector.fromArray(F, q, i, m), s1);
     }
-    return sum(s0.add(s1).add(s2.add(s3)));
+    FloatVector v = s0.add(s1).add(s2.add(s3));
+    v = L == 16 ? v.add(v.rearrange(XOR8)) : v;
+    v = L >= 8 ? v.add(v.rearrange(XOR4)) : v;
+    v = v.add(v.rearrange(XOR2));
+    return v.add(v.rearrange(XOR1)).lane(0);
   }
 
   @Override
@@ -127,21 +149,30 @@ public final class PanamaKernelProvider implements KernelProvider {
     FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
     int i = 0;
     for (; i <= length - 4 * L; i += 4 * L) {
-      s0 = squareDiff(load(a, aOffset + i), load(b, bOffset + i), s0);
-      s1 = squareDiff(load(a, aOffset + i + L), load(b, bOffset + i + L), s1);
-      s2 = squareDiff(load(a, aOffset + i + 2 * L), load(b, bOffset + i + 2 * L), s2);
-      s3 = squareDiff(load(a, aOffset + i + 3 * L), load(b, bOffset + i + 3 * L), s3);
+      FloatVector ds0 = FloatVector.fromArray(F, a, aOffset + i).sub(FloatVector.fromArray(F, b, bOffset + i));
+      s0 = ds0.fma(ds0, s0);
+      FloatVector ds1 = FloatVector.fromArray(F, a, aOffset + i + L).sub(FloatVector.fromArray(F, b, bOffset + i + L));
+      s1 = ds1.fma(ds1, s1);
+      FloatVector ds2 = FloatVector.fromArray(F, a, aOffset + i + 2 * L).sub(FloatVector.fromArray(F, b, bOffset + i + 2 * L));
+      s2 = ds2.fma(ds2, s2);
+      FloatVector ds3 = FloatVector.fromArray(F, a, aOffset + i + 3 * L).sub(FloatVector.fromArray(F, b, bOffset + i + 3 * L));
+      s3 = ds3.fma(ds3, s3);
     }
     for (; i <= length - L; i += L) {
-      s0 = squareDiff(load(a, aOffset + i), load(b, bOffset + i), s0);
+      FloatVector ds0 = FloatVector.fromArray(F, a, aOffset + i).sub(FloatVector.fromArray(F, b, bOffset + i));
+      s0 = ds0.fma(ds0, s0);
     }
     if (i < length) {
       // Masked-off lanes load as zero on both sides, so their difference adds nothing.
       VectorMask<Float> m = F.indexInRange(i, length);
-      s1 = squareDiff(FloatVector.fromArray(F, a, aOffset + i, m),
-          FloatVector.fromArray(F, b, bOffset + i, m), s1);
+      FloatVector ds1 = FloatVector.fromArray(F, a, aOffset + i, m).sub(FloatVector.fromArray(F, b, bOffset + i, m));
+      s1 = ds1.fma(ds1, s1);
     }
-    return sum(s0.add(s1).add(s2.add(s3)));
+    FloatVector v = s0.add(s1).add(s2.add(s3));
+    v = L == 16 ? v.add(v.rearrange(XOR8)) : v;
+    v = L >= 8 ? v.add(v.rearrange(XOR4)) : v;
+    v = v.add(v.rearrange(XOR2));
+    return v.add(v.rearrange(XOR1)).lane(0);
   }
 
   @Override
@@ -150,20 +181,29 @@ public final class PanamaKernelProvider implements KernelProvider {
     int i = 0;
     for (; i <= length - 4 * L; i += 4 * L) {
       long o = offset + (long) i * Float.BYTES;
-      s0 = squareDiff(load(segment, o), load(q, i), s0);
-      s1 = squareDiff(load(segment, o + L * 4L), load(q, i + L), s1);
-      s2 = squareDiff(load(segment, o + L * 8L), load(q, i + 2 * L), s2);
-      s3 = squareDiff(load(segment, o + L * 12L), load(q, i + 3 * L), s3);
+      FloatVector ds0 = FloatVector.fromMemorySegment(F, segment, o, LE).sub(FloatVector.fromArray(F, q, i));
+      s0 = ds0.fma(ds0, s0);
+      FloatVector ds1 = FloatVector.fromMemorySegment(F, segment, o + L * 4L, LE).sub(FloatVector.fromArray(F, q, i + L));
+      s1 = ds1.fma(ds1, s1);
+      FloatVector ds2 = FloatVector.fromMemorySegment(F, segment, o + L * 8L, LE).sub(FloatVector.fromArray(F, q, i + 2 * L));
+      s2 = ds2.fma(ds2, s2);
+      FloatVector ds3 = FloatVector.fromMemorySegment(F, segment, o + L * 12L, LE).sub(FloatVector.fromArray(F, q, i + 3 * L));
+      s3 = ds3.fma(ds3, s3);
     }
     for (; i <= length - L; i += L) {
-      s0 = squareDiff(load(segment, offset + (long) i * Float.BYTES), load(q, i), s0);
+      FloatVector ds0 = FloatVector.fromMemorySegment(F, segment, offset + (long) i * Float.BYTES, LE).sub(FloatVector.fromArray(F, q, i));
+      s0 = ds0.fma(ds0, s0);
     }
     if (i < length) {
       VectorMask<Float> m = F.indexInRange(i, length);
-      s1 = squareDiff(load(segment, offset + (long) i * Float.BYTES, m),
-          FloatVector.fromArray(F, q, i, m), s1);
+      FloatVector ds1 = FloatVector.fromMemorySegment(F, segment, offset + (long) i * Float.BYTES, LE, m).sub(FloatVector.fromArray(F, q, i, m));
+      s1 = ds1.fma(ds1, s1);
     }
-    return sum(s0.add(s1).add(s2.add(s3)));
+    FloatVector v = s0.add(s1).add(s2.add(s3));
+    v = L == 16 ? v.add(v.rearrange(XOR8)) : v;
+    v = L >= 8 ? v.add(v.rearrange(XOR4)) : v;
+    v = v.add(v.rearrange(XOR2));
+    return v.add(v.rearrange(XOR1)).lane(0);
   }
 
   @Override
@@ -172,7 +212,7 @@ public final class PanamaKernelProvider implements KernelProvider {
     FloatVector ab0 = FloatVector.zero(F), ab1 = ab0, aa0 = ab0, aa1 = ab0, bb0 = ab0, bb1 = ab0;
     int i = 0;
     for (; i <= length - 2 * L; i += 2 * L) {
-      FloatVector x0 = load(a, i), y0 = load(b, i), x1 = load(a, i + L), y1 = load(b, i + L);
+      FloatVector x0 = FloatVector.fromArray(F, a, i), y0 = FloatVector.fromArray(F, b, i), x1 = FloatVector.fromArray(F, a, i + L), y1 = FloatVector.fromArray(F, b, i + L);
       ab0 = x0.fma(y0, ab0);
       aa0 = x0.fma(x0, aa0);
       bb0 = y0.fma(y0, bb0);
@@ -188,9 +228,21 @@ public final class PanamaKernelProvider implements KernelProvider {
       aa0 = x.fma(x, aa0);
       bb0 = y.fma(y, bb0);
     }
-    float dot = sum(ab0.add(ab1));
-    float na = sum(aa0.add(aa1));
-    float nb = sum(bb0.add(bb1));
+    FloatVector vDot = ab0.add(ab1);
+    vDot = L == 16 ? vDot.add(vDot.rearrange(XOR8)) : vDot;
+    vDot = L >= 8 ? vDot.add(vDot.rearrange(XOR4)) : vDot;
+    vDot = vDot.add(vDot.rearrange(XOR2));
+    float dot = vDot.add(vDot.rearrange(XOR1)).lane(0);
+    FloatVector vNa = aa0.add(aa1);
+    vNa = L == 16 ? vNa.add(vNa.rearrange(XOR8)) : vNa;
+    vNa = L >= 8 ? vNa.add(vNa.rearrange(XOR4)) : vNa;
+    vNa = vNa.add(vNa.rearrange(XOR2));
+    float na = vNa.add(vNa.rearrange(XOR1)).lane(0);
+    FloatVector vNb = bb0.add(bb1);
+    vNb = L == 16 ? vNb.add(vNb.rearrange(XOR8)) : vNb;
+    vNb = L >= 8 ? vNb.add(vNb.rearrange(XOR4)) : vNb;
+    vNb = vNb.add(vNb.rearrange(XOR2));
+    float nb = vNb.add(vNb.rearrange(XOR1)).lane(0);
     return na == 0 || nb == 0 ? 0f : (float) (dot / Math.sqrt((double) na * nb));
   }
 
@@ -204,14 +256,12 @@ public final class PanamaKernelProvider implements KernelProvider {
    * Their loop is one flat loop over (row, chunk) pairs: a chunk loop nested in the row loop
    * would be entered once per row, and the JIT's per-entry loop setup (range-check predicates,
    * pre- and post-loops) costs more than a few chunks. The four sums leave through a butterfly
-   * (see combine) instead of four horizontal reductions.
+   * (see BIT1) instead of four horizontal reductions.
    *
    * A partial last chunk is read with a full-width load that ends at the row's end (for rows
    * shorter than a vector: starts at its start), and a blend zeroes the lanes outside the row.
    * Masked segment loads would do the same but inline into far more code, and every kernel here
-   * must stay small: the JIT stops inlining once a method's graph grows large, and vectors that
-   * cross a call it did not inline get boxed on the heap. So each row kernel holds at most five
-   * segment loads.
+   * must stay small: the JIT's per-method node budget is shared by everything inlined into it.
    */
 
   @Override
@@ -238,10 +288,13 @@ public final class PanamaKernelProvider implements KernelProvider {
                             float[] scores, int scoresOffset) {
     int full = dim / L, rem = dim % L;
     int tailStart = full > 0 ? dim - L : 0;
-    VectorMask<Float> keep = partialLanes(full, rem);
+    // A compare with the lane indices compiles to one instruction; a mask made from a variable
+    // long does not.
+    VectorMask<Float> keep = full > 0 ? IOTA.compare(VectorOperators.GE, L - rem)
+        : IOTA.compare(VectorOperators.LT, rem);
     FloatVector zero = FloatVector.zero(F);
-    FloatVector q0 = full > 0 ? load(q, 0) : zero, q1 = full > 1 ? load(q, L) : zero;
-    FloatVector q2 = full > 2 ? load(q, 2 * L) : zero, q3 = full > 3 ? load(q, 3 * L) : zero;
+    FloatVector q0 = full > 0 ? FloatVector.fromArray(F, q, 0) : zero, q1 = full > 1 ? FloatVector.fromArray(F, q, L) : zero;
+    FloatVector q2 = full > 2 ? FloatVector.fromArray(F, q, 2 * L) : zero, q3 = full > 3 ? FloatVector.fromArray(F, q, 3 * L) : zero;
     FloatVector qt = FloatVector.fromArray(F, q, tailStart, keep);
     long rowBytes = (long) dim * Float.BYTES, tailOffset = (long) tailStart * Float.BYTES;
     int whole = rowsReadableWhole(rows, dim, full, rem);
@@ -250,21 +303,25 @@ public final class PanamaKernelProvider implements KernelProvider {
       // Two chains of FMAs; branches on loop invariants are always predicted.
       FloatVector a = zero, b = zero;
       if (full > 0) {
-        a = load(segment, o).fma(q0, a);
+        a = FloatVector.fromMemorySegment(F, segment, o, LE).fma(q0, a);
       }
       if (full > 1) {
-        b = load(segment, o + L * 4L).fma(q1, b);
+        b = FloatVector.fromMemorySegment(F, segment, o + L * 4L, LE).fma(q1, b);
       }
       if (full > 2) {
-        a = load(segment, o + L * 8L).fma(q2, a);
+        a = FloatVector.fromMemorySegment(F, segment, o + L * 8L, LE).fma(q2, a);
       }
       if (full > 3) {
-        b = load(segment, o + L * 12L).fma(q3, b);
+        b = FloatVector.fromMemorySegment(F, segment, o + L * 12L, LE).fma(q3, b);
       }
       if (rem != 0) {
-        a = zero.blend(load(segment, o + tailOffset), keep).fma(qt, a);
+        a = zero.blend(FloatVector.fromMemorySegment(F, segment, o + tailOffset, LE), keep).fma(qt, a);
       }
-      scores[scoresOffset + r] = sum(a.add(b));
+      FloatVector v = a.add(b);
+      v = L == 16 ? v.add(v.rearrange(XOR8)) : v;
+      v = L >= 8 ? v.add(v.rearrange(XOR4)) : v;
+      v = v.add(v.rearrange(XOR2));
+      scores[scoresOffset + r] = v.add(v.rearrange(XOR1)).lane(0);
     }
     for (int r = whole; r < rows; r++) {
       scores[scoresOffset + r] = dot(q, segment, offset + r * rowBytes, dim);
@@ -275,10 +332,13 @@ public final class PanamaKernelProvider implements KernelProvider {
                                        int dim, float[] scores, int scoresOffset) {
     int full = dim / L, rem = dim % L;
     int tailStart = full > 0 ? dim - L : 0;
-    VectorMask<Float> keep = partialLanes(full, rem);
+    // A compare with the lane indices compiles to one instruction; a mask made from a variable
+    // long does not.
+    VectorMask<Float> keep = full > 0 ? IOTA.compare(VectorOperators.GE, L - rem)
+        : IOTA.compare(VectorOperators.LT, rem);
     FloatVector zero = FloatVector.zero(F);
-    FloatVector q0 = full > 0 ? load(q, 0) : zero, q1 = full > 1 ? load(q, L) : zero;
-    FloatVector q2 = full > 2 ? load(q, 2 * L) : zero, q3 = full > 3 ? load(q, 3 * L) : zero;
+    FloatVector q0 = full > 0 ? FloatVector.fromArray(F, q, 0) : zero, q1 = full > 1 ? FloatVector.fromArray(F, q, L) : zero;
+    FloatVector q2 = full > 2 ? FloatVector.fromArray(F, q, 2 * L) : zero, q3 = full > 3 ? FloatVector.fromArray(F, q, 3 * L) : zero;
     FloatVector qt = FloatVector.fromArray(F, q, tailStart, keep);
     long rowBytes = (long) dim * Float.BYTES, tailOffset = (long) tailStart * Float.BYTES;
     int whole = rowsReadableWhole(rows, dim, full, rem);
@@ -286,22 +346,31 @@ public final class PanamaKernelProvider implements KernelProvider {
       long o = offset + r * rowBytes;
       FloatVector a = zero, b = zero;
       if (full > 0) {
-        a = squareDiff(load(segment, o), q0, a);
+        FloatVector da = FloatVector.fromMemorySegment(F, segment, o, LE).sub(q0);
+        a = da.fma(da, a);
       }
       if (full > 1) {
-        b = squareDiff(load(segment, o + L * 4L), q1, b);
+        FloatVector db = FloatVector.fromMemorySegment(F, segment, o + L * 4L, LE).sub(q1);
+        b = db.fma(db, b);
       }
       if (full > 2) {
-        a = squareDiff(load(segment, o + L * 8L), q2, a);
+        FloatVector da = FloatVector.fromMemorySegment(F, segment, o + L * 8L, LE).sub(q2);
+        a = da.fma(da, a);
       }
       if (full > 3) {
-        b = squareDiff(load(segment, o + L * 12L), q3, b);
+        FloatVector db = FloatVector.fromMemorySegment(F, segment, o + L * 12L, LE).sub(q3);
+        b = db.fma(db, b);
       }
       if (rem != 0) {
         // Zeroed lanes meet zero query lanes: their difference adds nothing.
-        a = squareDiff(zero.blend(load(segment, o + tailOffset), keep), qt, a);
+        FloatVector da = zero.blend(FloatVector.fromMemorySegment(F, segment, o + tailOffset, LE), keep).sub(qt);
+        a = da.fma(da, a);
       }
-      scores[scoresOffset + r] = sum(a.add(b));
+      FloatVector v = a.add(b);
+      v = L == 16 ? v.add(v.rearrange(XOR8)) : v;
+      v = L >= 8 ? v.add(v.rearrange(XOR4)) : v;
+      v = v.add(v.rearrange(XOR2));
+      scores[scoresOffset + r] = v.add(v.rearrange(XOR1)).lane(0);
     }
     for (int r = whole; r < rows; r++) {
       scores[scoresOffset + r] = squareDistance(q, segment, offset + r * rowBytes, dim);
@@ -320,14 +389,24 @@ public final class PanamaKernelProvider implements KernelProvider {
       boolean partial = c == full;
       int j = partial ? dim - L : c * L;
       VectorMask<Float> m = IOTA.compare(VectorOperators.GE, partial ? L - rem : 0);
-      FloatVector qv = load(q, j);
+      FloatVector qv = FloatVector.fromArray(F, q, j);
       long p = o + (long) j * Float.BYTES;
-      a0 = zero.blend(load(segment, p), m).fma(qv, a0);
-      a1 = zero.blend(load(segment, p + stride), m).fma(qv, a1);
-      a2 = zero.blend(load(segment, p + 2 * stride), m).fma(qv, a2);
-      a3 = zero.blend(load(segment, p + 3 * stride), m).fma(qv, a3);
+      a0 = zero.blend(FloatVector.fromMemorySegment(F, segment, p, LE), m).fma(qv, a0);
+      a1 = zero.blend(FloatVector.fromMemorySegment(F, segment, p + stride, LE), m).fma(qv, a1);
+      a2 = zero.blend(FloatVector.fromMemorySegment(F, segment, p + 2 * stride, LE), m).fma(qv, a2);
+      a3 = zero.blend(FloatVector.fromMemorySegment(F, segment, p + 3 * stride, LE), m).fma(qv, a3);
       if (++c == chunks) {
-        storeFourSums(a0, a1, a2, a3, scores, scoresOffset + k, quarter, 4);
+        // The transposed reduction of the four sums (see the comment on BIT1).
+        FloatVector w01 = a0.blend(a1, BIT1).add(a1.blend(a0, BIT1).rearrange(XOR1));
+        FloatVector w23 = a2.blend(a3, BIT1).add(a3.blend(a2, BIT1).rearrange(XOR1));
+        FloatVector sums = w01.blend(w23, BIT2).add(w23.blend(w01, BIT2).rearrange(XOR2));
+        sums = L >= 8 ? sums.add(sums.rearrange(XOR4)) : sums;
+        sums = L == 16 ? sums.add(sums.rearrange(XOR8)) : sums;
+        int at = scoresOffset + k;
+        scores[at] = sums.lane(0);
+        scores[at + quarter] = sums.lane(1);
+        scores[at + 2 * quarter] = sums.lane(2);
+        scores[at + 3 * quarter] = sums.lane(3);
         a0 = zero;
         a1 = zero;
         a2 = zero;
@@ -353,14 +432,28 @@ public final class PanamaKernelProvider implements KernelProvider {
       boolean partial = c == full;
       int j = partial ? dim - L : c * L;
       VectorMask<Float> m = IOTA.compare(VectorOperators.GE, partial ? L - rem : 0);
-      FloatVector qv = zero.blend(load(q, j), m);
+      FloatVector qv = zero.blend(FloatVector.fromArray(F, q, j), m);
       long p = o + (long) j * Float.BYTES;
-      a0 = squareDiff(zero.blend(load(segment, p), m), qv, a0);
-      a1 = squareDiff(zero.blend(load(segment, p + stride), m), qv, a1);
-      a2 = squareDiff(zero.blend(load(segment, p + 2 * stride), m), qv, a2);
-      a3 = squareDiff(zero.blend(load(segment, p + 3 * stride), m), qv, a3);
+      FloatVector da0 = zero.blend(FloatVector.fromMemorySegment(F, segment, p, LE), m).sub(qv);
+      a0 = da0.fma(da0, a0);
+      FloatVector da1 = zero.blend(FloatVector.fromMemorySegment(F, segment, p + stride, LE), m).sub(qv);
+      a1 = da1.fma(da1, a1);
+      FloatVector da2 = zero.blend(FloatVector.fromMemorySegment(F, segment, p + 2 * stride, LE), m).sub(qv);
+      a2 = da2.fma(da2, a2);
+      FloatVector da3 = zero.blend(FloatVector.fromMemorySegment(F, segment, p + 3 * stride, LE), m).sub(qv);
+      a3 = da3.fma(da3, a3);
       if (++c == chunks) {
-        storeFourSums(a0, a1, a2, a3, scores, scoresOffset + k, quarter, 4);
+        // The transposed reduction of the four sums (see the comment on BIT1).
+        FloatVector w01 = a0.blend(a1, BIT1).add(a1.blend(a0, BIT1).rearrange(XOR1));
+        FloatVector w23 = a2.blend(a3, BIT1).add(a3.blend(a2, BIT1).rearrange(XOR1));
+        FloatVector sums = w01.blend(w23, BIT2).add(w23.blend(w01, BIT2).rearrange(XOR2));
+        sums = L >= 8 ? sums.add(sums.rearrange(XOR4)) : sums;
+        sums = L == 16 ? sums.add(sums.rearrange(XOR8)) : sums;
+        int at = scoresOffset + k;
+        scores[at] = sums.lane(0);
+        scores[at + quarter] = sums.lane(1);
+        scores[at + 2 * quarter] = sums.lane(2);
+        scores[at + 3 * quarter] = sums.lane(3);
         a0 = zero;
         a1 = zero;
         a2 = zero;
@@ -406,14 +499,30 @@ public final class PanamaKernelProvider implements KernelProvider {
       // Zeroing the overlapped lanes of the query, once for the four rows, cancels them as
       // zeroing them in each row would for finite rows (indexes hold only finite vectors; an
       // infinity there would score NaN instead of infinite).
-      FloatVector qv = zero.blend(load(q, j), IOTA.compare(VectorOperators.GE, partial ? L - rem : 0));
+      FloatVector qv = zero.blend(FloatVector.fromArray(F, q, j), IOTA.compare(VectorOperators.GE, partial ? L - rem : 0));
       long b = (long) j * Float.BYTES;
-      a0 = load(segment, o0 + b).fma(qv, a0);
-      a1 = load(segment, o1 + b).fma(qv, a1);
-      a2 = load(segment, o2 + b).fma(qv, a2);
-      a3 = load(segment, o3 + b).fma(qv, a3);
+      a0 = FloatVector.fromMemorySegment(F, segment, o0 + b, LE).fma(qv, a0);
+      a1 = FloatVector.fromMemorySegment(F, segment, o1 + b, LE).fma(qv, a1);
+      a2 = FloatVector.fromMemorySegment(F, segment, o2 + b, LE).fma(qv, a2);
+      a3 = FloatVector.fromMemorySegment(F, segment, o3 + b, LE).fma(qv, a3);
       if (++c == chunks) {
-        storeFourSums(a0, a1, a2, a3, scores, 4 * k, 1, Math.min(4, count - 4 * k));
+        // The transposed reduction of the four sums (see the comment on BIT1).
+        FloatVector w01 = a0.blend(a1, BIT1).add(a1.blend(a0, BIT1).rearrange(XOR1));
+        FloatVector w23 = a2.blend(a3, BIT1).add(a3.blend(a2, BIT1).rearrange(XOR1));
+        FloatVector sums = w01.blend(w23, BIT2).add(w23.blend(w01, BIT2).rearrange(XOR2));
+        sums = L >= 8 ? sums.add(sums.rearrange(XOR4)) : sums;
+        sums = L == 16 ? sums.add(sums.rearrange(XOR8)) : sums;
+        int at = 4 * k, n = count - at;
+        scores[at] = sums.lane(0);
+        if (n > 1) {
+          scores[at + 1] = sums.lane(1);
+        }
+        if (n > 2) {
+          scores[at + 2] = sums.lane(2);
+        }
+        if (n > 3) {
+          scores[at + 3] = sums.lane(3);
+        }
         a0 = zero;
         a1 = zero;
         a2 = zero;
@@ -447,14 +556,34 @@ public final class PanamaKernelProvider implements KernelProvider {
       boolean partial = c == full;
       int j = partial ? dim - L : c * L;
       VectorMask<Float> m = IOTA.compare(VectorOperators.GE, partial ? L - rem : 0);
-      FloatVector qv = zero.blend(load(q, j), m);
+      FloatVector qv = zero.blend(FloatVector.fromArray(F, q, j), m);
       long b = (long) j * Float.BYTES;
-      a0 = squareDiff(zero.blend(load(segment, o0 + b), m), qv, a0);
-      a1 = squareDiff(zero.blend(load(segment, o1 + b), m), qv, a1);
-      a2 = squareDiff(zero.blend(load(segment, o2 + b), m), qv, a2);
-      a3 = squareDiff(zero.blend(load(segment, o3 + b), m), qv, a3);
+      FloatVector da0 = zero.blend(FloatVector.fromMemorySegment(F, segment, o0 + b, LE), m).sub(qv);
+      a0 = da0.fma(da0, a0);
+      FloatVector da1 = zero.blend(FloatVector.fromMemorySegment(F, segment, o1 + b, LE), m).sub(qv);
+      a1 = da1.fma(da1, a1);
+      FloatVector da2 = zero.blend(FloatVector.fromMemorySegment(F, segment, o2 + b, LE), m).sub(qv);
+      a2 = da2.fma(da2, a2);
+      FloatVector da3 = zero.blend(FloatVector.fromMemorySegment(F, segment, o3 + b, LE), m).sub(qv);
+      a3 = da3.fma(da3, a3);
       if (++c == chunks) {
-        storeFourSums(a0, a1, a2, a3, scores, 4 * k, 1, Math.min(4, count - 4 * k));
+        // The transposed reduction of the four sums (see the comment on BIT1).
+        FloatVector w01 = a0.blend(a1, BIT1).add(a1.blend(a0, BIT1).rearrange(XOR1));
+        FloatVector w23 = a2.blend(a3, BIT1).add(a3.blend(a2, BIT1).rearrange(XOR1));
+        FloatVector sums = w01.blend(w23, BIT2).add(w23.blend(w01, BIT2).rearrange(XOR2));
+        sums = L >= 8 ? sums.add(sums.rearrange(XOR4)) : sums;
+        sums = L == 16 ? sums.add(sums.rearrange(XOR8)) : sums;
+        int at = 4 * k, n = count - at;
+        scores[at] = sums.lane(0);
+        if (n > 1) {
+          scores[at + 1] = sums.lane(1);
+        }
+        if (n > 2) {
+          scores[at + 2] = sums.lane(2);
+        }
+        if (n > 3) {
+          scores[at + 3] = sums.lane(3);
+        }
         a0 = zero;
         a1 = zero;
         a2 = zero;
@@ -494,13 +623,29 @@ public final class PanamaKernelProvider implements KernelProvider {
       }
       boolean partial = c == full;
       int j = partial ? dim - L : c * L;
-      FloatVector wv = zero.blend(load(w, j), IOTA.compare(VectorOperators.GE, partial ? L - rem : 0));
-      a0 = widen(codes, o0 + j).fma(wv, a0);
-      a1 = widen(codes, o1 + j).fma(wv, a1);
-      a2 = widen(codes, o2 + j).fma(wv, a2);
-      a3 = widen(codes, o3 + j).fma(wv, a3);
+      FloatVector wv = zero.blend(FloatVector.fromArray(F, w, j), IOTA.compare(VectorOperators.GE, partial ? L - rem : 0));
+      a0 = ((FloatVector) ByteVector.fromMemorySegment(Q, codes, o0 + j, LE).convertShape(VectorOperators.B2F, F, 0)).fma(wv, a0);
+      a1 = ((FloatVector) ByteVector.fromMemorySegment(Q, codes, o1 + j, LE).convertShape(VectorOperators.B2F, F, 0)).fma(wv, a1);
+      a2 = ((FloatVector) ByteVector.fromMemorySegment(Q, codes, o2 + j, LE).convertShape(VectorOperators.B2F, F, 0)).fma(wv, a2);
+      a3 = ((FloatVector) ByteVector.fromMemorySegment(Q, codes, o3 + j, LE).convertShape(VectorOperators.B2F, F, 0)).fma(wv, a3);
       if (++c == chunks) {
-        storeFourSums(a0, a1, a2, a3, scores, 4 * k, 1, Math.min(4, count - 4 * k));
+        // The transposed reduction of the four sums (see the comment on BIT1).
+        FloatVector w01 = a0.blend(a1, BIT1).add(a1.blend(a0, BIT1).rearrange(XOR1));
+        FloatVector w23 = a2.blend(a3, BIT1).add(a3.blend(a2, BIT1).rearrange(XOR1));
+        FloatVector sums = w01.blend(w23, BIT2).add(w23.blend(w01, BIT2).rearrange(XOR2));
+        sums = L >= 8 ? sums.add(sums.rearrange(XOR4)) : sums;
+        sums = L == 16 ? sums.add(sums.rearrange(XOR8)) : sums;
+        int at = 4 * k, n = count - at;
+        scores[at] = sums.lane(0);
+        if (n > 1) {
+          scores[at + 1] = sums.lane(1);
+        }
+        if (n > 2) {
+          scores[at + 2] = sums.lane(2);
+        }
+        if (n > 3) {
+          scores[at + 3] = sums.lane(3);
+        }
         a0 = zero;
         a1 = zero;
         a2 = zero;
@@ -519,23 +664,6 @@ public final class PanamaKernelProvider implements KernelProvider {
     }
   }
 
-  /** L signed codes at byte {@code offset}, as floats. */
-  private static FloatVector widen(MemorySegment codes, long offset) {
-    return (FloatVector) ByteVector.fromMemorySegment(Q, codes, offset, LE)
-        .convertShape(VectorOperators.B2F, F, 0);
-  }
-
-  /**
-   * The lanes of a row's partial last chunk that belong to the row: the last {@code rem} lanes of
-   * a load ending at the row's end, or the first {@code rem} of one starting at its start when
-   * the row is shorter than a vector. Empty when {@code rem == 0}.
-   */
-  private static VectorMask<Float> partialLanes(int full, int rem) {
-    // A compare with the lane indices compiles to one instruction; a mask made from a variable
-    // long does not.
-    return full > 0 ? IOTA.compare(VectorOperators.GE, L - rem) : IOTA.compare(VectorOperators.LT, rem);
-  }
-
   /**
    * How many leading rows can be read with full-width loads without passing the end of the
    * {@code rows} rows: all of them unless a row is shorter than a vector.
@@ -546,39 +674,6 @@ public final class PanamaKernelProvider implements KernelProvider {
     }
     long floats = (long) rows * dim;
     return floats < L ? 0 : (int) ((floats - L) / dim + 1);
-  }
-
-  /** Writes the lane sums of a0..a(n-1) to {@code scores[s + i * stride]}, i < n <= 4. */
-  private static void storeFourSums(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3,
-                                    float[] scores, int s, int stride, int n) {
-    // After two butterfly steps lane i holds a partial sum of a(i % 4); folding the L/4 groups
-    // of four lanes onto the first completes the sums.
-    FloatVector w = combine(combine(a0, a1, BIT1, XOR1), combine(a2, a3, BIT1, XOR1), BIT2, XOR2);
-    if (L >= 8) {
-      w = w.add(w.rearrange(XOR4));
-    }
-    if (L >= 16) {
-      w = w.add(w.rearrange(XOR8));
-    }
-    scores[s] = w.lane(0);
-    if (n > 1) {
-      scores[s + stride] = w.lane(1);
-    }
-    if (n > 2) {
-      scores[s + 2 * stride] = w.lane(2);
-    }
-    if (n > 3) {
-      scores[s + 3 * stride] = w.lane(3);
-    }
-  }
-
-  /**
-   * One butterfly step of a transposed reduction: lane i of the result is {@code x[i] + x[i^s]}
-   * where bit s of i is clear and {@code y[i] + y[i^s]} where it is set.
-   */
-  private static FloatVector combine(FloatVector x, FloatVector y, VectorMask<Float> bitS,
-                                     VectorShuffle<Float> xorS) {
-    return x.blend(y, bitS).add(y.blend(x, bitS).rearrange(xorS));
   }
 
   // ---------------------------------------------------------------- panels: many queries, many rows
@@ -625,14 +720,14 @@ public final class PanamaKernelProvider implements KernelProvider {
    * vector index with bit s of the lane index; after rounds 1, 2, 4, 8 vector j holds column j.
    */
   private static void transpose16(MemorySegment segment, long o, long rowBytes, float[] panel, int p) {
-    FloatVector v0 = load(segment, o), v1 = load(segment, o + rowBytes);
-    FloatVector v2 = load(segment, o + 2 * rowBytes), v3 = load(segment, o + 3 * rowBytes);
-    FloatVector v4 = load(segment, o + 4 * rowBytes), v5 = load(segment, o + 5 * rowBytes);
-    FloatVector v6 = load(segment, o + 6 * rowBytes), v7 = load(segment, o + 7 * rowBytes);
-    FloatVector v8 = load(segment, o + 8 * rowBytes), v9 = load(segment, o + 9 * rowBytes);
-    FloatVector v10 = load(segment, o + 10 * rowBytes), v11 = load(segment, o + 11 * rowBytes);
-    FloatVector v12 = load(segment, o + 12 * rowBytes), v13 = load(segment, o + 13 * rowBytes);
-    FloatVector v14 = load(segment, o + 14 * rowBytes), v15 = load(segment, o + 15 * rowBytes);
+    FloatVector v0 = FloatVector.fromMemorySegment(F, segment, o, LE), v1 = FloatVector.fromMemorySegment(F, segment, o + rowBytes, LE);
+    FloatVector v2 = FloatVector.fromMemorySegment(F, segment, o + 2 * rowBytes, LE), v3 = FloatVector.fromMemorySegment(F, segment, o + 3 * rowBytes, LE);
+    FloatVector v4 = FloatVector.fromMemorySegment(F, segment, o + 4 * rowBytes, LE), v5 = FloatVector.fromMemorySegment(F, segment, o + 5 * rowBytes, LE);
+    FloatVector v6 = FloatVector.fromMemorySegment(F, segment, o + 6 * rowBytes, LE), v7 = FloatVector.fromMemorySegment(F, segment, o + 7 * rowBytes, LE);
+    FloatVector v8 = FloatVector.fromMemorySegment(F, segment, o + 8 * rowBytes, LE), v9 = FloatVector.fromMemorySegment(F, segment, o + 9 * rowBytes, LE);
+    FloatVector v10 = FloatVector.fromMemorySegment(F, segment, o + 10 * rowBytes, LE), v11 = FloatVector.fromMemorySegment(F, segment, o + 11 * rowBytes, LE);
+    FloatVector v12 = FloatVector.fromMemorySegment(F, segment, o + 12 * rowBytes, LE), v13 = FloatVector.fromMemorySegment(F, segment, o + 13 * rowBytes, LE);
+    FloatVector v14 = FloatVector.fromMemorySegment(F, segment, o + 14 * rowBytes, LE), v15 = FloatVector.fromMemorySegment(F, segment, o + 15 * rowBytes, LE);
     FloatVector w0 = LO1.selectFrom(v0, v1), w1 = HI1.selectFrom(v0, v1);
     FloatVector w2 = LO1.selectFrom(v2, v3), w3 = HI1.selectFrom(v2, v3);
     FloatVector w4 = LO1.selectFrom(v4, v5), w5 = HI1.selectFrom(v4, v5);
@@ -737,7 +832,7 @@ public final class PanamaKernelProvider implements KernelProvider {
     int k = 0;
     // Whole vectors without a mask: a masked store costs several plain ones.
     for (; k <= n - L; k += L) {
-      FloatVector v = load(out, at + k).add(load(bias, bo + k));
+      FloatVector v = FloatVector.fromArray(F, out, at + k).add(FloatVector.fromArray(F, bias, bo + k));
       (relu ? v.max(0f) : v).intoArray(out, at + k);
     }
     if (k < n) {
@@ -755,8 +850,8 @@ public final class PanamaKernelProvider implements KernelProvider {
     FloatVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
     int qb = qa + dim, qc = qb + dim, qd = qc + dim;
     for (int j = 0, p = c; j < dim; j++, p += PANEL) {
-      FloatVector p0 = load(panel, p), p1 = load(panel, p + L);
-      FloatVector p2 = load(panel, p + 2 * L), p3 = load(panel, p + 3 * L);
+      FloatVector p0 = FloatVector.fromArray(F, panel, p), p1 = FloatVector.fromArray(F, panel, p + L);
+      FloatVector p2 = FloatVector.fromArray(F, panel, p + 2 * L), p3 = FloatVector.fromArray(F, panel, p + 3 * L);
       FloatVector b = FloatVector.broadcast(F, queries[qa + j]);
       c00 = p0.fma(b, c00);
       c01 = p1.fma(b, c01);
@@ -779,15 +874,39 @@ public final class PanamaKernelProvider implements KernelProvider {
       c33 = p3.fma(b, c33);
     }
     if (cols >= 4 * L) {
-      store4(c00, c01, c02, c03, out, o);
-      store4(c10, c11, c12, c13, out, o + stride);
-      store4(c20, c21, c22, c23, out, o + 2 * stride);
-      store4(c30, c31, c32, c33, out, o + 3 * stride);
+      c00.intoArray(out, o);
+      c01.intoArray(out, o + L);
+      c02.intoArray(out, o + 2 * L);
+      c03.intoArray(out, o + 3 * L);
+      c10.intoArray(out, o + stride);
+      c11.intoArray(out, o + stride + L);
+      c12.intoArray(out, o + stride + 2 * L);
+      c13.intoArray(out, o + stride + 3 * L);
+      c20.intoArray(out, o + 2 * stride);
+      c21.intoArray(out, o + 2 * stride + L);
+      c22.intoArray(out, o + 2 * stride + 2 * L);
+      c23.intoArray(out, o + 2 * stride + 3 * L);
+      c30.intoArray(out, o + 3 * stride);
+      c31.intoArray(out, o + 3 * stride + L);
+      c32.intoArray(out, o + 3 * stride + 2 * L);
+      c33.intoArray(out, o + 3 * stride + 3 * L);
     } else {
-      store4(c00, c01, c02, c03, out, o, cols);
-      store4(c10, c11, c12, c13, out, o + stride, cols);
-      store4(c20, c21, c22, c23, out, o + 2 * stride, cols);
-      store4(c30, c31, c32, c33, out, o + 3 * stride, cols);
+      c00.intoArray(out, o, F.indexInRange(0, cols));
+      c01.intoArray(out, o + L, F.indexInRange(L, cols));
+      c02.intoArray(out, o + 2 * L, F.indexInRange(2 * L, cols));
+      c03.intoArray(out, o + 3 * L, F.indexInRange(3 * L, cols));
+      c10.intoArray(out, o + stride, F.indexInRange(0, cols));
+      c11.intoArray(out, o + stride + L, F.indexInRange(L, cols));
+      c12.intoArray(out, o + stride + 2 * L, F.indexInRange(2 * L, cols));
+      c13.intoArray(out, o + stride + 3 * L, F.indexInRange(3 * L, cols));
+      c20.intoArray(out, o + 2 * stride, F.indexInRange(0, cols));
+      c21.intoArray(out, o + 2 * stride + L, F.indexInRange(L, cols));
+      c22.intoArray(out, o + 2 * stride + 2 * L, F.indexInRange(2 * L, cols));
+      c23.intoArray(out, o + 2 * stride + 3 * L, F.indexInRange(3 * L, cols));
+      c30.intoArray(out, o + 3 * stride, F.indexInRange(0, cols));
+      c31.intoArray(out, o + 3 * stride + L, F.indexInRange(L, cols));
+      c32.intoArray(out, o + 3 * stride + 2 * L, F.indexInRange(2 * L, cols));
+      c33.intoArray(out, o + 3 * stride + 3 * L, F.indexInRange(3 * L, cols));
     }
   }
 
@@ -797,33 +916,22 @@ public final class PanamaKernelProvider implements KernelProvider {
     FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
     for (int j = 0, p = c; j < dim; j++, p += PANEL) {
       FloatVector b = FloatVector.broadcast(F, queries[qa + j]);
-      c0 = load(panel, p).fma(b, c0);
-      c1 = load(panel, p + L).fma(b, c1);
-      c2 = load(panel, p + 2 * L).fma(b, c2);
-      c3 = load(panel, p + 3 * L).fma(b, c3);
+      c0 = FloatVector.fromArray(F, panel, p).fma(b, c0);
+      c1 = FloatVector.fromArray(F, panel, p + L).fma(b, c1);
+      c2 = FloatVector.fromArray(F, panel, p + 2 * L).fma(b, c2);
+      c3 = FloatVector.fromArray(F, panel, p + 3 * L).fma(b, c3);
     }
     if (cols >= 4 * L) {
-      store4(c0, c1, c2, c3, out, o);
+      c0.intoArray(out, o);
+      c1.intoArray(out, o + L);
+      c2.intoArray(out, o + 2 * L);
+      c3.intoArray(out, o + 3 * L);
     } else {
-      store4(c0, c1, c2, c3, out, o, cols);
+      c0.intoArray(out, o, F.indexInRange(0, cols));
+      c1.intoArray(out, o + L, F.indexInRange(L, cols));
+      c2.intoArray(out, o + 2 * L, F.indexInRange(2 * L, cols));
+      c3.intoArray(out, o + 3 * L, F.indexInRange(3 * L, cols));
     }
-  }
-
-  /** Stores the first {@code n} (< 4L) lanes of the four vectors. */
-  private static void store4(FloatVector v0, FloatVector v1, FloatVector v2, FloatVector v3,
-                             float[] out, int s, int n) {
-    v0.intoArray(out, s, F.indexInRange(0, n));
-    v1.intoArray(out, s + L, F.indexInRange(L, n));
-    v2.intoArray(out, s + 2 * L, F.indexInRange(2 * L, n));
-    v3.intoArray(out, s + 3 * L, F.indexInRange(3 * L, n));
-  }
-
-  private static void store4(FloatVector v0, FloatVector v1, FloatVector v2, FloatVector v3,
-                             float[] scores, int s) {
-    v0.intoArray(scores, s);
-    v1.intoArray(scores, s + L);
-    v2.intoArray(scores, s + 2 * L);
-    v3.intoArray(scores, s + 3 * L);
   }
 
   /**
@@ -837,12 +945,12 @@ public final class PanamaKernelProvider implements KernelProvider {
                       boolean add) {
     int i = 0;
     for (; i <= length - L; i += L) {
-      FloatVector v = load(segment, offset + (long) i * Float.BYTES);
-      (add ? v.add(load(dst, dstOffset + i)) : v).intoArray(dst, dstOffset + i);
+      FloatVector v = FloatVector.fromMemorySegment(F, segment, offset + (long) i * Float.BYTES, LE);
+      (add ? v.add(FloatVector.fromArray(F, dst, dstOffset + i)) : v).intoArray(dst, dstOffset + i);
     }
     if (i < length) {
       VectorMask<Float> m = VectorMask.fromLong(F, (1L << (length - i)) - 1);
-      FloatVector v = load(segment, offset + (long) i * Float.BYTES, m);
+      FloatVector v = FloatVector.fromMemorySegment(F, segment, offset + (long) i * Float.BYTES, LE, m);
       (add ? v.add(FloatVector.fromArray(F, dst, dstOffset + i, m)) : v).intoArray(dst, dstOffset + i, m);
     }
   }
@@ -919,7 +1027,11 @@ public final class PanamaKernelProvider implements KernelProvider {
       s1 = s0;
       s0 = sum;
     }
-    float total = sum(s0.add(s1));
+    FloatVector vTotal = s0.add(s1);
+    vTotal = L == 16 ? vTotal.add(vTotal.rearrange(XOR8)) : vTotal;
+    vTotal = L >= 8 ? vTotal.add(vTotal.rearrange(XOR4)) : vTotal;
+    vTotal = vTotal.add(vTotal.rearrange(XOR2));
+    float total = vTotal.add(vTotal.rearrange(XOR1)).lane(0);
     for (; i < length; i++) {
       total += q[i] * Float.float16ToFloat(
           segment.get(ValueLayout.JAVA_SHORT_UNALIGNED, offset + (long) i * Short.BYTES));
@@ -935,8 +1047,8 @@ public final class PanamaKernelProvider implements KernelProvider {
     // Two vectors per test: in a top-k scan nearly every score is below the threshold, so the
     // loop is a compare-and-branch stream and halving the branches matters.
     for (; i <= to - 2 * L; i += 2 * L) {
-      VectorMask<Float> m0 = load(values, i).compare(VectorOperators.GT, threshold);
-      VectorMask<Float> m1 = load(values, i + L).compare(VectorOperators.GT, threshold);
+      VectorMask<Float> m0 = FloatVector.fromArray(F, values, i).compare(VectorOperators.GT, threshold);
+      VectorMask<Float> m1 = FloatVector.fromArray(F, values, i + L).compare(VectorOperators.GT, threshold);
       if (m0.or(m1).anyTrue()) {
         return m0.anyTrue() ? i + m0.firstTrue() : i + L + m1.firstTrue();
       }
@@ -990,23 +1102,6 @@ public final class PanamaKernelProvider implements KernelProvider {
 
   // ---------------------------------------------------------------- helpers
 
-  private static FloatVector load(float[] a, int i) {
-    return FloatVector.fromArray(F, a, i);
-  }
-
-  private static FloatVector load(MemorySegment segment, long offset) {
-    return FloatVector.fromMemorySegment(F, segment, offset, LE);
-  }
-
-  private static FloatVector load(MemorySegment segment, long offset, VectorMask<Float> m) {
-    return FloatVector.fromMemorySegment(F, segment, offset, LE, m);
-  }
-
-  private static FloatVector squareDiff(FloatVector x, FloatVector y, FloatVector acc) {
-    FloatVector d = x.sub(y);
-    return d.fma(d, acc);
-  }
-
   private static <E> VectorSpecies<E> halfWidth(Class<E> type) {
     return VectorSpecies.of(type, VectorShape.forBitSize(Math.max(64, F.vectorBitSize() / 2)));
   }
@@ -1029,24 +1124,6 @@ public final class PanamaKernelProvider implements KernelProvider {
       index[l] = high ? (bit ? L + l : l ^ s) : (bit ? L + (l ^ s) : l);
     }
     return FloatVector.fromArray(F, index, 0);
-  }
-
-  /**
-   * Horizontal sum in a fixed butterfly order (lane i with lane i ^ 8, then ^ 4, ^ 2, ^ 1).
-   * {@code reduceLanes(ADD)} leaves the order of float additions unspecified, and the interpreter,
-   * C1 and C2 do pick different orders: the same query then scores an item differently before and
-   * after warm-up. Lane-wise adds and permutes are exact, so this sum is the same in every tier.
-   */
-  private static float sum(FloatVector v) {
-    if (XOR8 != null) {
-      v = v.add(v.rearrange(XOR8));
-    }
-    if (XOR4 != null) {
-      v = v.add(v.rearrange(XOR4));
-    }
-    v = v.add(v.rearrange(XOR2));
-    v = v.add(v.rearrange(XOR1));
-    return v.lane(0);
   }
 
   private static VectorShuffle<Float> xorShuffle(int s) {
