@@ -35,15 +35,26 @@ public final class Sweep {
 
   private final SweepConfig c;
   private final PrintWriter log;
+  private final Path indexFile;
 
-  private Sweep(SweepConfig config, PrintWriter log) {
+  private Sweep(SweepConfig config, PrintWriter log, Path indexFile) {
     this.c = config;
     this.log = log;
+    this.indexFile = indexFile;
   }
 
   /** Runs the sweep, printing progress and the table to {@code log}; returns its rows. */
   public static List<SweepRow> run(SweepConfig config, PrintWriter log) throws IOException {
-    return new Sweep(config, log).run();
+    return run(config, log, null);
+  }
+
+  /**
+   * As {@link #run(SweepConfig, PrintWriter)}, the index kept in {@code indexFile}: opened from it
+   * when it exists (the build time is then reported as 0), else built and written there. Compares
+   * searching in the JVM that built an index with searching in a fresh one.
+   */
+  public static List<SweepRow> run(SweepConfig config, PrintWriter log, Path indexFile) throws IOException {
+    return new Sweep(config, log, indexFile).run();
   }
 
   private List<SweepRow> run() throws IOException {
@@ -68,11 +79,20 @@ public final class Sweep {
       // Built before the ground truth is computed so that bad build parameters fail at once.
       Params build = c.indexBuildParams();
       long t0 = System.nanoTime();
-      VectorIndex index = format.build(base, null, c.metric(), build, c.buildThreads());
-      double buildSeconds = (System.nanoTime() - t0) / 1e9;
+      boolean reuse = indexFile != null && Files.exists(indexFile);
+      VectorIndex index = reuse ? IndexFormats.open(indexFile)
+          : format.build(base, null, c.metric(), build, c.buildThreads());
+      double buildSeconds = reuse ? 0 : (System.nanoTime() - t0) / 1e9;
       try (index) {
-        log.printf("built %s (%s) in %.2f s on %d thread(s), %,d bytes%n", c.kind(),
-            build.toString().isEmpty() ? "defaults" : build, buildSeconds, c.buildThreads(), index.byteSize());
+        if (reuse) {
+          log.printf("opened %s from %s, %,d bytes%n", index.kind(), indexFile, index.byteSize());
+        } else {
+          log.printf("built %s (%s) in %.2f s on %d thread(s), %,d bytes%n", c.kind(),
+              build.toString().isEmpty() ? "defaults" : build, buildSeconds, c.buildThreads(), index.byteSize());
+        }
+        if (indexFile != null && !reuse) {
+          index.write(indexFile);
+        }
         gt = groundTruth(base, queries);
         ours(index, build, buildSeconds, queries, gt, rows);
       }
