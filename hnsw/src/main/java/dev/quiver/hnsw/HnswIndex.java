@@ -5,8 +5,11 @@ import dev.quiver.engine.IndexMemory;
 import dev.quiver.engine.Metric;
 import dev.quiver.engine.OrdinalFilter;
 import dev.quiver.engine.Params;
+import dev.quiver.engine.ParsedParams;
+import dev.quiver.engine.SearchParams;
 import dev.quiver.engine.SearchResults;
 import dev.quiver.engine.SearchThreads;
+import dev.quiver.engine.Searcher;
 import dev.quiver.engine.VectorIndex;
 import dev.quiver.engine.VectorStore;
 import dev.quiver.simd.TopK;
@@ -16,7 +19,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -47,12 +49,12 @@ import org.agrona.collections.Long2LongHashMap;
  * </ul>
  * Either way search scores are exact inner products.
  *
- * <p><b>Search.</b> {@code efSearch} (a search {@link Params}, default {@value #DEFAULT_EF_SEARCH},
+ * <p><b>Search.</b> {@code efSearch} ({@link HnswSearchParams}, default {@value #DEFAULT_EF_SEARCH},
  * at least k) is the beam width on layer 0. A filter and the tombstones of deleted items apply
  * during the walk: excluded nodes still steer it but never enter the results. When the walk finds
  * the eligible items too rare, it stops and scores the eligible items exactly instead (see
- * {@link Walker#searchLayer0Filtered}). Searches allocate nothing: every thread reuses its own
- * scratch. Built with {@code traverse=sq8}, walks read int8 {@link Codes} of the rows and the
+ * {@link Walker#searchLayer0Filtered}). Searches allocate nothing: a {@link Searcher} ({@link #newSearcher()}, one
+ * per thread) owns its scratch, and the {@code Params} path keeps one per thread. Built with {@code traverse=sq8}, walks read int8 {@link Codes} of the rows and the
  * best {@code rerank} candidates are rescored with the float rows, so results carry exact scores.
  * The build ends by renumbering the nodes so that graph neighbours lie together in memory
  * ({@link Reorder}; {@code reorder=none} keeps input order). Ordinals keep their meaning
@@ -84,7 +86,7 @@ public final class HnswIndex implements VectorIndex {
   final float maxNorm;
   private final IndexMemory memory;
   private final boolean hasIds;
-  private final ThreadLocal<Scratch> scratch;
+  private final ThreadLocal<HnswSearcher> searchers;
   private final ThreadLocal<Linker.Scratch> linkScratch;
   /** Adds hold the read side while linking; growing the memory holds the write side. */
   private final ReentrantReadWriteLock growth = new ReentrantReadWriteLock();
@@ -109,7 +111,7 @@ public final class HnswIndex implements VectorIndex {
     this.hasIds = graph.ids != null;
     this.linker = new Linker(config, entry);
     int dim = graph.dim;
-    this.scratch = ThreadLocal.withInitial(() -> new Scratch(dim));
+    this.searchers = ThreadLocal.withInitial(HnswSearcher::new);
     this.linkScratch = ThreadLocal.withInitial(() -> new Linker.Scratch(dim, config));
   }
 
@@ -265,11 +267,25 @@ public final class HnswIndex implements VectorIndex {
   // ---------------------------------------------------------------- search
 
   @Override
-  public void search(float[] query, int k, OrdinalFilter filter, Params params, SearchResults out) {
+  public SearchParams searchParams(Params params) {
+    return HnswSearchParams.parse(params);
+  }
+
+  @Override
+  public Searcher newSearcher() {
     checkOpen();
-    Checks.k(k);
-    int ef = efSearch(params, k);
-    Scratch s = scratch.get();
+    return new HnswSearcher();
+  }
+
+  @Override
+  public void search(float[] query, int k, OrdinalFilter filter, Params params, SearchResults out) {
+    HnswSearcher s = searchers.get();
+    s.search(query, k, filter, s.parsed.of(params), out);
+  }
+
+  private void search(Scratch s, float[] query, int k, OrdinalFilter filter, HnswSearchParams params,
+                      SearchResults out) {
+    int ef = params.ef(k);
     float[] q = s.prepare(query, metric);
     out.reset(k);
     // An add grows the graph, then publishes size, then the entry point. Reading them in the
@@ -290,7 +306,7 @@ public final class HnswIndex implements VectorIndex {
       exact(g, n, q, k, filter, s, out);
       return;
     }
-    w.rerank(g, q, rerankDepth(params, k, ef));
+    w.rerank(g, q, params.rerankDepth(k, ef));
     emit(g, w.results, k, s, out);
   }
 
@@ -321,52 +337,13 @@ public final class HnswIndex implements VectorIndex {
     }
   }
 
-  /**
-   * efSearch from the per-call parameters, at least k. The other search parameter, {@code rerank},
-   * applies to graphs built with {@code traverse=sq8}: see {@link #rerankDepth}.
-   */
-  private static int efSearch(Params params, int k) {
-    if (params == null || params.asMap().isEmpty()) {
-      return Math.max(k, DEFAULT_EF_SEARCH);
-    }
-    Map<String, String> map = params.asMap();
-    for (String key : map.keySet()) {
-      if (!key.equals("efSearch") && !key.equals("rerank")) {
-        throw new IllegalArgumentException("unknown hnsw search parameter '" + key + "' in '" + params
-            + "'; known: efSearch, rerank");
-      }
-    }
-    int ef = params.intValue("efSearch", DEFAULT_EF_SEARCH);
-    if (ef <= 0) {
-      throw new IllegalArgumentException("efSearch must be positive, got " + ef);
-    }
-    return Math.max(k, ef);
-  }
-
-  /**
-   * How many of the best candidates of a walk on int8 codes are rescored with the float rows:
-   * {@code rerank}, at least k. The default, {@code 2k + 10}, gave the recall of rescoring all
-   * efSearch candidates at every efSearch from 16 to 256 on a 768-dimensional two-tower set
-   * (docs/BENCHMARKS.md): an item of the true top k rarely ranks below it on its code.
-   */
-  private static int rerankDepth(Params params, int k, int ef) {
-    if (params == null || !params.asMap().containsKey("rerank")) {
-      return Math.min(ef, 2 * k + 10);
-    }
-    int depth = params.intValue("rerank", ef);
-    if (depth <= 0) {
-      throw new IllegalArgumentException("rerank must be positive, got " + depth);
-    }
-    return Math.max(k, depth);
-  }
-
   @Override
   public void searchBatch(float[][] queries, int k, OrdinalFilter[] filters, Params params,
                           SearchResults[] out, int threads) {
     checkOpen();
     Checks.k(k);
     Checks.positive("threads", threads);
-    efSearch(params, k);
+    searchParams(params);
     if (filters != null && filters.length != queries.length) {
       throw new IllegalArgumentException(filters.length + " filters for " + queries.length + " queries");
     }
@@ -636,7 +613,29 @@ public final class HnswIndex implements VectorIndex {
     memory.close();
   }
 
-  /** Per-thread search buffers, grown on demand, never shrunk. */
+  /** A searcher of this index: its scratch and the last parameters it parsed. */
+  private final class HnswSearcher implements Searcher {
+    final ParsedParams parsed = new ParsedParams(HnswIndex.this);
+    Scratch scratch = new Scratch(dimension());
+
+    @Override
+    public void search(float[] query, int k, OrdinalFilter filter, SearchParams params, SearchResults out) {
+      checkOpen();
+      if (scratch == null) {
+        throw new IllegalStateException("hnsw searcher is closed");
+      }
+      Checks.k(k);
+      HnswSearchParams p = SearchParams.of(HnswSearchParams.class, params, HnswSearchParams.DEFAULTS, KIND);
+      HnswIndex.this.search(scratch, query, k, filter, p, out);
+    }
+
+    @Override
+    public void close() {
+      scratch = null;
+    }
+  }
+
+  /** Search buffers, grown on demand, never shrunk. */
   private static final class Scratch {
     final Walker walker = new Walker();
     final TopK top = new TopK(10);

@@ -15,6 +15,8 @@ import dev.quiver.engine.io.VectorFiles;
 import dev.quiver.simd.VectorKernels;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -120,13 +122,21 @@ public final class Sweep {
     try (QueryRunner runner = new QueryRunner(index, queries, c.k(), c.threads(), c.batch())) {
       log.printf("warming up for %.0f s%n", c.warmupSeconds());
       runner.warmUp(c.search().getFirst(), c.warmupSeconds());
+      ThreadMXBean threads = ManagementFactory.getThreadMXBean();
       for (Params setting : c.search()) {
+        long cpu0 = threads.getCurrentThreadCpuTime();
         Measurement m = runner.measure(setting);
+        long cpu = threads.getCurrentThreadCpuTime() - cpu0;
         SweepRow row = row("quiver-" + c.kind(), build.toString(), setting.toString(),
             Recall.atK(gt, m.ids(), c.k()), m.qps(), m.p50Micros(), m.p99Micros(), buildSeconds, index.byteSize(),
             queries.length);
         rows.add(row);
         log.println(ResultTable.line(row));
+        if (c.threads() == 1 && c.batch() == 0) {
+          // One thread searches on the calling thread: its CPU time per query is the latency
+          // without the time spent descheduled, steadier than p50 on a loaded machine.
+          log.printf("  %s: search thread CPU %.1f us per query%n", setting, cpu / 1e3 / queries.length);
+        }
       }
     }
   }

@@ -1,14 +1,18 @@
 package dev.quiver.engine.recall;
 
 import dev.quiver.engine.SearchResults;
+import dev.quiver.engine.snapshot.Lease;
 import dev.quiver.tower.FeatureRow;
 import dev.quiver.tower.Tower;
+import dev.quiver.tower.TowerModel;
 
 /** One request thread's buffers for single recalls; grows to the largest request seen. */
 final class RecallScratch {
   final FeatureRow[] rows = new FeatureRow[1];
   final HeadMerger merger = new HeadMerger();
   final ItemFilter filter = new ItemFilter();
+  /** Taken again for every request of this thread (released in between), null until the first. */
+  Lease<TowerModel> lease;
   float[] vectors = new float[0];
   private float[] query = new float[0];
   private SearchResults[] perHead = new SearchResults[0];
