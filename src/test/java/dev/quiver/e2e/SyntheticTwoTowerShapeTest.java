@@ -2,7 +2,7 @@ package dev.quiver.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.quiver.bench.data.SyntheticTwoTower;
+import dev.quiver.tools.SyntheticTwoTower;
 import dev.quiver.engine.Recall;
 import dev.quiver.engine.IndexFormats;
 import dev.quiver.engine.Metric;
@@ -10,7 +10,7 @@ import dev.quiver.engine.Params;
 import dev.quiver.engine.SearchResults;
 import dev.quiver.engine.VectorIndex;
 import dev.quiver.engine.VectorStore;
-import dev.quiver.engine.recall.ItemEmbedder;
+import dev.quiver.serving.recall.ItemEmbedder;
 import dev.quiver.tower.CpuTowerBackend;
 import dev.quiver.tower.FeatureRow;
 import dev.quiver.tower.TowerModel;

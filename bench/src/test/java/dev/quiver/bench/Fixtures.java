@@ -1,7 +1,7 @@
 package dev.quiver.bench;
 
-import dev.quiver.bench.data.DatasetSpec;
-import dev.quiver.bench.data.TwoTowerDataset;
+import dev.quiver.tools.DatasetSpec;
+import dev.quiver.tools.TwoTowerDataset;
 import dev.quiver.engine.Metric;
 import dev.quiver.engine.VectorStore;
 import java.io.IOException;

@@ -1,17 +1,17 @@
 package dev.quiver.cli;
 
-import dev.quiver.bench.data.Progress;
+import dev.quiver.tools.Progress;
 import dev.quiver.engine.IndexFormats;
 import dev.quiver.engine.Metric;
 import dev.quiver.engine.Params;
 import dev.quiver.engine.VectorIndex;
 import dev.quiver.engine.VectorStore;
 import dev.quiver.engine.io.VectorFiles;
-import dev.quiver.engine.snapshot.Manifest;
-import dev.quiver.engine.snapshot.PublishStep;
-import dev.quiver.engine.snapshot.SnapshotLayout;
-import dev.quiver.engine.snapshot.SnapshotSource;
-import dev.quiver.engine.snapshot.SnapshotWriter;
+import dev.quiver.serving.snapshot.Manifest;
+import dev.quiver.serving.snapshot.PublishStep;
+import dev.quiver.serving.snapshot.SnapshotLayout;
+import dev.quiver.serving.snapshot.SnapshotSource;
+import dev.quiver.serving.snapshot.SnapshotWriter;
 import dev.quiver.tower.FeatureRow;
 import dev.quiver.tower.FeatureRows;
 import dev.quiver.tower.Tower;

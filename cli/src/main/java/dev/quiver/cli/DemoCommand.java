@@ -1,12 +1,13 @@
 package dev.quiver.cli;
 
+import dev.quiver.tools.DemoHour;
 import dev.quiver.engine.Params;
-import dev.quiver.engine.recall.RecallRequest;
-import dev.quiver.engine.recall.RecallService;
-import dev.quiver.engine.recall.StageLatencies;
-import dev.quiver.engine.recall.TowerModelLoader;
-import dev.quiver.engine.snapshot.SnapshotListener;
-import dev.quiver.engine.snapshot.SnapshotManager;
+import dev.quiver.serving.recall.RecallRequest;
+import dev.quiver.serving.recall.RecallService;
+import dev.quiver.serving.recall.StageLatencies;
+import dev.quiver.serving.recall.TowerModelLoader;
+import dev.quiver.serving.snapshot.SnapshotListener;
+import dev.quiver.serving.snapshot.SnapshotManager;
 import dev.quiver.tower.CpuTowerBackend;
 import dev.quiver.tower.TowerModel;
 import java.io.IOException;

@@ -1,10 +1,11 @@
 package dev.quiver.cli;
 
-import dev.quiver.bench.data.SyntheticTwoTower;
+import dev.quiver.tools.DemoHour;
+import dev.quiver.tools.SyntheticTwoTower;
 import dev.quiver.engine.Params;
-import dev.quiver.engine.recall.RecallRequest;
-import dev.quiver.engine.recall.RecallResults;
-import dev.quiver.engine.recall.RecallService;
+import dev.quiver.serving.recall.RecallRequest;
+import dev.quiver.serving.recall.RecallResults;
+import dev.quiver.serving.recall.RecallService;
 import dev.quiver.tower.FeatureRow;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicBoolean;

@@ -1,7 +1,7 @@
 package dev.quiver.cli;
 
-import dev.quiver.bench.data.DatasetSpec;
-import dev.quiver.bench.data.TwoTowerDataset;
+import dev.quiver.tools.DatasetSpec;
+import dev.quiver.tools.TwoTowerDataset;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

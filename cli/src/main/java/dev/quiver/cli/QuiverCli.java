@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
+import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -20,8 +21,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "quiver", mixinStandardHelpOptions = true, versionProvider = QuiverCli.Version.class,
     description = "Pure-JVM vector search for two-tower recommendation recall.",
-    subcommands = {DemoCommand.class, GenerateCommand.class, SweepCommand.class, EmbedCommand.class, JmhCommand.class,
-        BuildSnapshotCommand.class, SnapshotBenchCommand.class, RecallBenchCommand.class,
+    subcommands = {DemoCommand.class, GenerateCommand.class, EmbedCommand.class, BuildSnapshotCommand.class,
         CommandLine.HelpCommand.class})
 public final class QuiverCli implements Callable<Integer> {
   /** Exit status for bad input, the same as picocli's for a bad option. */
@@ -33,12 +33,15 @@ public final class QuiverCli implements Callable<Integer> {
   @Override
   public Integer call() {
     throw new ParameterException(spec.commandLine(),
-        "Missing command: demo, generate, sweep, embed, jmh, build-snapshot, snapshot-bench or recall-bench");
+        "Missing command: " + String.join(", ", spec.subcommands().keySet()));
   }
 
   /** The configured command line; {@link CommandLine#execute} returns the exit status. */
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new QuiverCli());
+    for (QuiverCommand plugged : ServiceLoader.load(QuiverCommand.class)) {
+      cl.addSubcommand(plugged);
+    }
     cl.registerConverter(Metric.class, QuiverCli::metric);
     cl.setExecutionExceptionHandler(QuiverCli::handle);
     return cl;

@@ -1,7 +1,7 @@
 package dev.quiver.cli;
 
 import dev.quiver.engine.VectorStore;
-import dev.quiver.engine.recall.ItemEmbedder;
+import dev.quiver.serving.recall.ItemEmbedder;
 import dev.quiver.tower.FeatureRows;
 import dev.quiver.tower.TowerBackend;
 import dev.quiver.tower.TowerModel;

@@ -3,11 +3,11 @@ package dev.quiver.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.quiver.bench.data.SyntheticTwoTower;
+import dev.quiver.tools.SyntheticTwoTower;
 import dev.quiver.engine.Params;
 import dev.quiver.engine.SearchResults;
-import dev.quiver.engine.recall.TowerModelLoader;
-import dev.quiver.engine.snapshot.Snapshot;
+import dev.quiver.serving.recall.TowerModelLoader;
+import dev.quiver.serving.snapshot.Snapshot;
 import dev.quiver.tower.FeatureRow;
 import dev.quiver.tower.FeatureRows;
 import dev.quiver.tower.TowerModel;

@@ -4,10 +4,10 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import picocli.CommandLine;
 
-/** Runs {@code quiver} in process and keeps what it printed. */
-record Cli(int exit, String out, String err) {
+/** Runs {@code quiver} in process and keeps what it printed (the benchmark commands' tests use it too). */
+public record Cli(int exit, String out, String err) {
 
-  static Cli run(String... args) {
+  public static Cli run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     CommandLine cl = QuiverCli.commandLine();

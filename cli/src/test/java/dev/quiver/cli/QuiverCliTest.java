@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quiver.engine.io.VectorFiles;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -61,22 +59,8 @@ class QuiverCliTest {
   void helpListsTheCommands() {
     Cli r = Cli.run("--help");
     assertEquals(0, r.exit(), r::toString);
-    for (String command : new String[] {"demo", "generate", "sweep", "embed", "jmh", "build-snapshot", "snapshot-bench"}) {
+    for (String command : new String[] {"demo", "generate", "embed", "build-snapshot"}) {
       assertTrue(r.out().contains(command), r::toString);
     }
-  }
-
-  @Test
-  void jmhGetsItsArguments() {
-    PrintStream saved = System.out;
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(captured, true));
-    try {
-      Cli r = Cli.run("jmh", "-h");
-      assertEquals(0, r.exit(), r::toString);
-    } finally {
-      System.setOut(saved);
-    }
-    assertTrue(captured.toString().contains("Usage: java -jar ... [regexp*] [options]"), captured::toString);
   }
 }

@@ -10,10 +10,10 @@ import dev.quiver.engine.Params;
 import dev.quiver.engine.SearchResults;
 import dev.quiver.engine.VectorStore;
 import dev.quiver.engine.io.VectorFiles;
-import dev.quiver.engine.snapshot.ModelLoader;
-import dev.quiver.engine.snapshot.Snapshot;
-import dev.quiver.engine.snapshot.SnapshotLayout;
-import dev.quiver.engine.snapshot.SnapshotLoader;
+import dev.quiver.serving.snapshot.ModelLoader;
+import dev.quiver.serving.snapshot.Snapshot;
+import dev.quiver.serving.snapshot.SnapshotLayout;
+import dev.quiver.serving.snapshot.SnapshotLoader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,14 +25,14 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** build-snapshot publishes what the loader serves; snapshot-bench runs a swap cycle without failures. */
+/** build-snapshot publishes what the loader serves. */
 class SnapshotCommandsTest {
   private static final int N = 800;
   private static final int DIM = 12;
   private static final ModelLoader<AutoCloseable> NO_MODEL = (dir, arena) -> () -> { };
   @TempDir Path dir;
 
-  private float[][] writeInputs() throws IOException {
+  static float[][] writeInputs(Path dir) throws IOException {
     Random rnd = new Random(4);
     float[][] rows = new float[N][DIM];
     List<String> ids = new ArrayList<>();
@@ -52,7 +52,7 @@ class SnapshotCommandsTest {
 
   @Test
   void buildSnapshotPublishesAnIndexThatAnswersWithTheItemIds() throws IOException {
-    float[][] rows = writeInputs();
+    float[][] rows = writeInputs(dir);
     Path root = dir.resolve("root");
     Cli r = Cli.run("build-snapshot", "--items", dir.resolve("items.fvecs").toString(), "--ids",
         dir.resolve("ids.txt").toString(), "--model", dir.resolve("model").toString(), "--index", "flat",
@@ -84,7 +84,7 @@ class SnapshotCommandsTest {
 
   @Test
   void buildSnapshotRecordsTheKindAndParameters() throws IOException {
-    writeInputs();
+    writeInputs(dir);
     Path root = dir.resolve("root");
     Cli r = Cli.run("build-snapshot", "--items", dir.resolve("items.fvecs").toString(), "--model",
         dir.resolve("model").toString(), "--index", "hnsw", "--build", "M=8,efConstruction=40", "--threads", "2",
@@ -102,7 +102,7 @@ class SnapshotCommandsTest {
 
   @Test
   void badInputIsNamed() throws IOException {
-    writeInputs();
+    writeInputs(dir);
     Cli r = Cli.run("build-snapshot", "--items", dir.resolve("items.fvecs").toString(), "--model",
         dir.resolve("nowhere").toString(), "--index", "flat", "--root", dir.resolve("root").toString(),
         "--no-progress");
@@ -114,30 +114,5 @@ class SnapshotCommandsTest {
         "--root", dir.resolve("root").toString(), "--no-progress");
     assertEquals(2, r.exit(), r::toString);
     assertTrue(r.err().contains("line 2"), r::toString);
-  }
-
-  @Test
-  void snapshotBenchSwapsWithoutFailedQueries() throws IOException {
-    float[][] rows = writeInputs();
-    Path root = dir.resolve("root");
-    assertEquals(0, Cli.run("build-snapshot", "--items", dir.resolve("items.fvecs").toString(), "--model",
-        dir.resolve("model").toString(), "--index", "flat", "--root", root.toString(), "--no-progress").exit());
-    VectorFiles.writeFloats(dir.resolve("queries.fvecs"), java.util.Arrays.copyOf(rows, 50));
-    for (String mode : new String[] {"--verification=FULL", "--pointer-only"}) {
-      Cli r = Cli.run("snapshot-bench", "--root", root.toString(), "--queries",
-          dir.resolve("queries.fvecs").toString(), "--rate", "500", "--warmup-s", "0.2", "--window-s", "0.6",
-          "--cycles", "1", "--swap-every-s", "0.3", "--poll-ms", "5", mode);
-      assertEquals(0, r.exit(), r::toString);
-      Matcher m = Pattern.compile("\\| (no swaps|swap every [^|]*) \\| [a-z ]+ \\| \\d+ \\| ([\\d,]+) \\| (\\d+) \\|")
-          .matcher(r.out());
-      int phases = 0;
-      while (m.find()) {
-        assertTrue(Long.parseLong(m.group(2).replace(",", "")) > 0, r::toString);
-        assertEquals("0", m.group(3), r::toString);
-        phases++;
-      }
-      assertEquals(4, phases, r::toString);
-      assertTrue(r.out().contains("swaps: 2;"), r::toString);
-    }
   }
 }

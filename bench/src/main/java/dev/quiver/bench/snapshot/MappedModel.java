@@ -1,6 +1,6 @@
 package dev.quiver.bench.snapshot;
 
-import dev.quiver.engine.snapshot.ModelLoader;
+import dev.quiver.serving.snapshot.ModelLoader;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

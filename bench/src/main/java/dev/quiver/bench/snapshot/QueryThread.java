@@ -1,8 +1,8 @@
 package dev.quiver.bench.snapshot;
 
 import dev.quiver.engine.SearchResults;
-import dev.quiver.engine.snapshot.Lease;
-import dev.quiver.engine.snapshot.SnapshotManager;
+import dev.quiver.serving.snapshot.Lease;
+import dev.quiver.serving.snapshot.SnapshotManager;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;

@@ -1,7 +1,7 @@
 package dev.quiver.bench.snapshot;
 
 import dev.quiver.engine.Params;
-import dev.quiver.engine.snapshot.Verification;
+import dev.quiver.serving.snapshot.Verification;
 import java.nio.file.Path;
 import java.time.Duration;
 

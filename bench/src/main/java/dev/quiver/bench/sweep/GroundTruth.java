@@ -1,6 +1,6 @@
 package dev.quiver.bench.sweep;
 
-import dev.quiver.bench.data.Progress;
+import dev.quiver.tools.Progress;
 import dev.quiver.engine.IndexFormats;
 import dev.quiver.engine.Metric;
 import dev.quiver.engine.Params;

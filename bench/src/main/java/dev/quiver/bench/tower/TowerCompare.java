@@ -12,7 +12,7 @@ import org.HdrHistogram.Histogram;
  * batch, and the thread's CPU time, which time spent descheduled does not inflate (ONNX Runtime
  * with one intra-op thread computes on the calling thread).
  *
- * <pre>java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp 'cli/target/quiver-cli.jar:cli/target/lib/*' \
+ * <pre>java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp 'bench/target/quiver-bench.jar:bench/target/lib/*' \
  *     dev.quiver.bench.tower.TowerCompare [MODEL_DIR] [SECONDS] [PEAK_GFLOPS]</pre>
  */
 public final class TowerCompare {

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.quiver.bench.Fixtures;
-import dev.quiver.bench.data.TwoTowerDataset;
+import dev.quiver.tools.TwoTowerDataset;
 import dev.quiver.bench.sweep.Sweep;
 import dev.quiver.bench.sweep.SweepConfig;
 import dev.quiver.bench.sweep.SweepRow;

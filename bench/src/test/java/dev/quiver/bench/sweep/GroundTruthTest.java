@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quiver.bench.Fixtures;
-import dev.quiver.bench.data.TwoTowerDataset;
+import dev.quiver.tools.TwoTowerDataset;
 import dev.quiver.engine.Metric;
 import dev.quiver.engine.VectorStore;
 import dev.quiver.engine.io.VectorFiles;

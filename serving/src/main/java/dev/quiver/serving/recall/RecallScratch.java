@@ -1,0 +1,69 @@
+package dev.quiver.serving.recall;
+
+import dev.quiver.engine.SearchResults;
+import dev.quiver.serving.snapshot.Lease;
+import dev.quiver.tower.FeatureRow;
+import dev.quiver.tower.Tower;
+import dev.quiver.tower.TowerModel;
+
+/** One request thread's buffers for single recalls; grows to the largest request seen. */
+final class RecallScratch {
+  final FeatureRow[] rows = new FeatureRow[1];
+  final HeadMerger merger = new HeadMerger();
+  final ItemFilter filter = new ItemFilter();
+  /** Taken again for every request of this thread (released in between), null until the first. */
+  Lease<TowerModel> lease;
+  float[] vectors = new float[0];
+  private float[] query = new float[0];
+  private SearchResults[] perHead = new SearchResults[0];
+  private FeatureRow translated;
+  private BatchScratch batch;
+
+  /** {@code user} itself when made for {@code tower}, else its values carried over by name. */
+  FeatureRow rowFor(FeatureRow user, Tower tower) {
+    if (user.tower() == tower) {
+      return user;
+    }
+    if (translated == null || translated.tower() != tower) {
+      translated = tower.newRow();
+    }
+    return user.copyTo(translated);
+  }
+
+  float[] vectors(int n) {
+    if (vectors.length < n) {
+      vectors = new float[n];
+    }
+    return vectors;
+  }
+
+  float[] query(int dim) {
+    if (query.length != dim) {
+      query = new float[dim];
+    }
+    return query;
+  }
+
+  /** The result list of head {@code h}, with room for {@code k}. */
+  SearchResults perHead(int h, int k) {
+    if (perHead.length <= h) {
+      perHead = java.util.Arrays.copyOf(perHead, h + 1);
+    }
+    if (perHead[h] == null) {
+      perHead[h] = new SearchResults(k);
+    }
+    perHead[h].reset(k);
+    return perHead[h];
+  }
+
+  SearchResults[] perHead() {
+    return perHead;
+  }
+
+  BatchScratch batch(int count, int heads, int dim) {
+    if (batch == null || !batch.fits(count, heads, dim)) {
+      batch = new BatchScratch(count, heads, dim);
+    }
+    return batch;
+  }
+}

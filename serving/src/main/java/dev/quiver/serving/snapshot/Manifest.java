@@ -1,0 +1,152 @@
+package dev.quiver.serving.snapshot;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.quiver.engine.Metric;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * What a snapshot directory holds, written last by the publisher and read first by the loader:
+ * the snapshot's identity, the fingerprint of the model its index was built with, the index's
+ * shape, and the size and CRC32C of every file, so that a missing, truncated or altered file is
+ * found before anything is served from it. Immutable; stored as {@value SnapshotLayout#MANIFEST}.
+ *
+ * @param formatVersion the manifest format, {@value #FORMAT}
+ * @param version the snapshot version, equal to its directory's
+ * @param createdAt when it was published, ISO-8601
+ * @param modelFingerprint {@link ModelDirectory#fingerprint} of the model directory
+ * @param index the item index
+ * @param itemCount items in the index and the id table
+ * @param files every file of the snapshot but the manifest, by path relative to the directory
+ */
+public record Manifest(int formatVersion, long version, String createdAt, String modelFingerprint, IndexInfo index,
+                       int itemCount, List<FileEntry> files) {
+  /** The manifest format this build writes and reads. */
+  public static final int FORMAT = 1;
+  private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
+  private static final Pattern HEX8 = Pattern.compile("[0-9a-f]{8}");
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+      .enable(DeserializationFeature.FAIL_ON_NULL_CREATOR_PROPERTIES)
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .enable(SerializationFeature.INDENT_OUTPUT);
+
+  /**
+   * @param kind the index kind ({@code hnsw}, {@code flat}...)
+   * @param params the build parameters
+   * @param metric {@code ip}, {@code cosine} or {@code l2}
+   * @param dimension the vector dimension, shared by the index and the model's towers
+   */
+  public record IndexInfo(String kind, Map<String, String> params, String metric, int dimension) {}
+
+  /** One file: path relative to the snapshot directory ({@code /}-separated), bytes, CRC32C in hex. */
+  public record FileEntry(String path, long size, String crc32c) {}
+
+  public Manifest {
+    files = List.copyOf(files);
+  }
+
+  /** Reads and validates {@code file}; IOException naming the file and the first thing wrong. */
+  public static Manifest read(Path file) throws IOException {
+    Manifest m;
+    try {
+      m = JSON.readValue(file.toFile(), Manifest.class);
+    } catch (JacksonException e) {
+      throw new IOException(file + ": bad snapshot manifest: " + e.getOriginalMessage(), e);
+    }
+    if (m == null) {
+      throw new IOException(file + ": bad snapshot manifest: empty");
+    }
+    m.validate(file);
+    return m;
+  }
+
+  /** Writes the manifest as indented JSON (not forced; the publisher forces it). */
+  public void write(Path file) throws IOException {
+    JSON.writeValue(file.toFile(), this);
+  }
+
+  /** The metric of the index. */
+  public Metric metric() {
+    return Metric.fromName(index.metric);
+  }
+
+  /** The entry of {@code path}, or null. */
+  public FileEntry file(String path) {
+    for (FileEntry f : files) {
+      if (f.path.equals(path)) {
+        return f;
+      }
+    }
+    return null;
+  }
+
+  private void validate(Path file) throws IOException {
+    check(file, formatVersion == FORMAT, "format version " + formatVersion + ", this build reads " + FORMAT);
+    check(file, version > 0, "version " + version);
+    try {
+      Instant.parse(createdAt);
+    } catch (DateTimeParseException e) {
+      throw bad(file, "createdAt '" + createdAt + "' is not an ISO-8601 instant");
+    }
+    check(file, HEX64.matcher(modelFingerprint).matches(), "model fingerprint '" + modelFingerprint + "'");
+    check(file, !index.kind.isBlank() && index.params != null, "index kind '" + index.kind + "'");
+    try {
+      metric();
+    } catch (IllegalArgumentException e) {
+      throw bad(file, e.getMessage());
+    }
+    check(file, index.dimension > 0, "dimension " + index.dimension);
+    check(file, itemCount >= 0, "item count " + itemCount);
+    validateFiles(file);
+  }
+
+  private void validateFiles(Path file) throws IOException {
+    Set<String> seen = new HashSet<>();
+    for (FileEntry f : files) {
+      check(file, f.path != null && isPlainRelative(f.path), "file path '" + f.path + "'");
+      check(file, seen.add(f.path), "file '" + f.path + "' listed twice");
+      check(file, f.size >= 0 && f.crc32c != null && HEX8.matcher(f.crc32c).matches(),
+          "file '" + f.path + "' size " + f.size + " crc32c " + f.crc32c);
+    }
+    for (String required : new String[] {SnapshotLayout.INDEX, SnapshotLayout.IDS}) {
+      check(file, seen.contains(required), "no entry for required file " + required);
+    }
+    // Which model files must exist is the model loader's business; the snapshot needs one at least.
+    check(file, seen.stream().anyMatch(p -> p.startsWith(SnapshotLayout.MODEL + "/")),
+        "no entry for any file of the model directory " + SnapshotLayout.MODEL);
+  }
+
+  /** Relative, normalised, inside the directory: no leading slash, no empty, dot or dot-dot parts. */
+  private static boolean isPlainRelative(String path) {
+    if (path.isEmpty() || path.startsWith("/") || path.contains("\\")) {
+      return false;
+    }
+    for (String part : path.split("/", -1)) {
+      if (part.isEmpty() || part.equals(".") || part.equals("..")) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static void check(Path file, boolean ok, String what) throws IOException {
+    if (!ok) {
+      throw bad(file, what);
+    }
+  }
+
+  private static IOException bad(Path file, String what) {
+    return new IOException(file + ": bad snapshot manifest: " + what);
+  }
+}

@@ -1,0 +1,201 @@
+package dev.quiver.serving.snapshot;
+
+import dev.quiver.engine.IdMap;
+import dev.quiver.engine.IndexFormats;
+import dev.quiver.engine.VectorIndex;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+
+/**
+ * Loads one snapshot directory, refusing it with an {@link IOException} that names the file and
+ * the fault unless everything holds: the manifest parses and validates and names its directory's
+ * version; every listed file exists with its recorded size (and CRC32C, by the
+ * {@link Verification} setting); the model's fingerprint equals the manifest's, so an index is
+ * never paired with a model it was not built with; the index, the id table and the model agree
+ * with the manifest on kind, metric, dimension and item count. Then the files are mapped into one
+ * shared arena, the model loaded into it, and the warm-up run. Nothing is left mapped on failure.
+ *
+ * <p>Immutable and thread-safe; loads may run concurrently.
+ */
+public final class SnapshotLoader<M extends AutoCloseable> {
+  private final ModelLoader<M> models;
+  private final Verification verification;
+  private final Warmup<M> warmup;
+  private final Executor reaper;
+  private final Executor verifier;
+  private final double cpuShare;
+
+  private SnapshotLoader(ModelLoader<M> models, Verification verification, Warmup<M> warmup, Executor reaper,
+                         Executor verifier, double cpuShare) {
+    this.models = models;
+    this.verification = verification;
+    this.warmup = warmup;
+    this.reaper = reaper;
+    this.verifier = verifier;
+    this.cpuShare = cpuShare;
+  }
+
+  /** Full verification, no warm-up, the default background threads. */
+  public static <M extends AutoCloseable> SnapshotLoader<M> of(ModelLoader<M> models) {
+    return new SnapshotLoader<>(models, Verification.FULL, Warmup.none(), Background.Reaper.EXECUTOR,
+        Background.Verifier.EXECUTOR, 1);
+  }
+
+  public SnapshotLoader<M> verification(Verification v) {
+    return new SnapshotLoader<>(models, v, warmup, reaper, verifier, cpuShare);
+  }
+
+  public SnapshotLoader<M> warmup(Warmup<M> w) {
+    return new SnapshotLoader<>(models, verification, w, reaper, verifier, cpuShare);
+  }
+
+  /** Where retired snapshots are freed and background checksums run (tests run them inline). */
+  public SnapshotLoader<M> executors(Executor reaperExecutor, Executor verifierExecutor) {
+    return new SnapshotLoader<>(models, verification, warmup, reaperExecutor, verifierExecutor, cpuShare);
+  }
+
+  /**
+   * The share (0, 1] of one core that checksumming may use (default 1): below 1 it pauses between
+   * chunks, so a load takes longer but leaves the request threads their cores.
+   */
+  public SnapshotLoader<M> checksumCpuShare(double share) {
+    if (!(share > 0 && share <= 1)) {
+      throw new IllegalArgumentException("checksum CPU share must be in (0, 1], got " + share);
+    }
+    return new SnapshotLoader<>(models, verification, warmup, reaper, verifier, share);
+  }
+
+  public Verification verification() {
+    return verification;
+  }
+
+  /** Loads, checks and warms the snapshot in {@code dir}; the caller serves or retires it. */
+  public Snapshot<M> load(Path dir) throws IOException {
+    Manifest manifest = Manifest.read(dir.resolve(SnapshotLayout.MANIFEST));
+    long named = SnapshotLayout.version(dir.getFileName().toString());
+    if (named != manifest.version()) {
+      throw new IOException(dir + ": manifest of version " + manifest.version() + " in the directory of " + named);
+    }
+    checkSizes(dir, manifest);
+    if (verification == Verification.FULL) {
+      checkChecksums(dir, manifest, cpuShare);
+    }
+    checkFingerprint(dir, manifest);
+    Arena arena = Arena.ofShared();
+    VectorIndex index = null;
+    M model = null;
+    try {
+      index = openIndex(dir, manifest, arena);
+      IdMap ids = ItemIds.open(dir.resolve(SnapshotLayout.IDS), arena, manifest.itemCount());
+      model = loadModel(dir, manifest, arena);
+      Snapshot<M> snapshot = Snapshot.assemble(manifest, dir, model, index, ids, arena, reaper);
+      warm(snapshot);
+      if (verification == Verification.SIZES_THEN_BACKGROUND) {
+        snapshot.verification(
+            CompletableFuture.runAsync(() -> checkInBackground(dir, manifest, cpuShare), verifier));
+      }
+      return snapshot;
+    } catch (IOException | RuntimeException | Error e) {
+      closeQuietly(e, model);
+      closeQuietly(e, index);
+      arena.close();
+      throw e;
+    }
+  }
+
+  private static void checkSizes(Path dir, Manifest manifest) throws IOException {
+    for (Manifest.FileEntry f : manifest.files()) {
+      Path file = dir.resolve(f.path());
+      if (!Files.isRegularFile(file)) {
+        throw new NoSuchFileException(file.toString(), null, "listed in the snapshot manifest but missing");
+      }
+      long size = Files.size(file);
+      if (size != f.size()) {
+        throw new IOException(file + ": " + size + " bytes, the snapshot manifest records " + f.size()
+            + (size < f.size() ? " (truncated)" : ""));
+      }
+    }
+  }
+
+  static void checkChecksums(Path dir, Manifest manifest, double cpuShare) throws IOException {
+    for (Manifest.FileEntry f : manifest.files()) {
+      Path file = dir.resolve(f.path());
+      String crc = Durable.crc32c(file, cpuShare);
+      if (!crc.equals(f.crc32c())) {
+        throw new IOException(file + ": checksum mismatch: CRC32C " + crc + ", the snapshot manifest records "
+            + f.crc32c() + ": the file is corrupt");
+      }
+    }
+  }
+
+  private static void checkInBackground(Path dir, Manifest manifest, double cpuShare) {
+    try {
+      checkChecksums(dir, manifest, cpuShare);
+    } catch (IOException e) {
+      throw new CompletionException(e);
+    }
+  }
+
+  private static void checkFingerprint(Path dir, Manifest manifest) throws IOException {
+    String actual = ModelDirectory.fingerprint(dir.resolve(SnapshotLayout.MODEL));
+    if (!actual.equals(manifest.modelFingerprint())) {
+      throw new IOException(dir + ": model fingerprint mismatch: the index was built with model "
+          + manifest.modelFingerprint() + ", the model beside it is " + actual);
+    }
+  }
+
+  private static VectorIndex openIndex(Path dir, Manifest m, Arena arena) throws IOException {
+    Path file = dir.resolve(SnapshotLayout.INDEX);
+    VectorIndex index = IndexFormats.open(file, false, arena);
+    Manifest.IndexInfo info = m.index();
+    if (!index.kind().equals(info.kind()) || index.metric() != m.metric() || index.dimension() != info.dimension()
+        || index.size() != m.itemCount()) {
+      String found = index.kind() + ", " + index.metric().shortName() + ", dimension " + index.dimension() + ", "
+          + index.size() + " items";
+      index.close();
+      throw new IOException(file + ": index is " + found + "; the manifest records " + info.kind() + ", "
+          + info.metric() + ", dimension " + info.dimension() + ", " + m.itemCount() + " items");
+    }
+    return index;
+  }
+
+  private M loadModel(Path dir, Manifest manifest, Arena arena) throws IOException {
+    M model = models.load(dir.resolve(SnapshotLayout.MODEL), arena);
+    int dim = models.dimension(model);
+    if (dim >= 0 && dim != manifest.index().dimension()) {
+      closeQuietly(null, model);
+      throw new IOException(dir + ": the model produces vectors of dimension " + dim + ", the index holds "
+          + manifest.index().dimension());
+    }
+    return model;
+  }
+
+  private void warm(Snapshot<M> snapshot) throws IOException {
+    try {
+      warmup.warm(snapshot);
+    } catch (IOException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IOException(snapshot.directory() + ": warm-up failed: " + e, e);
+    }
+  }
+
+  private static void closeQuietly(Throwable primary, AutoCloseable c) {
+    if (c == null) {
+      return;
+    }
+    try {
+      c.close();
+    } catch (Exception e) {
+      if (primary != null) {
+        primary.addSuppressed(e);
+      }
+    }
+  }
+}

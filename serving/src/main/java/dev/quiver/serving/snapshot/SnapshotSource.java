@@ -1,0 +1,55 @@
+package dev.quiver.serving.snapshot;
+
+import dev.quiver.engine.Params;
+import dev.quiver.engine.VectorIndex;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * What one snapshot is published from: a model directory, the item index (built in memory, or an
+ * index file already on disk) over item ordinals, the item ids and the build parameters.
+ *
+ * @param modelDir the model directory, copied whole into the snapshot
+ * @param index an index to write, or null when {@code indexFile} is given
+ * @param indexFile an index file to copy (or hard link, see {@code link}), or null
+ * @param params the index's build parameters, recorded in the manifest
+ * @param ids the external id of each item ordinal; null for ids equal to ordinals
+ * @param version the version to publish; 0 for one above every version in the root
+ * @param link hard-link {@code indexFile} into the snapshot when the file system allows it (files
+ *     are never modified in place, so versions may share one); otherwise it is copied
+ */
+public record SnapshotSource(Path modelDir, VectorIndex index, Path indexFile, Params params, long[] ids,
+                             long version, boolean link) {
+  public SnapshotSource {
+    Objects.requireNonNull(modelDir, "modelDir");
+    Objects.requireNonNull(params, "params");
+    if ((index == null) == (indexFile == null)) {
+      throw new IllegalArgumentException("give exactly one of an index and an index file");
+    }
+    if (version < 0) {
+      throw new IllegalArgumentException("snapshot version must be positive (or 0 for the next), got " + version);
+    }
+  }
+
+  /** A snapshot of {@code index}, written into the snapshot by {@link VectorIndex#write}. */
+  public static SnapshotSource of(Path modelDir, VectorIndex index, Params params) {
+    return new SnapshotSource(modelDir, index, null, params, null, 0, false);
+  }
+
+  /** A snapshot of the index in {@code indexFile}, copied into the snapshot. */
+  public static SnapshotSource ofFile(Path modelDir, Path indexFile, Params params) {
+    return new SnapshotSource(modelDir, null, indexFile, params, null, 0, false);
+  }
+
+  public SnapshotSource withIds(long[] itemIds) {
+    return new SnapshotSource(modelDir, index, indexFile, params, itemIds, version, link);
+  }
+
+  public SnapshotSource withVersion(long v) {
+    return new SnapshotSource(modelDir, index, indexFile, params, ids, v, link);
+  }
+
+  public SnapshotSource linked() {
+    return new SnapshotSource(modelDir, index, indexFile, params, ids, version, true);
+  }
+}

@@ -1,0 +1,264 @@
+package dev.quiver.serving.snapshot;
+
+import dev.quiver.engine.IndexFormats;
+import dev.quiver.engine.VectorIndex;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Publishes snapshots into a root directory so that a crash at any point leaves either the old
+ * or the new snapshot current, never a half one: every file is written into a temporary
+ * directory, checksummed into the manifest and forced to disk; the directory is renamed to its
+ * version's name and the root forced; then a new {@code CURRENT} pointer is written under a
+ * temporary name, forced, and renamed over the old one. Readers follow {@code CURRENT} only, so
+ * they never see a directory that is not complete. Versions beyond the retention setting are
+ * deleted afterwards (never the current one). See {@link SnapshotLayout} for the names.
+ *
+ * <p>One publisher per root at a time: {@link #publish} holds a file lock on the root (across
+ * processes) and is synchronized (within one). Leftovers of a crashed publish are removed by the
+ * next one.
+ */
+public final class SnapshotWriter {
+  private static final String LOCK = ".lock";
+
+  /** Called before each step; a test throws from it to simulate a crash at that step. */
+  @FunctionalInterface
+  public interface StepHook {
+    void before(PublishStep step) throws IOException;
+  }
+
+  private final Path root;
+  private final int retain;
+  private final StepHook hook;
+
+  /** @param retain how many of the newest versions to keep (at least 1; 2 or more allows a rollback) */
+  public SnapshotWriter(Path root, int retain) {
+    this(root, retain, step -> { });
+  }
+
+  public SnapshotWriter(Path root, int retain, StepHook hook) {
+    if (retain < 1) {
+      throw new IllegalArgumentException("retention must keep at least 1 version, got " + retain);
+    }
+    this.root = root;
+    this.retain = retain;
+    this.hook = hook;
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  /** Publishes {@code source} as a new version and makes it current; returns its manifest. */
+  public synchronized Manifest publish(SnapshotSource source) throws IOException {
+    Files.createDirectories(root);
+    try (FileChannel lockFile = lockFile(root);
+         FileLock lock = lock(root, lockFile)) {
+      hook.before(PublishStep.CLEAN);
+      removeLeftovers();
+      long version = chooseVersion(source.version());
+      Manifest manifest = writeVersion(source, version);
+      hook.before(PublishStep.WRITE_POINTER);
+      point(root, version, hook);
+      hook.before(PublishStep.PRUNE);
+      prune(version);
+      return manifest;
+    }
+  }
+
+  /**
+   * Makes {@code version} (a complete directory under {@code root}) current by replacing the
+   * pointer atomically, under the publishers' lock: how a rollback is published.
+   */
+  public static void point(Path root, long version) throws IOException {
+    try (FileChannel lockFile = lockFile(root);
+         FileLock lock = lock(root, lockFile)) {
+      if (!Files.isRegularFile(root.resolve(SnapshotLayout.dirName(version)).resolve(SnapshotLayout.MANIFEST))) {
+        throw new IOException(root + ": no complete snapshot version " + version + " to point at");
+      }
+      point(root, version, step -> { });
+    }
+  }
+
+  private static void point(Path root, long version, StepHook hook) throws IOException {
+    Path tmp = root.resolve(SnapshotLayout.POINTER_TEMP);
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING)) {
+      ch.write(java.nio.ByteBuffer.wrap((SnapshotLayout.dirName(version) + "\n").getBytes(StandardCharsets.UTF_8)));
+      ch.force(true);
+    }
+    hook.before(PublishStep.SWAP_POINTER);
+    Files.move(tmp, root.resolve(SnapshotLayout.CURRENT), StandardCopyOption.ATOMIC_MOVE,
+        StandardCopyOption.REPLACE_EXISTING);
+    Durable.force(root);
+  }
+
+  private static FileChannel lockFile(Path root) throws IOException {
+    return FileChannel.open(root.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+  }
+
+  private static FileLock lock(Path root, FileChannel channel) throws IOException {
+    try {
+      FileLock lock = channel.tryLock();
+      if (lock != null) {
+        return lock;
+      }
+    } catch (OverlappingFileLockException e) {
+      // Another writer in this JVM holds it: the same refusal as another process.
+    }
+    throw new IOException(root + ": another publisher holds " + root.resolve(LOCK));
+  }
+
+  private long chooseVersion(long requested) throws IOException {
+    List<Long> existing = SnapshotLayout.versions(root);
+    long highest = existing.isEmpty() ? 0 : existing.getLast();
+    if (requested == 0) {
+      return highest + 1;
+    }
+    if (requested <= highest) {
+      throw new IllegalArgumentException("snapshot version " + requested + " is not above the newest in "
+          + root + " (" + highest + ")");
+    }
+    return requested;
+  }
+
+  private Manifest writeVersion(SnapshotSource source, long version) throws IOException {
+    hook.before(PublishStep.CREATE_TEMP);
+    Path tmp = Files.createDirectory(root.resolve(SnapshotLayout.TEMP_PREFIX + version + "-" + UUID.randomUUID()));
+    try {
+      hook.before(PublishStep.COPY_MODEL);
+      Path model = tmp.resolve(SnapshotLayout.MODEL);
+      copyTree(source.modelDir(), model);
+      String fingerprint = ModelDirectory.fingerprint(model);
+      hook.before(PublishStep.WRITE_INDEX);
+      WrittenIndex index = writeIndex(source, tmp.resolve(SnapshotLayout.INDEX));
+      hook.before(PublishStep.WRITE_IDS);
+      ItemIds.write(tmp.resolve(SnapshotLayout.IDS), source.ids(), index.count);
+      hook.before(PublishStep.WRITE_MANIFEST);
+      Manifest manifest = new Manifest(Manifest.FORMAT, version, Instant.now().toString(), fingerprint, index.info,
+          index.count, entries(tmp));
+      manifest.write(tmp.resolve(SnapshotLayout.MANIFEST));
+      hook.before(PublishStep.SYNC);
+      forceTree(tmp);
+      hook.before(PublishStep.RENAME);
+      Files.move(tmp, root.resolve(SnapshotLayout.dirName(version)), StandardCopyOption.ATOMIC_MOVE);
+      Durable.force(root);
+      return manifest;
+    } catch (IOException | RuntimeException e) {
+      try {
+        Durable.deleteTree(tmp);
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+  }
+
+  private record WrittenIndex(Manifest.IndexInfo info, int count) {}
+
+  private static WrittenIndex writeIndex(SnapshotSource source, Path target) throws IOException {
+    if (source.index() != null) {
+      source.index().write(target);
+    } else if (!source.link() || !tryLink(source.indexFile(), target)) {
+      Files.copy(source.indexFile(), target);
+    }
+    try (VectorIndex index = IndexFormats.open(target, false)) {
+      checkOrdinalIds(index, target);
+      return new WrittenIndex(new Manifest.IndexInfo(index.kind(), source.params().asMap(),
+          index.metric().shortName(), index.dimension()), index.size());
+    }
+  }
+
+  /** Snapshot indexes hold ordinals; the id table maps them to item ids. */
+  private static void checkOrdinalIds(VectorIndex index, Path file) {
+    for (int i = 0; i < index.size(); i++) {
+      if (index.id(i) != i) {
+        throw new IllegalArgumentException(file + ": a snapshot index must be built without ids (its results are "
+            + "item ordinals, mapped by the item id table), but ordinal " + i + " has id " + index.id(i));
+      }
+    }
+  }
+
+  private static boolean tryLink(Path source, Path target) {
+    try {
+      Files.createLink(target, source);
+      return true;
+    } catch (IOException | UnsupportedOperationException e) {
+      return false;
+    }
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    if (!Files.isDirectory(from)) {
+      throw new java.nio.file.NoSuchFileException(from.toString(), null, "model directory not found");
+    }
+    for (Path file : Durable.files(from)) {
+      Path target = to.resolve(from.relativize(file).toString());
+      Files.createDirectories(target.getParent());
+      Files.copy(file, target);
+    }
+  }
+
+  private static List<Manifest.FileEntry> entries(Path dir) throws IOException {
+    List<Manifest.FileEntry> entries = new ArrayList<>();
+    for (Path file : Durable.files(dir)) {
+      String rel = dir.relativize(file).toString().replace(java.io.File.separatorChar, '/');
+      entries.add(new Manifest.FileEntry(rel, Files.size(file), Durable.crc32c(file)));
+    }
+    return entries;
+  }
+
+  /** Files first, then directories deepest first, so every entry is durable before its parent. */
+  private static void forceTree(Path dir) throws IOException {
+    List<Path> dirs = new ArrayList<>();
+    try (var walk = Files.walk(dir)) {
+      for (Path p : walk.toList()) {
+        if (Files.isDirectory(p)) {
+          dirs.add(p);
+        } else {
+          Durable.force(p);
+        }
+      }
+    }
+    for (Path d : dirs.reversed()) {
+      Durable.force(d);
+    }
+  }
+
+  private void removeLeftovers() throws IOException {
+    Files.deleteIfExists(root.resolve(SnapshotLayout.POINTER_TEMP));
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(root, SnapshotLayout.TEMP_PREFIX + "*")) {
+      for (Path p : entries) {
+        Durable.deleteTree(p);
+      }
+    }
+  }
+
+  /**
+   * A version is first renamed to a temporary name, atomically, so that a crash in the middle of
+   * deleting it leaves a leftover for the next publish rather than a half version directory.
+   */
+  private void prune(long current) throws IOException {
+    List<Long> versions = SnapshotLayout.versions(root);
+    for (int i = 0; i < versions.size() - retain; i++) {
+      if (versions.get(i) != current) {
+        String name = SnapshotLayout.dirName(versions.get(i));
+        Path doomed = root.resolve(SnapshotLayout.TEMP_PREFIX + "pruned-" + name);
+        Files.move(root.resolve(name), doomed, StandardCopyOption.ATOMIC_MOVE);
+        Durable.deleteTree(doomed);
+      }
+    }
+  }
+}
