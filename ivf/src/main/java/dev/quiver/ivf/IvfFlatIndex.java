@@ -37,9 +37,15 @@ public final class IvfFlatIndex extends IvfIndex<IvfIndex.IvfScratch> {
   }
 
   public static IvfFlatIndex build(VectorStore source, long[] ids, Metric metric, Params params, int threads) {
+    return build(source, ids, metric, params, threads, null);
+  }
+
+  /** As {@link #build(VectorStore, long[], Metric, Params, int)}, with the lists given when not null. */
+  static IvfFlatIndex build(VectorStore source, long[] ids, Metric metric, Params params, int threads,
+      ListBuilder given) {
     Knobs.only(params, KIND + " build", BUILD_PARAMS);
     Rows.checkIds(ids, source.size());
-    ListBuilder lists = new ListBuilder(source, metric, params, threads);
+    ListBuilder lists = given != null ? given : new ListBuilder(source, metric, params, threads);
     Arena arena = Arena.ofShared();
     try {
       return new IvfFlatIndex(metric, source.size(), Rows.ids(arena, ids, source.size()), lists.centroids,

@@ -74,6 +74,12 @@ public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
   }
 
   public static IvfPqIndex build(VectorStore source, long[] ids, Metric metric, Params params, int threads) {
+    return build(source, ids, metric, params, threads, null);
+  }
+
+  /** As {@link #build(VectorStore, long[], Metric, Params, int)}, with the lists given when not null. */
+  static IvfPqIndex build(VectorStore source, long[] ids, Metric metric, Params params, int threads,
+      ListBuilder given) {
     Knobs.only(params, KIND + " build", PARAMS);
     int n = source.size();
     int dim = source.dimension();
@@ -84,7 +90,7 @@ public final class IvfPqIndex extends IvfIndex<IvfPqIndex.PqScratch> {
     int iterations = Knobs.atLeast(params, "pqIterations", ProductQuantizer.DEFAULT_ITERATIONS, 1);
     ProductQuantizer.checkShape(dim, m, nbits);
     boolean fastScan = PqIndex.fastScan(params, m, nbits);
-    ListBuilder lists = new ListBuilder(source, metric, params, threads);
+    ListBuilder lists = given != null ? given : new ListBuilder(source, metric, params, threads);
     ProductQuantizer pq = ProductQuantizer.train(residualSample(lists, metric, threads), lists.sampleCount, dim, m,
         nbits, iterations, ListBuilder.SEED, threads);
     Arena arena = Arena.ofShared();

@@ -50,12 +50,18 @@ public final class IvfSq8Index extends IvfIndex<IvfSq8Index.Sq8Scratch> {
   }
 
   public static IvfSq8Index build(VectorStore source, long[] ids, Metric metric, Params params, int threads) {
+    return build(source, ids, metric, params, threads, null);
+  }
+
+  /** As {@link #build(VectorStore, long[], Metric, Params, int)}, with the lists given when not null. */
+  static IvfSq8Index build(VectorStore source, long[] ids, Metric metric, Params params, int threads,
+      ListBuilder given) {
     Knobs.only(params, KIND + " build", PARAMS);
     boolean refine = Knobs.atLeast(params, "refine", 0, 0) > 0;
     int n = source.size();
     int dim = source.dimension();
     Rows.checkIds(ids, n);
-    ListBuilder lists = new ListBuilder(source, metric, params, threads);
+    ListBuilder lists = given != null ? given : new ListBuilder(source, metric, params, threads);
     Arena arena = Arena.ofShared();
     try (Arena temp = Arena.ofConfined()) {
       MemorySegment residuals = lists.residuals(temp);

@@ -4,8 +4,6 @@ import dev.quiver.engine.Metric;
 import dev.quiver.engine.Params;
 import dev.quiver.engine.VectorStore;
 import dev.quiver.pq.Centroids;
-import dev.quiver.pq.KMeans;
-import dev.quiver.pq.Knobs;
 import dev.quiver.pq.Rows;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -35,23 +33,27 @@ final class ListBuilder {
   final int sampleCount;
 
   ListBuilder(VectorStore source, Metric metric, Params params, int threads) {
+    this(source, metric, IvfQuantizer.train(source, metric, params, threads), null, threads);
+  }
+
+  /**
+   * The lists of {@code source} under {@code quantizer} (trained on it, see
+   * {@link IvfQuantizer#train}), with each item's list given in {@code labels} (assigned
+   * elsewhere, e.g. by the tasks of a distributed build) or, when null, assigned here.
+   */
+  ListBuilder(VectorStore source, Metric metric, IvfQuantizer quantizer, int[] labels, int threads) {
     this.source = source;
     this.normalize = metric == Metric.COSINE;
     int n = source.size();
-    int dim = source.dimension();
-    int nlist = Knobs.atLeast(params, "nlist", defaultNlist(n), 1);
-    int train = Knobs.atLeast(params, "train", 64 * nlist, 1);
-    int iterations = Knobs.atLeast(params, "iterations", KMeans.DEFAULT_ITERATIONS, 1);
-    if (n < nlist) {
-      throw new IllegalArgumentException("nlist=" + nlist + " lists need at least " + nlist + " vectors, got " + n);
+    this.sample = quantizer.sample;
+    this.sampleCount = quantizer.sampleCount;
+    this.centroids = quantizer.centroids();
+    int nlist = centroids.count();
+    if (labels == null) {
+      labels = assignAll(metric == Metric.L2, threads);
+    } else if (labels.length != n) {
+      throw new IllegalArgumentException(labels.length + " list labels for " + n + " vectors");
     }
-    sampleCount = Math.min(n, Math.max(nlist, train));
-    sample = KMeans.sample(Rows.source(source, normalize), n, dim, sampleCount, SEED);
-    // Inner product and cosine probe lists by q.c: spherical centroids (see KMeans).
-    boolean spherical = metric != Metric.L2;
-    centroids = new Centroids(KMeans.train(sample, sampleCount, dim, nlist, iterations, SEED, threads, spherical)
-        .centroids(), nlist, dim);
-    int[] labels = assignAll(metric == Metric.L2, threads);
     starts = new int[nlist + 1];
     for (int label : labels) {
       starts[label + 1]++;

@@ -81,6 +81,24 @@ public record Manifest(int formatVersion, long version, String createdAt, String
     return Metric.fromName(index.metric);
   }
 
+  /**
+   * How many index files (shards) the index spans: the build parameter
+   * {@value SnapshotLayout#SHARDS}, 1 when absent.
+   */
+  public int shards() {
+    String value = index.params.get(SnapshotLayout.SHARDS);
+    try {
+      return value == null ? 1 : Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /** The index files, one per shard, in ordinal order. */
+  public List<String> indexFiles() {
+    return SnapshotLayout.indexFiles(shards());
+  }
+
   /** The entry of {@code path}, or null. */
   public FileEntry file(String path) {
     for (FileEntry f : files) {
@@ -108,6 +126,7 @@ public record Manifest(int formatVersion, long version, String createdAt, String
     }
     check(file, index.dimension > 0, "dimension " + index.dimension);
     check(file, itemCount >= 0, "item count " + itemCount);
+    check(file, shards() >= 1, SnapshotLayout.SHARDS + " '" + index.params.get(SnapshotLayout.SHARDS) + "'");
     validateFiles(file);
   }
 
@@ -119,8 +138,10 @@ public record Manifest(int formatVersion, long version, String createdAt, String
       check(file, f.size >= 0 && f.crc32c != null && HEX8.matcher(f.crc32c).matches(),
           "file '" + f.path + "' size " + f.size + " crc32c " + f.crc32c);
     }
-    for (String required : new String[] {SnapshotLayout.INDEX, SnapshotLayout.IDS}) {
-      check(file, seen.contains(required), "no entry for required file " + required);
+    List<String> required = new java.util.ArrayList<>(indexFiles());
+    required.add(SnapshotLayout.IDS);
+    for (String name : required) {
+      check(file, seen.contains(name), "no entry for required file " + name);
     }
     // Which model files must exist is the model loader's business; the snapshot needs one at least.
     check(file, seen.stream().anyMatch(p -> p.startsWith(SnapshotLayout.MODEL + "/")),

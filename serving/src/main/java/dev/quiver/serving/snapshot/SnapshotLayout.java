@@ -21,6 +21,8 @@ import java.util.regex.Pattern;
  *     manifest.json      {@link Manifest}
  *     model/             the model directory (model.json, model.safetensors, ...)
  *     index.qvi          the item index, any kind, over item ordinals
+ *     index-0.qvi ...    instead, the shards of a sharded index (build parameter shards=S), each
+ *                        over the next range of item ordinals
  *     items.ids          the item id of each ordinal
  *   .tmp-...             a version being written (ignored by readers, removed by the next publish)
  * </pre>
@@ -33,6 +35,8 @@ public final class SnapshotLayout {
   public static final String MODEL = "model";
   public static final String INDEX = "index.qvi";
   public static final String IDS = "items.ids";
+  /** The build parameter that records a sharded index's shard count (absent: one index file). */
+  public static final String SHARDS = "shards";
   static final String TEMP_PREFIX = ".tmp-";
   static final String POINTER_TEMP = "CURRENT.tmp";
   private static final Pattern VERSION_DIR = Pattern.compile("v-([1-9][0-9]{0,17})");
@@ -45,6 +49,21 @@ public final class SnapshotLayout {
       throw new IllegalArgumentException("snapshot version must be positive, got " + version);
     }
     return "v-" + version;
+  }
+
+  /** The index files of an index of {@code shards} shards, in ordinal order. */
+  public static List<String> indexFiles(int shards) {
+    if (shards < 1) {
+      throw new IllegalArgumentException("shard count must be positive, got " + shards);
+    }
+    if (shards == 1) {
+      return List.of(INDEX);
+    }
+    List<String> names = new ArrayList<>(shards);
+    for (int s = 0; s < shards; s++) {
+      names.add("index-" + s + ".qvi");
+    }
+    return names;
   }
 
   /** The version a directory name stands for, or -1 when it is not a version directory. */

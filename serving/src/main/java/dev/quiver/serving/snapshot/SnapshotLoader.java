@@ -2,12 +2,15 @@ package dev.quiver.serving.snapshot;
 
 import dev.quiver.engine.IdMap;
 import dev.quiver.engine.IndexFormats;
+import dev.quiver.engine.ShardedIndex;
 import dev.quiver.engine.VectorIndex;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -150,19 +153,34 @@ public final class SnapshotLoader<M extends AutoCloseable> {
     }
   }
 
+  /** The index, or for a sharded snapshot its shards searched as one ({@link ShardedIndex}). */
   private static VectorIndex openIndex(Path dir, Manifest m, Arena arena) throws IOException {
-    Path file = dir.resolve(SnapshotLayout.INDEX);
-    VectorIndex index = IndexFormats.open(file, false, arena);
+    List<VectorIndex> shards = new ArrayList<>();
+    try {
+      for (String name : m.indexFiles()) {
+        shards.add(IndexFormats.open(dir.resolve(name), false, arena));
+      }
+      VectorIndex index = ShardedIndex.of(shards);
+      check(dir.resolve(m.indexFiles().getFirst()), index, m);
+      return index;
+    } catch (IllegalArgumentException e) {
+      shards.forEach(VectorIndex::close);
+      throw new IOException(dir + ": " + e.getMessage(), e);
+    } catch (IOException | RuntimeException e) {
+      shards.forEach(VectorIndex::close);
+      throw e;
+    }
+  }
+
+  private static void check(Path file, VectorIndex index, Manifest m) throws IOException {
     Manifest.IndexInfo info = m.index();
     if (!index.kind().equals(info.kind()) || index.metric() != m.metric() || index.dimension() != info.dimension()
         || index.size() != m.itemCount()) {
       String found = index.kind() + ", " + index.metric().shortName() + ", dimension " + index.dimension() + ", "
           + index.size() + " items";
-      index.close();
       throw new IOException(file + ": index is " + found + "; the manifest records " + info.kind() + ", "
           + info.metric() + ", dimension " + info.dimension() + ", " + m.itemCount() + " items");
     }
-    return index;
   }
 
   private M loadModel(Path dir, Manifest manifest, Arena arena) throws IOException {

@@ -3,6 +3,7 @@ package dev.quiver.serving.snapshot;
 import dev.quiver.engine.Params;
 import dev.quiver.engine.VectorIndex;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -17,14 +18,18 @@ import java.util.Objects;
  * @param version the version to publish; 0 for one above every version in the root
  * @param link hard-link {@code indexFile} into the snapshot when the file system allows it (files
  *     are never modified in place, so versions may share one); otherwise it is copied
+ * @param shardFiles the index files of a sharded index, in ordinal order (each over the next range
+ *     of item ordinals, see {@link dev.quiver.engine.ShardedIndex}), copied like {@code indexFile};
+ *     empty otherwise
  */
 public record SnapshotSource(Path modelDir, VectorIndex index, Path indexFile, Params params, long[] ids,
-                             long version, boolean link) {
+                             long version, boolean link, List<Path> shardFiles) {
   public SnapshotSource {
     Objects.requireNonNull(modelDir, "modelDir");
     Objects.requireNonNull(params, "params");
-    if ((index == null) == (indexFile == null)) {
-      throw new IllegalArgumentException("give exactly one of an index and an index file");
+    shardFiles = List.copyOf(shardFiles);
+    if ((index == null ? 0 : 1) + (indexFile == null ? 0 : 1) + (shardFiles.isEmpty() ? 0 : 1) != 1) {
+      throw new IllegalArgumentException("give exactly one of an index, an index file and shard files");
     }
     if (version < 0) {
       throw new IllegalArgumentException("snapshot version must be positive (or 0 for the next), got " + version);
@@ -33,23 +38,34 @@ public record SnapshotSource(Path modelDir, VectorIndex index, Path indexFile, P
 
   /** A snapshot of {@code index}, written into the snapshot by {@link VectorIndex#write}. */
   public static SnapshotSource of(Path modelDir, VectorIndex index, Params params) {
-    return new SnapshotSource(modelDir, index, null, params, null, 0, false);
+    return new SnapshotSource(modelDir, index, null, params, null, 0, false, List.of());
   }
 
   /** A snapshot of the index in {@code indexFile}, copied into the snapshot. */
   public static SnapshotSource ofFile(Path modelDir, Path indexFile, Params params) {
-    return new SnapshotSource(modelDir, null, indexFile, params, null, 0, false);
+    return new SnapshotSource(modelDir, null, indexFile, params, null, 0, false, List.of());
+  }
+
+  /**
+   * A snapshot of a sharded index: one file per shard, in ordinal order; a single file is an
+   * ordinary snapshot. The manifest records the shard count as the build parameter
+   * {@value SnapshotLayout#SHARDS}.
+   */
+  public static SnapshotSource ofShards(Path modelDir, List<Path> shardFiles, Params params) {
+    return shardFiles.size() == 1 ? ofFile(modelDir, shardFiles.getFirst(), params)
+        : new SnapshotSource(modelDir, null, null, params.with(SnapshotLayout.SHARDS,
+            Integer.toString(shardFiles.size())), null, 0, false, shardFiles);
   }
 
   public SnapshotSource withIds(long[] itemIds) {
-    return new SnapshotSource(modelDir, index, indexFile, params, itemIds, version, link);
+    return new SnapshotSource(modelDir, index, indexFile, params, itemIds, version, link, shardFiles);
   }
 
   public SnapshotSource withVersion(long v) {
-    return new SnapshotSource(modelDir, index, indexFile, params, ids, v, link);
+    return new SnapshotSource(modelDir, index, indexFile, params, ids, v, link, shardFiles);
   }
 
   public SnapshotSource linked() {
-    return new SnapshotSource(modelDir, index, indexFile, params, ids, version, true);
+    return new SnapshotSource(modelDir, index, indexFile, params, ids, version, true, shardFiles);
   }
 }

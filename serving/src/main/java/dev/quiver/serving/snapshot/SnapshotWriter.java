@@ -143,7 +143,8 @@ public final class SnapshotWriter {
       copyTree(source.modelDir(), model);
       String fingerprint = ModelDirectory.fingerprint(model);
       hook.before(PublishStep.WRITE_INDEX);
-      WrittenIndex index = writeIndex(source, tmp.resolve(SnapshotLayout.INDEX));
+      WrittenIndex index = source.shardFiles().isEmpty() ? writeIndex(source, tmp.resolve(SnapshotLayout.INDEX))
+          : writeShards(source, tmp);
       hook.before(PublishStep.WRITE_IDS);
       ItemIds.write(tmp.resolve(SnapshotLayout.IDS), source.ids(), index.count);
       hook.before(PublishStep.WRITE_MANIFEST);
@@ -179,6 +180,27 @@ public final class SnapshotWriter {
       return new WrittenIndex(new Manifest.IndexInfo(index.kind(), source.params().asMap(),
           index.metric().shortName(), index.dimension()), index.size());
     }
+  }
+
+  /**
+   * Copies (or links) the shard files as {@link SnapshotLayout#indexFiles}: one kind, metric and
+   * dimension, each over its own ordinals; the item count is their sum.
+   */
+  private static WrittenIndex writeShards(SnapshotSource source, Path dir) throws IOException {
+    List<String> names = SnapshotLayout.indexFiles(source.shardFiles().size());
+    Manifest.IndexInfo info = null;
+    long count = 0;
+    for (int s = 0; s < names.size(); s++) {
+      SnapshotSource one = SnapshotSource.ofFile(source.modelDir(), source.shardFiles().get(s), source.params());
+      WrittenIndex shard = writeIndex(source.link() ? one.linked() : one, dir.resolve(names.get(s)));
+      if (info != null && !info.equals(shard.info)) {
+        throw new IllegalArgumentException(source.shardFiles().get(s) + ": shard " + s + " is " + shard.info
+            + ", shard 0 is " + info);
+      }
+      info = shard.info;
+      count += shard.count;
+    }
+    return new WrittenIndex(info, Math.toIntExact(count));
   }
 
   /** Snapshot indexes hold ordinals; the id table maps them to item ids. */

@@ -1,0 +1,32 @@
+package dev.quiver.spark;
+
+import dev.quiver.tower.FeatureRow;
+import dev.quiver.tower.FeatureRows;
+import dev.quiver.tower.Tower;
+import dev.quiver.tower.TowerModel;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The user tower's vectors (every head) of a sample of user rows, computed on the driver: the
+ * query sample of query-aware HNSW shards, shipped to each shard's task with its spec.
+ */
+final class QuerySample {
+  private QuerySample() {}
+
+  static float[][] vectors(Path model, Path userFeatures) throws IOException {
+    try (TowerModel m = TowerModel.load(model)) {
+      Tower user = m.user();
+      List<FeatureRow> rows = FeatureRows.readJsonl(userFeatures, user);
+      float[] out = new float[rows.size() * user.heads() * user.dim()];
+      user.embedBatch(rows.toArray(new FeatureRow[0]), rows.size(), out);
+      float[][] vectors = new float[rows.size() * user.heads()][];
+      for (int i = 0; i < vectors.length; i++) {
+        vectors[i] = Arrays.copyOfRange(out, i * user.dim(), (i + 1) * user.dim());
+      }
+      return vectors;
+    }
+  }
+}
