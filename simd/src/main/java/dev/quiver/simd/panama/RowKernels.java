@@ -275,12 +275,12 @@ final class RowKernels {
         return m0.anyTrue() ? i + m0.firstTrue() : i + L + m1.firstTrue();
       }
     }
-    for (; i < to; i += L) {
-      VectorMask<Float> in = F.indexInRange(i, to);
-      VectorMask<Float> m = FloatVector.fromArray(F, values, i, in)
-          .compare(VectorOperators.GT, threshold, in);
-      if (m.anyTrue()) {
-        return i + m.firstTrue();
+    // Fewer than 2L values are left: a scalar loop, since masked loads and compares are not
+    // intrinsics on every machine (AVX2 has no mask registers), and where the JIT falls back to
+    // their Java implementation every call allocates.
+    for (; i < to; i++) {
+      if (values[i] > threshold) {
+        return i;
       }
     }
     return to;
