@@ -5,7 +5,6 @@ import dev.quiver.engine.IndexMemory;
 import dev.quiver.engine.Metric;
 import dev.quiver.engine.OrdinalFilter;
 import dev.quiver.engine.Params;
-import dev.quiver.engine.ParsedParams;
 import dev.quiver.engine.SearchParams;
 import dev.quiver.engine.SearchResults;
 import dev.quiver.engine.SearchThreads;
