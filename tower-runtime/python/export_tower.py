@@ -5,17 +5,27 @@ A model directory holds model.safetensors (the state_dict, tensors named as PyTo
 and model.json (features, layers and heads of both towers). `TwoTower` below is a reference
 module built from a plain spec; `export(model, out_dir)` writes any such module.
 
+A team's own module is exported from its state_dict and a hand-written model.json whose tensor
+names are the state_dict's keys (docs/TOWER.md):
+  export_tower.py from-state-dict --spec SPEC.json --state-dict CKPT --out DIR
+      [--check MODULE:FACTORY --rows USER.jsonl,ITEM.jsonl]
+
 Commands (run with Debian's python3-torch: /usr/bin/python3):
   export_tower.py fixtures --out DIR   small models, requests and PyTorch's outputs, for tests
   export_tower.py bench --out DIR      the benchmark model, its requests, and the user tower in ONNX
 """
 import argparse
 import bisect
+import difflib
+import importlib
 import json
 import os
 import random
+import shutil
 import struct
+import subprocess
 import sys
+import tempfile
 
 import numpy as np
 import torch
@@ -203,6 +213,8 @@ class Tower(nn.Module):
             for k in ("buckets", "multi_valued", "pooling", "boundaries", "raw", "vocabulary", "missing_bucket"):
                 if k in f:
                     c[k] = f[k]
+            if f["type"] == "numeric":
+                c["right"] = True  # values() buckets with bisect_right: torch.bucketize(right=True)
             feats.append(c)
         cfg = {"features": feats}
         if self.senet is not None:
@@ -247,11 +259,16 @@ def write_safetensors(path, tensors):
 
 
 def export(model, out_dir, dtype="F32"):
-    """Writes model.json and model.safetensors; float tensors are stored as dtype (F32, F16, BF16).
+    """Writes model.json and model.safetensors of a TwoTower; float tensors are stored as dtype
+    (F32, F16, BF16).
 
     The module's own floats are rounded to dtype too, so that it computes what the export holds.
+    Any other module is exported with from_state_dict and a model.json written for it.
     """
-    os.makedirs(out_dir, exist_ok=True)
+    if not isinstance(model, TwoTower):
+        raise ExportError(f"export() takes this file's TwoTower, not {type(model).__name__}; export "
+                          "your own module with from-state-dict and a model.json naming its "
+                          "state_dict keys (docs/TOWER.md)")
     state = {}
     with torch.no_grad():
         for name, t in model.state_dict().items():
@@ -260,12 +277,267 @@ def export(model, out_dir, dtype="F32"):
                 state[name] = t.to(DTYPES[dtype])
             else:
                 state[name] = t
-    write_safetensors(os.path.join(out_dir, "model.safetensors"), state)
     config = {"format": "quiver-tower", "version": 1,
               "towers": {"user": model.user.config("user"), "item": model.item.config("item")}}
-    with open(os.path.join(out_dir, "model.json"), "w") as out:
-        json.dump(config, out, indent=2)
-        out.write("\n")
+    publish(out_dir, config, state)
+
+
+MODEL_FILES = {"model.json", "model.safetensors"}
+
+
+def fresh_dir(path):
+    """Empties a directory that a command writes whole (a fixture: model, rows, outputs)."""
+    shutil.rmtree(path, ignore_errors=True)
+    return path
+
+
+def publish(out_dir, config, state, check=None):
+    """Writes model.json and model.safetensors into out_dir, both or neither: they are written in
+    a new directory beside it, checked by check(dir) when given, then swapped in by renames."""
+    out_dir = os.path.abspath(out_dir)
+    others = sorted(set(os.listdir(out_dir)) - MODEL_FILES) if os.path.isdir(out_dir) else []
+    if others:
+        raise ExportError(f"{out_dir} holds other files than a model's ({', '.join(others[:3])}...); "
+                          "give a new directory or one that holds only model.json and model.safetensors")
+    parent = os.path.dirname(out_dir)
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix="." + os.path.basename(out_dir) + ".", dir=parent)
+    try:
+        write_safetensors(os.path.join(tmp, "model.safetensors"), state)
+        with open(os.path.join(tmp, "model.json"), "w") as out:
+            json.dump(config, out, indent=2, ensure_ascii=False)
+            out.write("\n")
+        if check is not None:
+            check(tmp)
+        if os.path.isdir(out_dir):
+            old = tmp + ".old"
+            os.rename(out_dir, old)
+            os.rename(tmp, out_dir)
+            shutil.rmtree(old)
+        else:
+            os.rename(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+# ---------------------------------------------------------------- a team's own module
+
+class ExportError(Exception):
+    """A refusal with a one-line message naming the bad value; the command prints it and exits 1."""
+
+
+SCALAR = "a one-element tensor, [] or [1]"
+
+
+def needed_tensors(config):
+    """Every tensor a model.json names, with the shape it needs: {name: (where, shape)}; a shape
+    holds None for a size fixed by the tensor itself (SENet's hidden width), or is SCALAR."""
+    need = {}
+
+    def add(where, name, shape):
+        if name is None:
+            raise ExportError(f"{where} names no tensor")
+        need.setdefault(name, []).append((where, shape))
+
+    def layers(where, cfgs, width):
+        for i, c in enumerate(cfgs):
+            at, units = f"{where}[{i}]", c.get("units")
+            if not isinstance(units, int) or units <= 0:
+                raise ExportError(f"{at} has units {units!r}; it must be a positive integer")
+            add(at, f"{c.get('linear')}.weight", [units, width])
+            if c.get("bias", True):
+                add(at, f"{c.get('linear')}.bias", [units])
+            if c.get("batch_norm"):
+                for k in ("weight", "bias", "running_mean", "running_var"):
+                    add(at, f"{c['batch_norm']}.{k}", [units])
+            if c.get("layer_norm"):
+                for k in ("weight", "bias"):
+                    add(at, f"{c['layer_norm']}.{k}", [units])
+            if c.get("prelu"):
+                add(at, c["prelu"], ("prelu", units))
+            width = units
+        return width
+
+    for tname in ("user", "item"):
+        t = config.get("towers", {}).get(tname)
+        if t is None:
+            raise ExportError(f"towers.{tname} is missing")
+        width = 0
+        for i, f in enumerate(t.get("features", [])):
+            at = f"towers.{tname}.features[{i}] ({f.get('name')})"
+            rows = {"id": lambda: f.get("buckets"), "numeric": lambda: len(f.get("boundaries") or []) + 1,
+                    "categorical": lambda: len(f.get("vocabulary", [])) + 1}.get(f.get("type"), lambda: None)()
+            if rows is None:
+                raise ExportError(f"{at} has type {f.get('type')!r}; expected id, numeric or categorical")
+            if f.get("embedding") is not None or f.get("type") != "numeric" or f.get("raw") is None:
+                add(at, f.get("embedding"), [rows, f.get("dim")])  # a raw numeric may have none
+            width += f.get("dim", 0) + (1 if f.get("raw") is not None else 0)
+        if t.get("senet"):
+            sn, at, n = t["senet"], f"towers.{tname}.senet", len(t.get("features", []))
+            add(at, f"{sn.get('fc1')}.weight", [None, n])
+            add(at, f"{sn.get('fc2')}.weight", [n, None])
+            if sn.get("bias", True):
+                add(at, f"{sn.get('fc1')}.bias", [None])
+                add(at, f"{sn.get('fc2')}.bias", [n])
+        width = layers(f"towers.{tname}.layers", t.get("layers", []), width)
+        for h, head in enumerate(t.get("heads", [])):
+            at = f"towers.{tname}.heads[{h}]"
+            layers(at + ".layers", head.get("layers", []), width)
+            for k in ("temperature_tensor", "logit_scale"):
+                if head.get(k):
+                    add(at, head[k], SCALAR)
+    return need
+
+
+def shape_fits(shape, want):
+    if want == SCALAR:
+        return shape in ([], [1])
+    if isinstance(want, tuple):  # prelu: one slope, or one per unit
+        return shape in ([1], [want[1]])
+    return len(shape) == len(want) and all(w is None or w == s for s, w in zip(shape, want))
+
+
+def shape_text(want):
+    if want == SCALAR:
+        return SCALAR
+    if isinstance(want, tuple):
+        return f"[1] or [{want[1]}]"
+    return "[" + ", ".join("*" if w is None else str(w) for w in want) + "]"
+
+
+def check_against(need, state, source):
+    """Every needed tensor present, floating and of its shape; else one error naming them all."""
+    errors = []
+    for name, uses in need.items():
+        for where, want in uses:
+            t = state.get(name)
+            if t is None:
+                close = difflib.get_close_matches(name, list(state), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                errors.append(f"{where}: tensor '{name}' is not in {source}{hint}")
+            elif not t.is_floating_point():
+                errors.append(f"{where}: tensor '{name}' is {t.dtype}, not a float tensor")
+            elif not shape_fits(list(t.shape), want):
+                errors.append(f"{where}: tensor '{name}' has shape {list(t.shape)} but the config needs "
+                              f"{shape_text(want)}")
+    if errors:
+        raise ExportError(f"{len(errors)} tensor(s) missing or mismatched:\n  " + "\n  ".join(errors))
+
+
+def load_state_dict(path):
+    """A state_dict from a torch.save'd state_dict, module or checkpoint dict, or a .safetensors."""
+    if not os.path.isfile(path):
+        raise ExportError(f"{path}: no such file")
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if path.endswith(".safetensors"):
+        return read_safetensors(path)
+    if head[:4] != b"PK\x03\x04" and head[:1] != b"\x80":
+        raise ExportError(f"{path}: neither a torch.save file nor .safetensors")
+    obj = torch.load(path, map_location="cpu")
+    if isinstance(obj, nn.Module):
+        obj = obj.state_dict()
+    if isinstance(obj, dict) and "state_dict" in obj and isinstance(obj["state_dict"], dict):
+        obj = obj["state_dict"]
+    if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
+        raise ExportError(f"{path}: holds a {type(obj).__name__}, not a state_dict, a module or a "
+                          "checkpoint with a 'state_dict'")
+    return dict(obj)
+
+
+SAFETENSORS_DTYPES = {"F64": torch.float64, "F32": torch.float32, "F16": torch.float16,
+                      "BF16": torch.bfloat16, "I64": torch.int64, "I32": torch.int32}
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    n = struct.unpack("<Q", data[:8])[0]
+    if n > len(data) - 8:
+        raise ExportError(f"{path}: bad safetensors header length {n}")
+    header = json.loads(data[8:8 + n])
+    out = {}
+    for name, e in header.items():
+        if name == "__metadata__":
+            continue
+        if e["dtype"] not in SAFETENSORS_DTYPES:
+            continue  # a dtype no tower reads; naming it would fail the check
+        b, end = e["data_offsets"]
+        raw = bytearray(data[8 + n + b:8 + n + end])
+        dt = SAFETENSORS_DTYPES[e["dtype"]]
+        t = torch.frombuffer(raw, dtype=dt) if raw else torch.empty(0, dtype=dt)
+        out[name] = t.reshape(e["shape"])
+    return out
+
+
+def from_state_dict(config, state, out_dir, dtype="F32", check=None, source="the state_dict"):
+    """Exports the tensors config names from state; floats (F64 too) stored as dtype. A key named
+    by several layers is stored once. check(dir), when given, runs before the export is published."""
+    if config.get("format") != "quiver-tower" or config.get("version") != 1:
+        raise ExportError("the spec is not a model.json: it needs \"format\": \"quiver-tower\", "
+                          "\"version\": 1 (docs/TOWER.md)")
+    need = needed_tensors(config)
+    check_against(need, state, source)
+    tensors = {name: state[name].detach().to(DTYPES[dtype]) for name in need}
+    publish(out_dir, config, tensors, check)
+
+
+def rows_of(path):
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def quiver_embed(quiver, model_dir, tower, rows_path, work):
+    out = os.path.join(work, f"{tower}.npy")
+    r = subprocess.run([quiver, "embed", "--model", model_dir, "--tower", tower, "--input", rows_path,
+                        "--out", out], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise ExportError(f"./quiver embed --tower {tower} failed: {r.stderr.strip() or r.stdout.strip()}")
+    return np.load(out)
+
+
+def checker(target, rows, quiver, state, tolerance=1e-5):
+    """check(dir) for publish: the team's module (MODULE:FACTORY; the factory returns it, and its
+    embed_user(rows) / embed_item(rows) give [B, dim] or [B, heads, dim]) against ./quiver embed."""
+    module_name, _, factory = target.partition(":")
+    sys.path.insert(0, os.getcwd())
+    model = getattr(importlib.import_module(module_name), factory or "model")()
+    if isinstance(model, nn.Module):
+        model.load_state_dict(state)
+        model.eval()
+
+    def check(model_dir):
+        with tempfile.TemporaryDirectory() as work:
+            for tower, path in zip(("user", "item"), rows):
+                with torch.no_grad():
+                    want = getattr(model, f"embed_{tower}")(rows_of(path)).float().numpy()
+                want = want.reshape(want.shape[0], -1)
+                got = quiver_embed(quiver, model_dir, tower, path, work).reshape(want.shape[0], -1)
+                err = np.linalg.norm(got - want, axis=1) / np.maximum(np.linalg.norm(want, axis=1), 1e-30)
+                worst = int(err.argmax())
+                print(f"{tower}: {len(want)} rows, largest relative difference {err[worst]:.2e} (row {worst + 1})")
+                if err[worst] > tolerance:
+                    raise ExportError(f"{tower} tower differs from the module on row {worst + 1} of {path}: "
+                                      f"relative difference {err[worst]:.2e} > {tolerance:g}")
+    return check
+
+
+def from_state_dict_command(a):
+    with open(a.spec, encoding="utf-8") as f:
+        try:
+            config = json.load(f)
+        except json.JSONDecodeError as e:
+            raise ExportError(f"{a.spec}: not JSON: {e}")
+    state = load_state_dict(a.state_dict)
+    check = None
+    if a.check:
+        rows = a.rows.split(",") if a.rows else []
+        if len(rows) != 2:
+            raise ExportError("--check needs --rows USER.jsonl,ITEM.jsonl")
+        check = checker(a.check, rows, a.quiver, state)
+    from_state_dict(config, state, a.out, a.dtype, check, a.state_dict)
+    print(f"wrote {a.out}/model.json and model.safetensors ({len(needed_tensors(config))} tensors)")
 
 
 def randomize(model, seed):
@@ -383,7 +655,7 @@ def fixture(out_dir, specs, dtype, seed, n):
     rnd = random.Random(seed)
     model = TwoTower(*specs)
     randomize(model, seed)
-    export(model, out_dir, dtype)
+    export(model, fresh_dir(out_dir), dtype)
     expected = {}
     with torch.no_grad():
         for name, tower, spec in (("user", model.user, specs[0]), ("item", model.item, specs[1])):
@@ -457,7 +729,7 @@ def bench(out, n):
     specs = bench_specs()
     model = TwoTower(*specs)
     randomize(model, 11)
-    export(model, out)
+    export(model, fresh_dir(out))
     # No missing values: the ONNX graph, like most exported ones, has no notion of them.
     rows = requests(specs[0], n, rnd, missing=False)
     with open(os.path.join(out, "user.jsonl"), "w") as f:
@@ -474,14 +746,29 @@ def bench(out, n):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("command", choices=["fixtures", "bench"])
+    p.add_argument("command", choices=["fixtures", "bench", "from-state-dict"])
     p.add_argument("--out", required=True)
-    p.add_argument("--rows", type=int, default=1024, help="bench: requests to write")
+    p.add_argument("--rows", help="bench: requests to write (default 1024); from-state-dict --check: "
+                                  "USER.jsonl,ITEM.jsonl")
+    p.add_argument("--spec", help="from-state-dict: model.json naming the state_dict's keys")
+    p.add_argument("--state-dict", help="from-state-dict: torch.save'd state_dict or module, or .safetensors")
+    p.add_argument("--dtype", default="F32", choices=sorted(DTYPES), help="from-state-dict: stored float type")
+    p.add_argument("--check", help="from-state-dict: MODULE:FACTORY giving the module to compare with")
+    p.add_argument("--quiver", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "quiver"),
+                   help="from-state-dict --check: the quiver launcher")
     a = p.parse_args()
-    if a.command == "fixtures":
-        fixtures(a.out)
-    else:
-        bench(a.out, a.rows)
+    try:
+        if a.command == "fixtures":
+            fixtures(a.out)
+        elif a.command == "bench":
+            bench(a.out, int(a.rows or 1024))
+        else:
+            if not a.spec or not a.state_dict:
+                raise ExportError("from-state-dict needs --spec and --state-dict")
+            from_state_dict_command(a)
+    except ExportError as e:
+        print(f"export_tower.py: {e}", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

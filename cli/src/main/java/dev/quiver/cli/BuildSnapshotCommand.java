@@ -20,6 +20,7 @@ import dev.quiver.tower.TowerModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -117,24 +118,49 @@ final class BuildSnapshotCommand extends QuiverCommand {
     double readS;
     double buildS;
     Manifest manifest;
+    if (indexFile != null && !source.headNames().isEmpty()) {
+      throw new IllegalArgumentException("--index-file " + indexFile + " is one index, but the item tower of "
+          + model + " has heads " + source.headNames() + ", one index each");
+    }
     if (indexFile != null) {
       readS = 0;
       buildS = 0;
       manifest = publish(SnapshotSource.ofFile(model, indexFile, recorded).linked(), itemIds);
     } else {
-      try (VectorStore vectors = stage("read " + source.describe(), source::vectors)) {
+      List<String> heads = source.headNames();
+      List<VectorStore> stores = stage("read " + source.describe(), source::headVectors);
+      List<VectorIndex> indexes = new ArrayList<>();
+      try {
         readS = seconds(t0);
         long t1 = System.nanoTime();
-        try (VectorIndex index = stage("build " + kind, () -> IndexFormats.forKind(kind).build(vectors, null, metric,
-            indexParams, threads != null ? threads : cores()))) {
-          buildS = seconds(t1);
-          manifest = publish(SnapshotSource.of(model, index, recorded), itemIds);
+        for (int h = 0; h < stores.size(); h++) {
+          VectorStore vectors = stores.get(h);
+          indexes.add(stage("build " + kind + (heads.isEmpty() ? "" : " for item head " + heads.get(h)),
+              () -> IndexFormats.forKind(kind).build(vectors, null, metric, indexParams,
+                  threads != null ? threads : cores())));
         }
+        buildS = seconds(t1);
+        manifest = publish(snapshotSource(heads, indexes, recorded), itemIds);
+      } finally {
+        indexes.forEach(VectorIndex::close);
+        stores.forEach(VectorStore::close);
       }
     }
     double publishS = seconds(t0) - readS - buildS;
     summary(manifest, source, readS, buildS, publishS);
     return 0;
+  }
+
+  /** One index, or one per item head (the manifest lists them). */
+  private SnapshotSource snapshotSource(List<String> heads, List<VectorIndex> indexes, Params recorded) {
+    if (heads.isEmpty()) {
+      return SnapshotSource.of(model, indexes.getFirst(), recorded);
+    }
+    List<SnapshotSource.ItemHead> itemHeads = new ArrayList<>();
+    for (int h = 0; h < heads.size(); h++) {
+      itemHeads.add(new SnapshotSource.ItemHead(heads.get(h), indexes.get(h)));
+    }
+    return SnapshotSource.ofHeads(model, itemHeads, recorded);
   }
 
   /**
@@ -205,6 +231,10 @@ final class BuildSnapshotCommand extends QuiverCommand {
         m.index().dimension(), m.index().kind(), params(m), m.index().metric(),
         indexFile != null ? "index file " + indexFile : source.describe());
     out().printf("model fingerprint %s%n", m.modelFingerprint());
+    if (!m.itemHeads().isEmpty()) {
+      out().printf("item heads: %s, one index each%n",
+          String.join(", ", m.itemHeads().stream().map(Manifest.ItemHead::name).toList()));
+    }
     out().printf("stages: read items %.1f s, build index %.1f s, publish %.1f s%n", readS, buildS, publishS);
     out().printf("index %.1f MiB, snapshot %.1f MiB; current version %d%n", indexBytes / 1048576.0,
         total / 1048576.0, SnapshotLayout.current(root));

@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "quiver", mixinStandardHelpOptions = true, versionProvider = QuiverCli.Version.class,
     description = "Pure-JVM vector search for two-tower recommendation recall.",
     subcommands = {DemoCommand.class, GenerateCommand.class, EmbedCommand.class, BuildSnapshotCommand.class,
-        CommandLine.HelpCommand.class})
+        EvalCommand.class, CommandLine.HelpCommand.class})
 public final class QuiverCli implements Callable<Integer> {
   /** Exit status for bad input, the same as picocli's for a bad option. */
   public static final int BAD_INPUT = 2;

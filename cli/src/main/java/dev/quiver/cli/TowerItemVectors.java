@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.IntConsumer;
 
 /**
@@ -27,13 +28,38 @@ record TowerItemVectors(Path features, Path model, TowerBackend backend, IntCons
 
   @Override
   public VectorStore vectors() throws IOException {
+    List<VectorStore> heads = headVectors();
+    if (heads.size() != 1) {
+      heads.forEach(VectorStore::close);
+      throw new IllegalArgumentException(model + ": the item tower has " + heads.size()
+          + " heads, one set of vectors each");
+    }
+    return heads.getFirst();
+  }
+
+  /** The item heads, refused when they cannot pair with the user heads at serving time. */
+  @Override
+  public List<String> headNames() throws IOException {
+    try (TowerModel m = TowerModel.load(model)) {
+      int user = m.user().heads(), item = m.item().heads();
+      if (user != 1 && item != 1 && user != item) {
+        throw new IllegalArgumentException(model + ": " + user + " user heads " + m.user().headNames()
+            + " cannot pair with " + item + " item heads " + m.item().headNames()
+            + "; give both towers as many heads, or one of them one");
+      }
+      return item == 1 ? List.of() : m.item().headNames();
+    }
+  }
+
+  @Override
+  public List<VectorStore> headVectors() throws IOException {
     int count = countRows(features);
     if (count == 0) {
       throw new IOException(features + ": no item feature rows");
     }
     try (TowerModel m = TowerModel.load(model);
          FeatureRows rows = FeatureRows.open(features, m.item())) {
-      return ItemEmbedder.embed(m.item(), backend, count, (i, row) -> {
+      return ItemEmbedder.embedHeads(m.item(), backend, count, (i, row) -> {
         if (!rows.next(row)) {
           throw new IOException(features + ": ended before row " + (i + 1) + " of " + count);
         }

@@ -32,4 +32,13 @@ public interface IndexFormat {
    * {@code file} and closes it with itself; on failure the caller closes it.
    */
   VectorIndex open(IndexFile file) throws IOException;
+
+  /**
+   * An empty index of this kind that takes items while it is searched.
+   *
+   * @throws UnsupportedOperationException when this kind is built once and only searched
+   */
+  default MutableIndex newMutable(int dimension, Metric metric, Params params) {
+    throw new UnsupportedOperationException("index kind '" + kind() + "' takes no items after its build");
+  }
 }

@@ -237,6 +237,7 @@ final class CudaBinding {
       case SIGMOID -> 3;
       case TANH -> 4;
       case SILU -> 5;
+      default -> throw new IllegalArgumentException("activation " + a + " has no device kernel");
     };
   }
 

@@ -1,5 +1,6 @@
 package dev.quiver.gpu;
 
+import dev.quiver.tower.Activation;
 import dev.quiver.tower.DenseLayer;
 import dev.quiver.tower.FeatureRow;
 import dev.quiver.tower.Head;
@@ -54,11 +55,21 @@ final class TowerPlan implements AutoCloseable {
 
   /** Why {@code tower} cannot run on the device, or null when it can. */
   static String unsupported(Tower tower) {
-    boolean any = !tower.layers().isEmpty();
+    List<DenseLayer> all = new ArrayList<>(tower.layers());
     for (Head h : tower.headList()) {
-      any |= !h.layers().isEmpty();
+      all.addAll(h.layers());
     }
-    return any ? null : "tower '" + tower.name() + "' has no dense layers";
+    if (all.isEmpty()) {
+      return "tower '" + tower.name() + "' has no dense layers";
+    }
+    for (DenseLayer l : all) {
+      String lacking = l.layerNormed() ? "a layer norm" : !l.plain() ? "per-channel PReLU slopes"
+          : l.activation().compareTo(Activation.SILU) > 0 ? l.activation().toString() : null;
+      if (lacking != null) {
+        return "tower '" + tower.name() + "' has " + lacking + ", which the device kernels lack";
+      }
+    }
+    return null;
   }
 
   /**

@@ -50,6 +50,7 @@ final class CpuReference {
       case SIGMOID -> 1 / (1 + Math.exp(-v));
       case TANH -> Math.tanh(v);
       case SILU -> v / (1 + Math.exp(-v));
+      default -> throw new IllegalArgumentException(l.activation() + " has no device kernel");
     };
   }
 

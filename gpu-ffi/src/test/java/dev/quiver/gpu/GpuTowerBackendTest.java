@@ -157,6 +157,31 @@ class GpuTowerBackendTest {
     assertEquals(0, gpu.fallbackCount());
   }
 
+  /** Towers with layers the device kernels lack (layer norm, GELU, PReLU, ELU...) are left to the CPU. */
+  @Test
+  void layersWithoutDeviceKernelsStayOnTheCpu() throws IOException {
+    Path norm = TowerFixtures.copy("team/share_bottom", tmp);
+    Path elu = TowerFixtures.copy("team/shared_dnn", tmp);
+    Path plain = TowerFixtures.copy("team/dssm", tmp);
+    try (TowerModel a = TowerModel.load(norm); TowerModel b = TowerModel.load(elu);
+         TowerModel c = TowerModel.load(plain)) {
+      assertTrue(TowerPlan.unsupported(a.user()).contains("layer norm"), TowerPlan.unsupported(a.user()));
+      assertTrue(TowerPlan.unsupported(b.item()).contains("ELU"), TowerPlan.unsupported(b.item()));
+      assertEquals(null, TowerPlan.unsupported(c.user()));
+      assertEquals(null, TowerPlan.unsupported(c.item()));
+      Cuda cuda = Cuda.runtime();
+      assumeTrue(cuda.available(), () -> "no usable GPU: " + cuda.reason());
+      GpuTowerBackend gpu = backend(cuda);
+      FeatureRow[] rows = TowerFixtures.rows(norm, a.user(), 300);
+      int width = a.user().heads() * a.user().dim();
+      float[] want = new float[rows.length * width];
+      float[] got = new float[rows.length * width];
+      CpuTowerBackend.INSTANCE.embed(a.user(), rows, rows.length, want);
+      gpu.embed(a.user(), rows, rows.length, got);
+      assertArrayEquals(want, got);
+    }
+  }
+
   /**
    * Heads the device network cannot finish: a temperature without normalisation (one head, and
    * one of several) and heads without layers beside the shared ones, finished on the host.

@@ -3,6 +3,7 @@ package dev.quiver.hnsw;
 import dev.quiver.engine.Checks;
 import dev.quiver.engine.IndexMemory;
 import dev.quiver.engine.Metric;
+import dev.quiver.engine.MutableIndex;
 import dev.quiver.engine.OrdinalFilter;
 import dev.quiver.engine.Params;
 import dev.quiver.engine.SearchParams;
@@ -69,7 +70,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * used in place when mapped from a file. Thread-safe; {@link #close()} frees the memory, after
  * which every call throws {@link IllegalStateException}.
  */
-public final class HnswIndex implements VectorIndex {
+public final class HnswIndex implements MutableIndex {
   /** Kind name in files and on the command line. */
   public static final String KIND = "hnsw";
   /** efSearch when the search parameters name none. */
@@ -169,6 +170,7 @@ public final class HnswIndex implements VectorIndex {
    *
    * @throws IllegalStateException when the index has external ids: use {@link #add(long, float[])}
    */
+  @Override
   public long add(float[] vector) {
     if (hasIds) {
       throw new IllegalStateException("this hnsw index has external ids: add(id, vector)");
@@ -195,6 +197,7 @@ public final class HnswIndex implements VectorIndex {
    * Marks the item with external id {@code id} deleted: no search that starts after this returns
    * it. Its node stays in the graph to keep it navigable. Returns false when no live item has it.
    */
+  @Override
   public boolean delete(long id) {
     checkOpen();
     return updater.delete(id);

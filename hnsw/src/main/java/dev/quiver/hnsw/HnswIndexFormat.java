@@ -3,6 +3,7 @@ package dev.quiver.hnsw;
 import dev.quiver.engine.IndexFile;
 import dev.quiver.engine.IndexFormat;
 import dev.quiver.engine.Metric;
+import dev.quiver.engine.MutableIndex;
 import dev.quiver.engine.Params;
 import dev.quiver.engine.VectorIndex;
 import dev.quiver.engine.VectorStore;
@@ -34,6 +35,14 @@ public final class HnswIndexFormat implements IndexFormat {
       return HnswIndex.build(vectors, ids, metric, params, learn, threads);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the learn queries " + config.learn() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** An empty graph without ids: items added later are numbered in order of addition. */
+  @Override
+  public MutableIndex newMutable(int dimension, Metric metric, Params params) {
+    try (VectorStore none = VectorStore.allocate(dimension, 0)) {
+      return HnswIndex.build(none, null, metric, params, null, 1);
     }
   }
 

@@ -93,7 +93,7 @@ public final class SnapshotBuild {
   private static int checkOneHead(Tower tower) {
     if (tower.heads() != 1) {
       throw new IllegalArgumentException("item tower '" + tower.name() + "' has " + tower.heads() + " heads "
-          + tower.headNames() + "; one index needs one item vector per item");
+          + tower.headNames() + "; the Spark build makes one index (build-snapshot makes one per item head)");
     }
     return tower.dim();
   }

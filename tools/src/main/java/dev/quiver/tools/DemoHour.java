@@ -20,6 +20,7 @@ import dev.quiver.tower.FeatureRow;
 import dev.quiver.tower.TowerModel;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Instant;
 
 /**
  * The offline half of the demo's hour: a model version, its catalog through the item tower, the
@@ -64,8 +65,18 @@ public final class DemoHour {
 
   /** Generates model {@code version} (drifted from the first for later hours) and publishes it. */
   public Version build(long version, double drift) throws IOException {
+    // The catalog is read from here on: items added later are not in this build.
+    return build(version, drift, Instant.now());
+  }
+
+  /**
+   * As above, over the catalog as it was at {@code itemCutoff}: the generated catalog does not
+   * change, so a later version built from it holds no item added after the first one's cut-off.
+   */
+  public Version build(long version, double drift, Instant itemCutoff) throws IOException {
     Path model = work.resolve("model-v" + version);
     String fingerprint = SyntheticTwoTower.write(model, seed, drift, seed + version);
+    Instant cutoff = itemCutoff;
     long t0 = System.nanoTime();
     VectorStore vectors;
     try (TowerModel m = TowerModel.load(model);
@@ -82,7 +93,7 @@ public final class DemoHour {
     try (VectorIndex index = IndexFormats.forKind("hnsw").build(vectors, null, Metric.INNER_PRODUCT, build, threads)) {
       long t2 = System.nanoTime();
       Manifest manifest = new SnapshotWriter(root, 3)
-          .publish(SnapshotSource.of(model, index, build).withIds(ids).withVersion(version));
+          .publish(SnapshotSource.of(model, index, build).withIds(ids).withVersion(version).withItemCutoff(cutoff));
       long t3 = System.nanoTime();
       return new Version(manifest.version(), model, fingerprint, vectors, seconds(t1 - t0), seconds(t2 - t1),
           seconds(t3 - t2), index.byteSize());

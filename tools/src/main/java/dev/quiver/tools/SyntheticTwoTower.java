@@ -156,6 +156,7 @@ public final class SyntheticTwoTower {
     for (double x : boundaries) {
       b.add(x);
     }
+    f.put("right", true); // the bucket counts boundaries at or below the value
   }
 
   private static String[] vocabulary() {

@@ -27,7 +27,9 @@ public final class Feature {
   private final long rows;
   private final int dim;
   private final boolean multiValued;
-  private final boolean mean;
+  private final Pooling pooling;
+  private final boolean right;
+  private final NumericTransform transform;
   private final long missingBucket;
   private final double[] boundaries;
   private final double[] searchBoundaries;
@@ -37,16 +39,22 @@ public final class Feature {
   private final Map<String, Integer> vocabulary;
   private final List<String> vocabularyList;
 
+  /**
+   * {@code right} is {@code torch.bucketize}'s: whether a value equal to a boundary goes to the
+   * upper bucket; {@code transform} (or null) is applied to numeric values first.
+   */
   Feature(String name, FeatureType type, MemorySegment table, long rows, int dim, boolean multiValued,
-          boolean mean, long missingBucket, double[] boundaries, ModelConfig.RawConfig raw,
-          List<String> vocabulary) {
+          Pooling pooling, long missingBucket, double[] boundaries, boolean right,
+          NumericTransform transform, ModelConfig.RawConfig raw, List<String> vocabulary) {
     this.name = name;
     this.type = type;
     this.table = table.asReadOnly();
     this.rows = rows;
     this.dim = dim;
     this.multiValued = multiValued;
-    this.mean = mean;
+    this.pooling = pooling;
+    this.right = right;
+    this.transform = transform;
     this.missingBucket = missingBucket;
     this.boundaries = boundaries;
     this.searchBoundaries = searchBoundaries(boundaries);
@@ -90,9 +98,14 @@ public final class Feature {
     return multiValued;
   }
 
-  /** Whether several values are averaged (else summed). */
-  public boolean meanPooling() {
-    return mean;
+  /** How several values combine. */
+  public Pooling pooling() {
+    return pooling;
+  }
+
+  /** Numeric features: whether a value equal to a boundary goes to the upper bucket. */
+  public boolean right() {
+    return right;
   }
 
   /** The row used when the value is missing, or -1 for a zero embedding. */
@@ -131,21 +144,34 @@ public final class Feature {
     return switch (type) {
       case ID -> FeatureHash.bucket(row.isString(index, k)
           ? FeatureHash.hash(row.stringAt(index, k)) : FeatureHash.hash(row.longAt(index, k)), rows);
-      case NUMERIC -> numericBucket(row.number(index));
+      case NUMERIC -> numericBucket(number(row, index));
       case CATEGORICAL -> categoryRow(row.category(index));
     };
   }
 
+  /** A numeric feature's value in {@code row}, transformed. */
+  private double number(FeatureRow row, int index) {
+    double v = row.number(index);
+    return transform == null ? v : transform.apply(v);
+  }
+
   /**
-   * The number of boundaries at or below {@code v}: boundaries[i-1] <= v < boundaries[i] gives i.
-   * A binary search without branches over {@link #searchBoundaries}: each step is a conditional
-   * move, where a branch would be mispredicted on every other step.
+   * {@code torch.bucketize(v, boundaries, right)}: the number of boundaries below {@code v}
+   * (at or below it when {@code right}). A binary search without branches over
+   * {@link #searchBoundaries}: each step is a conditional move, where a branch would be
+   * mispredicted on every other step.
    */
   long numericBucket(double v) {
     double[] b = searchBoundaries;
     int i = 0;
-    for (int step = b.length >>> 1; step > 0; step >>>= 1) {
-      i = b[i + step - 1] <= v ? i + step : i;
+    if (right) {
+      for (int step = b.length >>> 1; step > 0; step >>>= 1) {
+        i = b[i + step - 1] <= v ? i + step : i;
+      }
+    } else {
+      for (int step = b.length >>> 1; step > 0; step >>>= 1) {
+        i = b[i + step - 1] < v ? i + step : i;
+      }
     }
     return i;
   }
@@ -188,7 +214,7 @@ public final class Feature {
       case NUMERIC -> {
         for (int r = 0; r < n; r++) {
           FeatureRow row = rows[r0 + r];
-          buckets[at + r] = row.valueCount(index) == 0 ? -1 : numericBucket(row.number(index));
+          buckets[at + r] = row.valueCount(index) == 0 ? -1 : numericBucket(number(row, index));
         }
       }
       case CATEGORICAL -> {
@@ -266,19 +292,33 @@ public final class Feature {
       return;
     }
     copyRow(first, x, offset);
-    if (n > 1) {
+    if (n > 1 && pooling == Pooling.MAX) {
+      for (int k = 1; k < n; k++) {
+        maxRow(bucket(row, index, k), x, offset);
+      }
+    } else if (n > 1) {
       for (int k = 1; k < n; k++) {
         addRow(bucket(row, index, k), x, offset);
       }
-      if (mean) {
-        float inv = 1f / n;
-        for (int j = 0; j < dim; j++) {
-          x[offset + j] *= inv;
-        }
-      }
+      scale(x, offset, pooling == Pooling.MEAN ? 1f / n
+          : pooling == Pooling.SQRTN ? (float) (1 / Math.sqrt(n)) : 1f);
     }
     if (raw) {
-      x[offset + dim] = (float) ((row.number(index) - rawMean) / rawStd);
+      x[offset + dim] = (float) ((number(row, index) - rawMean) / rawStd);
+    }
+  }
+
+  private void scale(float[] x, int offset, float s) {
+    if (s != 1f) {
+      for (int j = 0; j < dim; j++) {
+        x[offset + j] *= s;
+      }
+    }
+  }
+
+  private void maxRow(long r, float[] x, int offset) {
+    for (int j = 0; j < dim; j++) {
+      x[offset + j] = Math.max(x[offset + j], table.getAtIndex(F, r * dim + j));
     }
   }
 
@@ -294,10 +334,16 @@ public final class Feature {
   }
 
   private void copyRow(long r, float[] x, int offset) {
+    if (dim == 0) {
+      return;
+    }
     VectorKernels.loadRow(table, r * dim * Float.BYTES, dim, x, offset, false);
   }
 
   private void addRow(long r, float[] x, int offset) {
+    if (dim == 0) {
+      return;
+    }
     VectorKernels.loadRow(table, r * dim * Float.BYTES, dim, x, offset, true);
   }
 }

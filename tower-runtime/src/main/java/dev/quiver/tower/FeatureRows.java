@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Reads feature rows from JSON lines: one JSON object per line, keys being feature names of
@@ -31,17 +32,27 @@ public final class FeatureRows implements Closeable {
   private final Path file;
   private final Tower tower;
   private final BufferedReader in;
+  private final Set<String> ignored;
   private int line;
 
-  private FeatureRows(Path file, Tower tower) throws IOException {
+  private FeatureRows(Path file, Tower tower, Set<String> ignored) throws IOException {
     this.file = file;
     this.tower = tower;
+    this.ignored = Set.copyOf(ignored);
     this.in = Files.newBufferedReader(file, StandardCharsets.UTF_8);
   }
 
   /** Opens {@code file} for reading rows of {@code tower} one at a time with {@link #next}. */
   public static FeatureRows open(Path file, Tower tower) throws IOException {
-    return new FeatureRows(file, tower);
+    return new FeatureRows(file, tower, Set.of());
+  }
+
+  /**
+   * As {@link #open(Path, Tower)}, skipping the keys {@code ignored} that are not features of the
+   * tower (a row's own identifier, say).
+   */
+  public static FeatureRows open(Path file, Tower tower, Set<String> ignored) throws IOException {
+    return new FeatureRows(file, tower, ignored);
   }
 
   /** All the rows of {@code file}, one per non-blank line. */
@@ -75,6 +86,11 @@ public final class FeatureRows implements Closeable {
       for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
         String key = p.currentName();
         int f = tower.findFeature(key);
+        if (f < 0 && ignored.contains(key)) {
+          p.nextToken();
+          p.skipChildren();
+          continue;
+        }
         if (f < 0) {
           throw bad("has key '" + key + "', which is not a feature of tower '" + tower.name()
               + "' " + featureNames());

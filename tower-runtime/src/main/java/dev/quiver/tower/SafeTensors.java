@@ -18,11 +18,12 @@ import java.util.Map;
 
 /**
  * Reads a safetensors file: an 8-byte little-endian header length, a JSON header mapping each
- * tensor name to its dtype, shape and byte range, then the data. F32, F16 and BF16 tensors are
+ * tensor name to its dtype, shape and byte range, then the data. F32, F64, F16 and BF16 tensors are
  * read as float32 into segments of the caller's arena; other dtypes are refused when used.
  */
 public final class SafeTensors {
   private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+  private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
   private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
   private static final long MAX_HEADER = 100L << 20;
 
@@ -61,6 +62,7 @@ public final class SafeTensors {
       if (size < 8 || ch.read(head, 0) != 8) {
         throw new IOException(file + ": too short for a safetensors file (" + size + " bytes)");
       }
+      refusePickle(file, head.array());
       long n = head.getLong(0);
       if (n <= 0 || n > MAX_HEADER || 8 + n > size) {
         throw new IOException(file + ": bad safetensors header length " + n + " in a file of " + size + " bytes");
@@ -69,6 +71,16 @@ public final class SafeTensors {
       ch.read(json, 8);
       JsonNode root = new ObjectMapper().readTree(new String(json.array(), StandardCharsets.UTF_8));
       return new SafeTensors(file, parse(file, root, size - 8 - n), 8 + n);
+    }
+  }
+
+  /** A torch.save file would otherwise be read as a nonsense header length. */
+  private static void refusePickle(Path file, byte[] start) throws IOException {
+    boolean zip = start[0] == 'P' && start[1] == 'K' && start[2] == 3 && start[3] == 4;
+    boolean pickle = (start[0] & 0xff) == 0x80 && start[1] >= 2 && start[1] <= 5;
+    if (zip || pickle) {
+      throw new IOException(file + ": is a torch.save " + (zip ? "zip archive" : "pickle")
+          + ", not safetensors; convert it with export_tower.py from-state-dict (docs/TOWER.md)");
     }
   }
 
@@ -105,6 +117,7 @@ public final class SafeTensors {
   /** Bytes per element of a float dtype this reader converts, or 0 for any other dtype. */
   private static int width(String dtype) {
     return switch (dtype) {
+      case "F64" -> 8;
       case "F32" -> 4;
       case "F16", "BF16" -> 2;
       default -> 0;
@@ -149,7 +162,7 @@ public final class SafeTensors {
     }
     if (width(e.dtype()) == 0) {
       throw new IOException(file + ": tensor '" + name + "' has dtype " + e.dtype()
-          + "; expected F32, F16 or BF16");
+          + "; expected F32, F64, F16 or BF16");
     }
     MemorySegment dst = allocator.allocate(arena, e.elements() * Float.BYTES);
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
@@ -168,6 +181,11 @@ public final class SafeTensors {
     switch (dtype) {
       case "F32" -> {
         MemorySegment.copy(src, F32, 0, dst, ValueLayout.JAVA_FLOAT, 0, n);
+      }
+      case "F64" -> {
+        for (long i = 0; i < n; i++) {
+          dst.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) src.getAtIndex(F64, i));
+        }
       }
       case "F16" -> {
         for (long i = 0; i < n; i++) {

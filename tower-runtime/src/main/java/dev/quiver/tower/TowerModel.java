@@ -153,7 +153,7 @@ public final class TowerModel implements AutoCloseable {
         width += f.width();
       }
       where = "towers." + name + ".senet";
-      Senet senet = c.senet() == null ? null : senet(c.senet(), features.size());
+      Senet senet = c.senet() == null ? null : senet(c.senet(), features);
       List<DenseLayer> layers = new ArrayList<>();
       width = layers("towers." + name + ".layers", c.layers(), width, layers);
       List<Head> heads = new ArrayList<>();
@@ -171,13 +171,36 @@ public final class TowerModel implements AutoCloseable {
               + "; every head must give the same dimension");
         }
         dim = out;
-        double t = hc.temperature() == null ? 1.0 : hc.temperature();
+        double t = temperature(hc);
         if (!(t > 0) || Double.isInfinite(t)) {
           throw bad("(" + hc.name() + ") has temperature " + t + "; it must be positive");
         }
         heads.add(new Head(hc.name(), hl, hc.l2Normalize() == null || hc.l2Normalize(), (float) t));
       }
       return new Tower(name, features, senet, layers, heads);
+    }
+
+    /** A head's temperature: a constant, a one-element tensor, or 1 / exp(a logit scale). */
+    private double temperature(HeadConfig hc) throws IOException {
+      int given = (hc.temperature() == null ? 0 : 1) + (hc.temperatureTensor() == null ? 0 : 1)
+          + (hc.logitScale() == null ? 0 : 1);
+      if (given > 1) {
+        throw bad("(" + hc.name() + ") sets more than one of temperature, temperature_tensor and logit_scale");
+      }
+      if (hc.temperatureTensor() != null) {
+        return scalar(hc.temperatureTensor());
+      }
+      if (hc.logitScale() != null) {
+        return 1 / Math.exp(scalar(hc.logitScale()));
+      }
+      return hc.temperature() == null ? 1.0 : hc.temperature();
+    }
+
+    /** A one-element tensor (shape [] or [1]), as a learned scalar is stored. */
+    private float scalar(String name) throws IOException {
+      long[] shape = shape(name);
+      long[] want = shape.length == 0 ? new long[0] : new long[] {1};
+      return tensor(name, want).getAtIndex(ValueLayout.JAVA_FLOAT, 0);
     }
 
     private Feature feature(FeatureConfig c) throws IOException {
@@ -191,8 +214,10 @@ public final class TowerModel implements AutoCloseable {
       } catch (IllegalArgumentException e) {
         throw bad("has " + e.getMessage());
       }
-      if (c.dim() <= 0) {
-        throw bad("has dim " + c.dim() + "; it must be positive");
+      // A numeric feature passed on raw without an embedding: no table, only its value.
+      boolean rawOnly = type == FeatureType.NUMERIC && c.embedding() == null && c.raw() != null;
+      if (rawOnly ? c.dim() != 0 : c.dim() <= 0) {
+        throw bad("has dim " + c.dim() + "; it must be positive (0 for a raw numeric without embedding)");
       }
       double[] boundaries = null;
       long rows = switch (type) {
@@ -203,7 +228,7 @@ public final class TowerModel implements AutoCloseable {
           yield c.buckets();
         }
         case NUMERIC -> {
-          boundaries = boundaries(c.boundaries());
+          boundaries = rawOnly && c.boundaries() == null ? new double[0] : boundaries(c.boundaries());
           yield boundaries.length + 1L;
         }
         case CATEGORICAL -> {
@@ -213,9 +238,16 @@ public final class TowerModel implements AutoCloseable {
           yield c.vocabulary().size() + 1L;
         }
       };
-      String pooling = c.pooling() == null ? "sum" : c.pooling();
-      if (!pooling.equals("sum") && !pooling.equals("mean")) {
-        throw bad("has pooling '" + pooling + "'; expected sum or mean");
+      Pooling pooling;
+      NumericTransform transform;
+      try {
+        pooling = Pooling.parse(c.pooling());
+        transform = NumericTransform.of(c.transform());
+      } catch (IllegalArgumentException e) {
+        throw bad("has " + e.getMessage());
+      }
+      if (type != FeatureType.NUMERIC && (transform != null || c.right() != null)) {
+        throw bad("has transform or right: only numeric features have them");
       }
       boolean multi = c.multiValued() != null && c.multiValued();
       if (multi && type != FeatureType.ID) {
@@ -228,9 +260,9 @@ public final class TowerModel implements AutoCloseable {
       if (c.missingBucket() != null && (missing < 0 || missing >= rows)) {
         throw bad("has missing_bucket " + missing + " outside its table's " + rows + " rows");
       }
-      MemorySegment table = tensor(c.embedding(), tables, rows, c.dim());
-      return new Feature(c.name(), type, table, rows, c.dim(), multi, pooling.equals("mean"),
-          missing, boundaries, c.raw(), c.vocabulary());
+      MemorySegment table = rawOnly ? MemorySegment.ofArray(new float[0]) : tensor(c.embedding(), tables, rows, c.dim());
+      return new Feature(c.name(), type, table, rows, c.dim(), multi, pooling, missing, boundaries,
+          c.right() != null && c.right(), transform, c.raw(), c.vocabulary());
     }
 
     private double[] boundaries(List<Double> list) throws IOException {
@@ -247,7 +279,8 @@ public final class TowerModel implements AutoCloseable {
       return b;
     }
 
-    private Senet senet(SenetConfig c, int fields) throws IOException {
+    private Senet senet(SenetConfig c, List<Feature> features) throws IOException {
+      int fields = features.size();
       long[] shape = shape(c.fc1() + ".weight");
       if (shape.length != 2 || shape[1] != fields) {
         throw bad("tensor '" + c.fc1() + ".weight' has shape " + java.util.Arrays.toString(shape)
@@ -259,6 +292,14 @@ public final class TowerModel implements AutoCloseable {
       MemorySegment b1 = bias ? tensor(c.fc1() + ".bias", hidden) : arena.allocate(4L * hidden);
       MemorySegment w2 = tensor(c.fc2() + ".weight", fields, hidden);
       MemorySegment b2 = bias ? tensor(c.fc2() + ".bias", fields) : arena.allocate(4L * fields);
+      for (Feature f : features) {
+        if (f.dim() == 0) {
+          throw bad("needs an embedding of every feature; '" + f.name() + "' is raw only");
+        }
+      }
+      if ("prelu".equals(c.activation()) || "prelu".equals(c.gate())) {
+        throw bad("has prelu, which needs a weight tensor; SENet takes activations without weights");
+      }
       try {
         return new Senet(fields, hidden, w1, b1, w2, b2,
             Activation.parse(c.activation() == null ? "relu" : c.activation()),
@@ -299,8 +340,31 @@ public final class TowerModel implements AutoCloseable {
       } catch (IllegalArgumentException e) {
         throw bad("has " + e.getMessage());
       }
-      float slope = c.negativeSlope() == null ? 0.01f : c.negativeSlope().floatValue();
-      return new DenseLayer(in, out, w, b, a, slope);
+      if ((a == Activation.PRELU) != (c.prelu() != null)) {
+        throw bad("needs activation prelu and a prelu weight tensor together");
+      }
+      float slope = a == Activation.ELU ? (c.alpha() == null ? 1f : c.alpha().floatValue())
+          : c.negativeSlope() == null ? 0.01f : c.negativeSlope().floatValue();
+      return new DenseLayer(in, out, w, b, a, slope, prelu(c.prelu(), out), layerNorm(c, out));
+    }
+
+    /** {@code nn.PReLU}'s weight: one slope for all outputs, or one per output. */
+    private float[] prelu(String name, int out) throws IOException {
+      if (name == null) {
+        return null;
+      }
+      long[] shape = shape(name);
+      long n = shape.length == 1 && shape[0] == 1 ? 1 : out;
+      return tensor(name, n).toArray(ValueLayout.JAVA_FLOAT);
+    }
+
+    private LayerNorm layerNorm(LayerConfig c, int out) throws IOException {
+      if (c.layerNorm() == null) {
+        return null;
+      }
+      double eps = c.layerNormEps() == null ? 1e-5 : c.layerNormEps();
+      return new LayerNorm(tensor(c.layerNorm() + ".weight", out).toArray(ValueLayout.JAVA_FLOAT),
+          tensor(c.layerNorm() + ".bias", out).toArray(ValueLayout.JAVA_FLOAT), eps);
     }
 
     /** Folds eval-mode batch-norm into the preceding linear layer: W' = s W, b' = s (b - mean) + beta. */

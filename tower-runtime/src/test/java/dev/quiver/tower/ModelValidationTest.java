@@ -1,5 +1,6 @@
 package dev.quiver.tower;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -83,8 +84,20 @@ class ModelValidationTest {
 
   @Test
   void badValuesAreNamed() throws IOException {
-    assertRefused(spoiled(r -> ((ObjectNode) user(r).path("layers").get(0)).put("activation", "gelu")),
-        "towers.user.layers[0]", "'gelu'");
+    assertRefused(spoiled(r -> ((ObjectNode) user(r).path("layers").get(0)).put("activation", "mish")),
+        "towers.user.layers[0]", "'mish'", "gelu", "prelu");
+    assertRefused(spoiled(r -> feature(r, 0).put("pooling", "median")), "(user_id)", "'median'", "sqrtn");
+    assertRefused(spoiled(r -> feature(r, 1).putArray("transform").addObject().put("op", "log")),
+        "(age)", "transform[0]", "'log'");
+    assertRefused(spoiled(r -> feature(r, 1).putArray("transform").addObject().put("op", "clip")
+        .put("min", 5).put("max", 1)), "(age)", "clip", "5.0, 1.0");
+    assertRefused(spoiled(r -> feature(r, 0).put("right", true)), "(user_id)", "only numeric");
+    assertRefused(spoiled(r -> ((ObjectNode) user(r).path("layers").get(0)).put("activation", "prelu")),
+        "towers.user.layers[0]", "prelu weight tensor");
+    assertRefused(spoiled(r -> ((ObjectNode) user(r).path("layers").get(0)).put("layer_norm", "user.ln")),
+        "towers.user.layers[0]", "'user.ln.weight'", "missing");
+    assertRefused(spoiled(r -> ((ObjectNode) user(r).path("heads").get(0)).put("logit_scale", "s")),
+        "more than one of temperature");
     assertRefused(spoiled(r -> feature(r, 1).putArray("boundaries").add(1).add(3).add(2)),
         "(age)", "boundaries", "index 2");
     assertRefused(spoiled(r -> feature(r, 0).put("type", "float")), "(user_id)", "'float'");
@@ -107,7 +120,14 @@ class ModelValidationTest {
 
   @Test
   void structuralErrorsNameTheField() throws IOException {
-    assertRefused(spoiled(r -> feature(r, 0).put("bukets", 3)), "bukets");
+    assertRefused(spoiled(r -> feature(r, 0).put("bukets", 3)), "unknown key 'bukets'",
+        "towers.user.features[0]", "buckets");
+    assertRefused(spoiled(r -> ((ObjectNode) user(r).path("layers").get(1)).put("norm", "x")),
+        "unknown key 'norm' at towers.user.layers[1]");
+    IOException e = assertThrows(IOException.class,
+        () -> TowerModel.load(spoiled(r -> feature(r, 0).put("dim", "wide"))).close());
+    assertTrue(e.getMessage().contains("towers.user.features[0].dim"), e.getMessage());
+    assertFalse(e.getMessage().contains("java."), e.getMessage());
     assertRefused(spoiled(r -> r.put("version", 2)), "version 2");
     assertRefused(spoiled(r -> ((ObjectNode) r.path("towers")).remove("item")), "towers.item");
     assertRefused(spoiled(r -> user(r).putArray("heads")), "towers.user", "no heads");
@@ -131,6 +151,16 @@ class ModelValidationTest {
     assertRefused(dir, "too short");
     Files.write(w, ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(1L << 40).array());
     assertRefused(dir, "header length");
+  }
+
+  @Test
+  void torchSaveFilesAreNamedForWhatTheyAre() throws IOException {
+    Path dir = Fixtures.copy("basic", tmp);
+    Path w = dir.resolve("model.safetensors");
+    Files.write(w, new byte[] {'P', 'K', 3, 4, 0, 0, 8, 7, 1, 2, 3, 4, 5, 6, 7, 8});
+    assertRefused(dir, "torch.save zip archive", "from-state-dict");
+    Files.write(w, new byte[] {(byte) 0x80, 2, (byte) 0x8a, 10, 1, 2, 3, 4, 5, 6, 7, 8});
+    assertRefused(dir, "torch.save pickle");
   }
 
   /** Relabels a tensor's dtype in the header, keeping the header's length. */

@@ -12,7 +12,11 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * Each tower of each fixture model reproduces PyTorch's outputs on its requests, which include
  * multi-valued, missing and out-of-vocabulary values; the variants cover batch-norm, SENet,
- * several heads and activations, and F16/BF16 weights.
+ * several heads and activations, and F16/BF16 weights. The {@code team/} variants are six
+ * structures written as a team's own PyTorch modules (tower-runtime/src/test/python/team_models.py)
+ * and exported with from-state-dict: they add PyTorch's bucketize on boundaries, EmbeddingBag's
+ * max and sqrtn pooling, layer norm, GELU, PReLU, ELU, hardswish, numeric transforms, learned
+ * temperatures, a DNN shared by both towers, item multi-head and float64 weights.
  */
 class PyTorchParityTest {
   /** Relative error allowed per output vector: |quiver - torch| / |torch|. */
@@ -20,7 +24,11 @@ class PyTorchParityTest {
 
   @ParameterizedTest
   @CsvSource({"basic,user", "basic,item", "rich,user", "rich,item", "half,user", "half,item",
-      "bf16,user", "bf16,item"})
+      "bf16,user", "bf16,item",
+      "team/dssm,user", "team/dssm,item", "team/share_bottom,user", "team/share_bottom,item",
+      "team/shared_dnn,user", "team/shared_dnn,item", "team/user_multi_head,user",
+      "team/user_multi_head,item", "team/item_multi_head,user", "team/item_multi_head,item",
+      "team/senet,user", "team/senet,item"})
   void batchesMatchPyTorch(String variant, String towerName) throws IOException {
     try (TowerModel model = TowerModel.load(Fixtures.dir(variant))) {
       Tower tower = model.tower(towerName);
@@ -38,7 +46,7 @@ class PyTorchParityTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"basic,user", "rich,user", "rich,item"})
+  @CsvSource({"basic,user", "rich,user", "rich,item", "team/share_bottom,user", "team/shared_dnn,user"})
   void oneRequestAtATimeGivesTheBatchResult(String variant, String towerName) throws IOException {
     try (TowerModel model = TowerModel.load(Fixtures.dir(variant))) {
       Tower tower = model.tower(towerName);
@@ -56,11 +64,12 @@ class PyTorchParityTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"basic,1,default", "rich,3,click like follow"})
-  void headsAreNamedAsExported(String variant, int heads, String names) throws IOException {
+  @CsvSource({"basic,user,default", "rich,user,click like follow", "team/share_bottom,item,click like",
+      "team/user_multi_head,user,click like follow", "team/user_multi_head,item,default",
+      "team/item_multi_head,item,click buy"})
+  void headsAreNamedAsExported(String variant, String tower, String names) throws IOException {
     try (TowerModel model = TowerModel.load(Fixtures.dir(variant))) {
-      assertEquals(heads, model.user().heads());
-      assertEquals(List.of(names.split(" ")), model.user().headNames());
+      assertEquals(List.of(names.split(" ")), model.tower(tower).headNames());
       assertEquals(ModelFingerprint.of(Fixtures.dir(variant)), model.fingerprint());
     }
   }

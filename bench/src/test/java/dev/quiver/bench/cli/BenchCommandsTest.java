@@ -26,7 +26,8 @@ class BenchCommandsTest {
   void helpListsTheBenchmarkCommandsBesideTheProductOnes() {
     Cli r = Cli.run("--help");
     assertEquals(0, r.exit(), r::toString);
-    for (String command : new String[] {"demo", "build-snapshot", "sweep", "jmh", "recall-bench", "snapshot-bench"}) {
+    for (String command : new String[] {"demo", "build-snapshot", "sweep", "jmh", "recall-bench", "snapshot-bench",
+        "freshness-bench"}) {
       assertTrue(r.out().contains(command), r::toString);
     }
   }

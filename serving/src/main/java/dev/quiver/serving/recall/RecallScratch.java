@@ -13,6 +13,7 @@ final class RecallScratch {
   final ItemFilter filter = new ItemFilter();
   /** Taken again for every request of this thread (released in between), null until the first. */
   Lease<TowerModel> lease;
+  final FreshSearch fresh = new FreshSearch();
   float[] vectors = new float[0];
   private float[] query = new float[0];
   private SearchResults[] perHead = new SearchResults[0];

@@ -17,8 +17,10 @@ import java.util.Objects;
  * Live user features in, merged top-k items out: what a recall service embeds. One call leases
  * the snapshot being served, runs its user tower (every head), searches its item index once per
  * head with that head's k and parameters and the request's filters, and merges the heads' lists
- * ({@link MergeMode}). User tower and index always come from the same snapshot, whose version the
- * results carry.
+ * ({@link MergeMode}). An item tower of several heads has one index per head: each is searched
+ * with the user head paired to it, or the single user vector ({@link HeadPairing}); a request's
+ * "heads" are then these pairs. User tower and index always come from the same snapshot, whose
+ * version the results carry.
  *
  * <p>Thread-safe: any number of request threads. Each thread gets its own scratch (and lease
  * object) on its first request, after which a single recall allocates nothing. Never blocks on a
@@ -31,17 +33,27 @@ public final class RecallService {
   private final StageLatencies latencies;
   private final StageLatencies batchLatencies;
   private final ThreadLocal<RecallScratch> scratch = ThreadLocal.withInitial(RecallScratch::new);
+  private final FreshItems fresh;
 
   /**
    * A service over the snapshots {@code snapshots} serves (started, so that a snapshot is being
    * served), computing user vectors on {@code backend}.
    */
   public RecallService(SnapshotManager<TowerModel> snapshots, TowerBackend backend) {
+    this(snapshots, backend, null);
+  }
+
+  /**
+   * As above, every recall also searching the {@code fresh} items added since the served
+   * snapshot's build (null: none), which {@link #addItems} and {@link #removeItems} change.
+   */
+  public RecallService(SnapshotManager<TowerModel> snapshots, TowerBackend backend, FreshItems fresh) {
     this.snapshots = Objects.requireNonNull(snapshots, "snapshots");
     this.backend = Objects.requireNonNull(backend, "backend");
+    this.fresh = fresh;
     List<String> heads;
     try (Lease<TowerModel> lease = snapshots.acquire()) {
-      heads = lease.model().user().headNames();
+      heads = HeadPairing.names(lease.snapshot());
     }
     latencies = new StageLatencies(heads);
     batchLatencies = new StageLatencies(heads);
@@ -57,11 +69,46 @@ public final class RecallService {
     }
   }
 
-  /** A request shaped for the heads of the model being served. */
+  /** A request shaped for the heads of the model being served (its user/item head pairs). */
   public RecallRequest newRequest() {
     try (Lease<TowerModel> lease = snapshots.acquire()) {
-      return new RecallRequest(lease.model().user().heads());
+      return new RecallRequest(HeadPairing.of(lease.snapshot()).lists());
     }
+  }
+
+  /** An empty item feature row for {@link #addItems}, of the item tower being served. */
+  public FeatureRow newItemRow() {
+    return fresh().newItemRow();
+  }
+
+  /**
+   * Adds or replaces items {@code ids[0..count)} with their features: embedded by the served
+   * snapshot's own item tower, durable, and found by every recall that starts after this returns
+   * ({@link FreshItems#add}).
+   */
+  public void addItems(long[] ids, FeatureRow[] rows, int count) {
+    fresh().add(ids, rows, count);
+  }
+
+  /** {@link #addItems} for one item. */
+  public void addItem(long id, FeatureRow row) {
+    fresh().add(new long[] {id}, new FeatureRow[] {row}, 1);
+  }
+
+  /** Takes items down, from the main index and the fresh items, at once and across swaps. */
+  public void removeItems(long... ids) {
+    fresh().remove(ids, ids.length);
+  }
+
+  private FreshItems fresh() {
+    if (fresh == null) {
+      throw new IllegalStateException("this recall service has no fresh items: create it with a FreshItems");
+    }
+    return fresh;
+  }
+
+  private FreshState freshState(Lease<TowerModel> lease) {
+    return fresh == null ? null : fresh.state(lease.snapshot());
   }
 
   /**
@@ -75,15 +122,16 @@ public final class RecallService {
     RecallScratch s = scratch.get();
     try (Lease<TowerModel> lease = s.lease = snapshots.acquire(s.lease)) {
       Tower tower = lease.model().user();
-      checkHeads(tower, request);
+      HeadPairing pairs = HeadPairing.of(lease.snapshot());
+      checkHeads(pairs, request, lease);
       s.rows[0] = s.rowFor(user, tower);
       backend.embed(tower, s.rows, 1, s.vectors(tower.heads() * tower.dim()));
       long embedded = System.nanoTime();
       latencies.tower(embedded - start);
-      searchHeads(lease, tower, request, s, latencies);
+      searchHeads(lease, tower, pairs, request, s, latencies);
       long merging = System.nanoTime();
       out.reset(request.k(), lease.version());
-      s.merger.merge(request.merge(), s.perHead(), tower.heads(), request.weights(),
+      s.merger.merge(request.merge(), s.perHead(), pairs.lists(), request.weights(),
           request.quotas(), request.k(), out);
       long end = System.nanoTime();
       latencies.merge(end - merging);
@@ -113,7 +161,12 @@ public final class RecallService {
       s.filter.bind(ids, request);
       OrdinalFilter filter = s.filter.excluding(itemId);
       SearchResults found = s.perHead(0, request.k());
-      lease.search(query, request.k(), filter, request.headParams(0), found);
+      FreshState state = freshState(lease);
+      if (state == null) {
+        lease.search(query, request.k(), filter, request.headParams(0), found);
+      } else {
+        s.fresh.search(lease, state, 0, query, request.k(), filter, s.filter, request.headParams(0), found);
+      }
       out.reset(request.k(), lease.version());
       for (int i = 0; i < found.count(); i++) {
         out.add(found.id(i), found.score(i), RecallResults.ITEM);
@@ -135,11 +188,12 @@ public final class RecallService {
     long start = System.nanoTime();
     try (Lease<TowerModel> lease = snapshots.acquire()) {
       Tower tower = lease.model().user();
+      HeadPairing pairs = HeadPairing.of(lease.snapshot());
       for (int i = 0; i < count; i++) {
-        checkHeads(tower, requests[i]);
+        checkHeads(pairs, requests[i], lease);
         checkSameSearch(requests[0], requests[i], i);
       }
-      BatchScratch b = scratch.get().batch(count, tower.heads(), lease.index().dimension());
+      BatchScratch b = scratch.get().batch(count, pairs.lists(), lease.index().dimension());
       for (int i = 0; i < count; i++) {
         b.rows[i] = b.rowFor(i, users[i], tower);
         b.filters[i] = b.itemFilters[i].bind(lease.snapshot().ids(), requests[i]);
@@ -147,16 +201,16 @@ public final class RecallService {
       backend.embed(tower, b.rows, count, b.vectors);
       long embedded = System.nanoTime();
       batchLatencies.tower(embedded - start);
-      for (int h = 0; h < tower.heads(); h++) {
-        searchBatchHead(lease, tower, requests[0], h, count, threads, b);
+      for (int h = 0; h < pairs.lists(); h++) {
+        searchBatchHead(lease, tower, pairs, requests[0], h, count, threads, b);
       }
       long merging = System.nanoTime();
       for (int i = 0; i < count; i++) {
-        for (int h = 0; h < tower.heads(); h++) {
+        for (int h = 0; h < pairs.lists(); h++) {
           b.one[h] = b.results[h][i];
         }
         out[i].reset(requests[i].k(), lease.version());
-        b.merger.merge(requests[i].merge(), b.one, tower.heads(), requests[i].weights(),
+        b.merger.merge(requests[i].merge(), b.one, pairs.lists(), requests[i].weights(),
             requests[i].quotas(), requests[i].k(), out[i]);
       }
       long end = System.nanoTime();
@@ -175,41 +229,56 @@ public final class RecallService {
     return batchLatencies;
   }
 
-  private void searchHeads(Lease<TowerModel> lease, Tower tower, RecallRequest request, RecallScratch s,
-                           StageLatencies record) {
+  private void searchHeads(Lease<TowerModel> lease, Tower tower, HeadPairing pairs, RecallRequest request,
+                           RecallScratch s, StageLatencies record) {
     int dim = tower.dim();
     float[] query = s.query(dim);
     OrdinalFilter filter = s.filter.bind(lease.snapshot().ids(), request);
-    for (int h = 0; h < tower.heads(); h++) {
+    // Fresh items carry one item vector: their delta serves snapshots of one item head.
+    FreshState state = pairs.itemHeads() == 1 ? freshState(lease) : null;
+    for (int h = 0; h < pairs.lists(); h++) {
       long t = System.nanoTime();
-      System.arraycopy(s.vectors, h * dim, query, 0, dim);
-      lease.search(query, request.headK(h), filter, request.headParams(h), s.perHead(h, request.headK(h)));
+      System.arraycopy(s.vectors, pairs.userHead(h) * dim, query, 0, dim);
+      SearchResults out = s.perHead(h, request.headK(h));
+      if (state == null) {
+        lease.search(pairs.itemHead(h), query, request.headK(h), filter, request.headParams(h), out);
+      } else {
+        s.fresh.search(lease, state, h, query, request.headK(h), filter, s.filter, request.headParams(h), out);
+      }
       record.search(h, System.nanoTime() - t);
     }
   }
 
-  private void searchBatchHead(Lease<TowerModel> lease, Tower tower, RecallRequest request, int h,
-                               int count, int threads, BatchScratch b) {
+  private void searchBatchHead(Lease<TowerModel> lease, Tower tower, HeadPairing pairs, RecallRequest request,
+                               int h, int count, int threads, BatchScratch b) {
     long t = System.nanoTime();
     int dim = tower.dim();
     for (int i = 0; i < count; i++) {
-      System.arraycopy(b.vectors, (i * tower.heads() + h) * dim, b.queries[i], 0, dim);
+      System.arraycopy(b.vectors, (i * tower.heads() + pairs.userHead(h)) * dim, b.queries[i], 0, dim);
     }
     SearchResults[] results = b.results[h];
-    lease.index().searchBatch(b.queries, request.headK(h), b.filters, request.headParams(h), results, threads);
+    FreshState state = pairs.itemHeads() == 1 ? freshState(lease) : null;
+    FreshSearch freshSearch = scratch.get().fresh;
+    OrdinalFilter[] filters = state == null ? b.filters : freshSearch.hide(state, b.filters, count);
+    lease.index(pairs.itemHead(h)).searchBatch(b.queries, request.headK(h), filters, request.headParams(h), results,
+        threads);
     IdMap ids = lease.snapshot().ids();
     for (int i = 0; i < count; i++) {
       for (int r = 0; r < results[i].count(); r++) {
         results[i].replaceId(r, ids.id((int) results[i].id(r)));
       }
+      if (state != null) {
+        freshSearch.addDelta(state, h, b.queries[i], request.headK(h), b.filters[i] == null ? null : b.itemFilters[i],
+            results[i]);
+      }
     }
     batchLatencies.search(h, System.nanoTime() - t);
   }
 
-  private static void checkHeads(Tower tower, RecallRequest request) {
-    if (request.heads() != tower.heads()) {
-      throw new IllegalArgumentException("request for " + request.heads() + " heads; the served user tower has "
-          + tower.heads() + " " + tower.headNames());
+  private static void checkHeads(HeadPairing pairs, RecallRequest request, Lease<TowerModel> lease) {
+    if (request.heads() != pairs.lists()) {
+      throw new IllegalArgumentException("request for " + request.heads() + " heads; the served snapshot searches "
+          + pairs.lists() + " " + HeadPairing.names(lease.snapshot()));
     }
   }
 

@@ -59,6 +59,18 @@ public final class Lease<M extends AutoCloseable> implements AutoCloseable {
     return snapshot.index();
   }
 
+  /** Item head {@code head}'s index. */
+  public VectorIndex index(int head) {
+    checkHeld();
+    return snapshot.index(head);
+  }
+
+  /** {@link Snapshot#search} in item head {@code head}'s index: results carry item ids. */
+  public void search(int head, float[] query, int k, OrdinalFilter filter, Params params, SearchResults out) {
+    checkHeld();
+    snapshot.search(head, query, k, filter, params, out);
+  }
+
   /** {@link Snapshot#search}: results carry item ids. */
   public void search(float[] query, int k, OrdinalFilter filter, Params params, SearchResults out) {
     checkHeld();

@@ -1,9 +1,12 @@
 package dev.quiver.serving.snapshot;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quiver.engine.Metric;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -28,9 +31,15 @@ import java.util.regex.Pattern;
  * @param index the item index
  * @param itemCount items in the index and the id table
  * @param files every file of the snapshot but the manifest, by path relative to the directory
+ * @param itemCutoff when the item data of the index was read, ISO-8601: items added after it are
+ *     not in the index, and the fresh items added since are carried into this version's delta
+ * @param itemHeads an item tower of several heads: one index per head, the first being
+ *     {@value SnapshotLayout#INDEX}, all of the same kind, metric, dimension and items; empty for
+ *     one index (and then absent from the file, which older readers read as before)
  */
 public record Manifest(int formatVersion, long version, String createdAt, String modelFingerprint, IndexInfo index,
-                       int itemCount, List<FileEntry> files) {
+                       int itemCount, List<FileEntry> files, String itemCutoff,
+                       @JsonInclude(JsonInclude.Include.NON_EMPTY) List<ItemHead> itemHeads) {
   /** The manifest format this build writes and reads. */
   public static final int FORMAT = 1;
   private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
@@ -52,15 +61,45 @@ public record Manifest(int formatVersion, long version, String createdAt, String
   /** One file: path relative to the snapshot directory ({@code /}-separated), bytes, CRC32C in hex. */
   public record FileEntry(String path, long size, String crc32c) {}
 
+  /** One item head's index: the head's name in the model's item tower, and its file. */
+  public record ItemHead(String name, String path) {}
+
   public Manifest {
     files = List.copyOf(files);
+    itemHeads = itemHeads == null ? List.of() : List.copyOf(itemHeads);
+  }
+
+  /** The index file of each item head, in head order: {@value SnapshotLayout#INDEX} alone for one. */
+  public List<String> indexPaths() {
+    return itemHeads.isEmpty() ? List.of(SnapshotLayout.INDEX) : itemHeads.stream().map(ItemHead::path).toList();
+  }
+
+  /** A manifest of a single index whose item data was read when it was published. */
+  public Manifest(int formatVersion, long version, String createdAt, String modelFingerprint, IndexInfo index,
+                  int itemCount, List<FileEntry> files) {
+    this(formatVersion, version, createdAt, modelFingerprint, index, itemCount, files, createdAt);
+  }
+
+  /** A manifest of a single index. */
+  public Manifest(int formatVersion, long version, String createdAt, String modelFingerprint, IndexInfo index,
+                  int itemCount, List<FileEntry> files, String itemCutoff) {
+    this(formatVersion, version, createdAt, modelFingerprint, index, itemCount, files, itemCutoff, List.of());
+  }
+
+  /** {@link #itemCutoff} as an instant. */
+  public Instant itemCutoffInstant() {
+    return Instant.parse(itemCutoff);
   }
 
   /** Reads and validates {@code file}; IOException naming the file and the first thing wrong. */
   public static Manifest read(Path file) throws IOException {
     Manifest m;
     try {
-      m = JSON.readValue(file.toFile(), Manifest.class);
+      JsonNode tree = JSON.readTree(file.toFile());
+      if (tree instanceof ObjectNode o && !o.has("itemHeads")) {
+        o.putArray("itemHeads"); // a single-index manifest leaves it out
+      }
+      m = tree == null || tree.isMissingNode() ? null : JSON.treeToValue(tree, Manifest.class);
     } catch (JacksonException e) {
       throw new IOException(file + ": bad snapshot manifest: " + e.getOriginalMessage(), e);
     }
@@ -117,6 +156,11 @@ public record Manifest(int formatVersion, long version, String createdAt, String
     } catch (DateTimeParseException e) {
       throw bad(file, "createdAt '" + createdAt + "' is not an ISO-8601 instant");
     }
+    try {
+      Instant.parse(itemCutoff);
+    } catch (DateTimeParseException e) {
+      throw bad(file, "itemCutoff '" + itemCutoff + "' is not an ISO-8601 instant");
+    }
     check(file, HEX64.matcher(modelFingerprint).matches(), "model fingerprint '" + modelFingerprint + "'");
     check(file, !index.kind.isBlank() && index.params != null, "index kind '" + index.kind + "'");
     try {
@@ -128,6 +172,21 @@ public record Manifest(int formatVersion, long version, String createdAt, String
     check(file, itemCount >= 0, "item count " + itemCount);
     check(file, shards() >= 1, SnapshotLayout.SHARDS + " '" + index.params.get(SnapshotLayout.SHARDS) + "'");
     validateFiles(file);
+    validateHeads(file);
+  }
+
+  private void validateHeads(Path file) throws IOException {
+    check(file, itemHeads.isEmpty() || shards() == 1, "item heads of a sharded index");
+    Set<String> names = new HashSet<>();
+    for (int h = 0; h < itemHeads.size(); h++) {
+      ItemHead head = itemHeads.get(h);
+      check(file, head.name != null && !head.name.isBlank() && names.add(head.name),
+          "item head " + h + " name '" + head.name + "'");
+      check(file, head.path != null && file(head.path) != null, "item head '" + head.name + "' index '"
+          + head.path + "' is not a listed file");
+      check(file, h > 0 || head.path.equals(SnapshotLayout.INDEX), "the first item head's index is not "
+          + SnapshotLayout.INDEX);
+    }
   }
 
   private void validateFiles(Path file) throws IOException {

@@ -7,6 +7,7 @@ import dev.quiver.engine.SearchResults;
 import dev.quiver.engine.VectorIndex;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -31,7 +32,7 @@ public final class Snapshot<M extends AutoCloseable> {
   private final Manifest manifest;
   private final Path directory;
   private final M model;
-  private final VectorIndex index;
+  private final List<VectorIndex> indexes;
   private final IdMap ids;
   private final Arena arena;
   private final Executor reaper;
@@ -40,12 +41,12 @@ public final class Snapshot<M extends AutoCloseable> {
   private final CompletableFuture<Long> freed = new CompletableFuture<>();
   private volatile CompletableFuture<Void> verification = CompletableFuture.completedFuture(null);
 
-  private Snapshot(Manifest manifest, Path directory, M model, VectorIndex index, IdMap ids, Arena arena,
+  private Snapshot(Manifest manifest, Path directory, M model, List<VectorIndex> indexes, IdMap ids, Arena arena,
                    Executor reaper) {
     this.manifest = Objects.requireNonNull(manifest, "manifest");
     this.directory = directory;
     this.model = Objects.requireNonNull(model, "model");
-    this.index = Objects.requireNonNull(index, "index");
+    this.indexes = List.copyOf(indexes);
     this.ids = Objects.requireNonNull(ids, "ids");
     this.arena = Objects.requireNonNull(arena, "arena");
     this.reaper = Objects.requireNonNull(reaper, "reaper");
@@ -59,10 +60,19 @@ public final class Snapshot<M extends AutoCloseable> {
   public static <M extends AutoCloseable> Snapshot<M> assemble(Manifest manifest, Path directory, M model,
                                                               VectorIndex index, IdMap ids, Arena arena,
                                                               Executor reaper) {
-    if (ids.size() != index.size()) {
-      throw new IllegalArgumentException("id table of " + ids.size() + " items for an index of " + index.size());
+    return assemble(manifest, directory, model, List.of(index), ids, arena, reaper);
+  }
+
+  /** As {@link #assemble(Manifest, Path, AutoCloseable, VectorIndex, IdMap, Arena, Executor)}, one index per item head. */
+  public static <M extends AutoCloseable> Snapshot<M> assemble(Manifest manifest, Path directory, M model,
+                                                              List<VectorIndex> indexes, IdMap ids, Arena arena,
+                                                              Executor reaper) {
+    for (VectorIndex index : indexes) {
+      if (ids.size() != index.size()) {
+        throw new IllegalArgumentException("id table of " + ids.size() + " items for an index of " + index.size());
+      }
     }
-    return new Snapshot<>(manifest, directory, model, index, ids, arena, reaper);
+    return new Snapshot<>(manifest, directory, model, indexes, ids, arena, reaper);
   }
 
   public long version() {
@@ -82,9 +92,19 @@ public final class Snapshot<M extends AutoCloseable> {
     return model;
   }
 
-  /** The item index; its results are item ordinals (see {@link #search}). */
+  /** The item index (the first item head's); its results are item ordinals (see {@link #search}). */
   public VectorIndex index() {
-    return index;
+    return indexes.getFirst();
+  }
+
+  /** Item head {@code head}'s index. */
+  public VectorIndex index(int head) {
+    return indexes.get(head);
+  }
+
+  /** The number of item heads, each with its index: 1 unless the item tower has several. */
+  public int itemHeads() {
+    return indexes.size();
   }
 
   /** Item ordinal to item id and back. */
@@ -97,7 +117,12 @@ public final class Snapshot<M extends AutoCloseable> {
    * Allocates nothing.
    */
   public void search(float[] query, int k, OrdinalFilter filter, Params params, SearchResults out) {
-    index.search(query, k, filter, params, out);
+    search(0, query, k, filter, params, out);
+  }
+
+  /** As {@link #search(float[], int, OrdinalFilter, Params, SearchResults)} in item head {@code head}'s index. */
+  public void search(int head, float[] query, int k, OrdinalFilter filter, Params params, SearchResults out) {
+    indexes.get(head).search(query, k, filter, params, out);
     for (int i = 0; i < out.count(); i++) {
       out.replaceId(i, ids.id((int) out.id(i)));
     }
@@ -155,7 +180,9 @@ public final class Snapshot<M extends AutoCloseable> {
   private void free() {
     try {
       model.close();
-      index.close();
+      for (VectorIndex index : indexes) {
+        index.close();
+      }
       arena.close();
       freed.complete(version());
     } catch (Throwable t) {

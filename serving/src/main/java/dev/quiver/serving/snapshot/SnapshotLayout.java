@@ -20,8 +20,9 @@ import java.util.regex.Pattern;
  *   v-41/ v-42/ ...      one directory per version, renamed into place only once complete
  *     manifest.json      {@link Manifest}
  *     model/             the model directory (model.json, model.safetensors, ...)
- *     index.qvi          the item index, any kind, over item ordinals
- *     index-0.qvi ...    instead, the shards of a sharded index (build parameter shards=S), each
+ *     index.qvi          the item index, any kind, over item ordinals (item head 0's)
+ *     index-h1.qvi ...   an item tower of several heads: head h's index
+ *     index-0.qvi ...    instead of index.qvi, the shards of a sharded index (build parameter shards=S), each
  *                        over the next range of item ordinals
  *     items.ids          the item id of each ordinal
  *   .tmp-...             a version being written (ignored by readers, removed by the next publish)
@@ -42,6 +43,11 @@ public final class SnapshotLayout {
   private static final Pattern VERSION_DIR = Pattern.compile("v-([1-9][0-9]{0,17})");
 
   private SnapshotLayout() {}
+
+  /** The index file of item head {@code h}: {@value #INDEX} for the first, {@code index-h1.qvi}... after. */
+  public static String headIndex(int h) {
+    return h == 0 ? INDEX : "index-h" + h + ".qvi";
+  }
 
   /** The directory name of {@code version}: {@code v-42}. */
   public static String dirName(long version) {

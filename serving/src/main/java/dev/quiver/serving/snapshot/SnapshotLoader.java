@@ -91,13 +91,16 @@ public final class SnapshotLoader<M extends AutoCloseable> {
     }
     checkFingerprint(dir, manifest);
     Arena arena = Arena.ofShared();
-    VectorIndex index = null;
+    List<VectorIndex> indexes = new ArrayList<>();
     M model = null;
     try {
-      index = openIndex(dir, manifest, arena);
+      indexes.add(openIndex(dir, manifest, arena));
+      for (String path : manifest.indexPaths().subList(1, manifest.indexPaths().size())) {
+        indexes.add(openHeadIndex(dir.resolve(path), manifest, arena));
+      }
       IdMap ids = ItemIds.open(dir.resolve(SnapshotLayout.IDS), arena, manifest.itemCount());
       model = loadModel(dir, manifest, arena);
-      Snapshot<M> snapshot = Snapshot.assemble(manifest, dir, model, index, ids, arena, reaper);
+      Snapshot<M> snapshot = Snapshot.assemble(manifest, dir, model, indexes, ids, arena, reaper);
       warm(snapshot);
       if (verification == Verification.SIZES_THEN_BACKGROUND) {
         snapshot.verification(
@@ -106,7 +109,9 @@ public final class SnapshotLoader<M extends AutoCloseable> {
       return snapshot;
     } catch (IOException | RuntimeException | Error e) {
       closeQuietly(e, model);
-      closeQuietly(e, index);
+      for (VectorIndex index : indexes) {
+        closeQuietly(e, index);
+      }
       arena.close();
       throw e;
     }
@@ -170,6 +175,18 @@ public final class SnapshotLoader<M extends AutoCloseable> {
       shards.forEach(VectorIndex::close);
       throw e;
     }
+  }
+
+  /** The index of an item head after the first: one file, like the first in all but its vectors. */
+  private static VectorIndex openHeadIndex(Path file, Manifest m, Arena arena) throws IOException {
+    VectorIndex index = IndexFormats.open(file, false, arena);
+    try {
+      check(file, index, m);
+    } catch (IOException e) {
+      index.close();
+      throw e;
+    }
+    return index;
   }
 
   private static void check(Path file, VectorIndex index, Manifest m) throws IOException {

@@ -12,6 +12,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * Serves the snapshot that a root's {@code CURRENT} names and swaps in new versions as they are
@@ -51,6 +52,7 @@ public final class SnapshotManager<M extends AutoCloseable> implements AutoClose
   /** The version that failed last; not loaded again while CURRENT names it. Guarded by swapLock. */
   private long failedVersion = -1;
   private volatile Failure lastFailure;
+  private volatile Consumer<Snapshot<M>> prepare = s -> { };
   private volatile ScheduledExecutorService watcher;
   private volatile boolean closed;
 
@@ -222,10 +224,25 @@ public final class SnapshotManager<M extends AutoCloseable> implements AutoClose
     }
   }
 
+  /**
+   * Runs {@code step} on every snapshot loaded from now on, after its load and before it serves
+   * (on the swapping thread): what attaches state that must exist before the first request, such
+   * as fresh items. A step that throws fails the version like a failed load.
+   */
+  public void prepareWith(Consumer<Snapshot<M>> step) {
+    prepare = step;
+  }
+
   private void swapTo(long version) throws IOException {
     awaitDrained();
     long t0 = System.nanoTime();
     Snapshot<M> snapshot = loader.load(root.resolve(SnapshotLayout.dirName(version)));
+    try {
+      prepare.accept(snapshot);
+    } catch (RuntimeException e) {
+      snapshot.retire();
+      throw e;
+    }
     install(snapshot, System.nanoTime() - t0);
   }
 

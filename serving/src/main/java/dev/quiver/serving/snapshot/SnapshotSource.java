@@ -3,6 +3,7 @@ package dev.quiver.serving.snapshot;
 import dev.quiver.engine.Params;
 import dev.quiver.engine.VectorIndex;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 
@@ -21,10 +22,22 @@ import java.util.Objects;
  * @param shardFiles the index files of a sharded index, in ordinal order (each over the next range
  *     of item ordinals, see {@link dev.quiver.engine.ShardedIndex}), copied like {@code indexFile};
  *     empty otherwise
+ * @param itemCutoff when the item data the index was built from was read (items added later are
+ *     not in it); null for the time of publishing
+ * @param itemHeads an item tower of several heads: each head's name and index, the first being
+ *     {@code index}; empty for a single index
  */
 public record SnapshotSource(Path modelDir, VectorIndex index, Path indexFile, Params params, long[] ids,
-                             long version, boolean link, List<Path> shardFiles) {
+                             long version, boolean link, List<Path> shardFiles, Instant itemCutoff,
+                             List<ItemHead> itemHeads) {
+  /** One item head: its name in the model's item tower and the index over its vectors. */
+  public record ItemHead(String name, VectorIndex index) {}
+
   public SnapshotSource {
+    itemHeads = itemHeads == null ? List.of() : List.copyOf(itemHeads);
+    if (!itemHeads.isEmpty() && itemHeads.getFirst().index() != index) {
+      throw new IllegalArgumentException("the first item head's index must be the snapshot's index");
+    }
     Objects.requireNonNull(modelDir, "modelDir");
     Objects.requireNonNull(params, "params");
     shardFiles = List.copyOf(shardFiles);
@@ -38,12 +51,18 @@ public record SnapshotSource(Path modelDir, VectorIndex index, Path indexFile, P
 
   /** A snapshot of {@code index}, written into the snapshot by {@link VectorIndex#write}. */
   public static SnapshotSource of(Path modelDir, VectorIndex index, Params params) {
-    return new SnapshotSource(modelDir, index, null, params, null, 0, false, List.of());
+    return new SnapshotSource(modelDir, index, null, params, null, 0, false, List.of(), null, List.of());
+  }
+
+  /** A snapshot of one index per item head, in the item tower's head order. */
+  public static SnapshotSource ofHeads(Path modelDir, List<ItemHead> heads, Params params) {
+    return new SnapshotSource(modelDir, heads.getFirst().index(), null, params, null, 0, false, List.of(), null,
+        heads);
   }
 
   /** A snapshot of the index in {@code indexFile}, copied into the snapshot. */
   public static SnapshotSource ofFile(Path modelDir, Path indexFile, Params params) {
-    return new SnapshotSource(modelDir, null, indexFile, params, null, 0, false, List.of());
+    return new SnapshotSource(modelDir, null, indexFile, params, null, 0, false, List.of(), null, List.of());
   }
 
   /**
@@ -54,18 +73,25 @@ public record SnapshotSource(Path modelDir, VectorIndex index, Path indexFile, P
   public static SnapshotSource ofShards(Path modelDir, List<Path> shardFiles, Params params) {
     return shardFiles.size() == 1 ? ofFile(modelDir, shardFiles.getFirst(), params)
         : new SnapshotSource(modelDir, null, null, params.with(SnapshotLayout.SHARDS,
-            Integer.toString(shardFiles.size())), null, 0, false, shardFiles);
+            Integer.toString(shardFiles.size())), null, 0, false, shardFiles, null, List.of());
   }
 
   public SnapshotSource withIds(long[] itemIds) {
-    return new SnapshotSource(modelDir, index, indexFile, params, itemIds, version, link, shardFiles);
+    return new SnapshotSource(modelDir, index, indexFile, params, itemIds, version, link, shardFiles, itemCutoff,
+        itemHeads);
   }
 
   public SnapshotSource withVersion(long v) {
-    return new SnapshotSource(modelDir, index, indexFile, params, ids, v, link, shardFiles);
+    return new SnapshotSource(modelDir, index, indexFile, params, ids, v, link, shardFiles, itemCutoff, itemHeads);
+  }
+
+  /** The same source with the time its item data was read (see {@link Manifest#itemCutoff}). */
+  public SnapshotSource withItemCutoff(Instant cutoff) {
+    return new SnapshotSource(modelDir, index, indexFile, params, ids, version, link, shardFiles, cutoff, itemHeads);
   }
 
   public SnapshotSource linked() {
-    return new SnapshotSource(modelDir, index, indexFile, params, ids, version, true, shardFiles);
+    return new SnapshotSource(modelDir, index, indexFile, params, ids, version, true, shardFiles, itemCutoff,
+        itemHeads);
   }
 }

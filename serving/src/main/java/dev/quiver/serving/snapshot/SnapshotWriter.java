@@ -145,11 +145,14 @@ public final class SnapshotWriter {
       hook.before(PublishStep.WRITE_INDEX);
       WrittenIndex index = source.shardFiles().isEmpty() ? writeIndex(source, tmp.resolve(SnapshotLayout.INDEX))
           : writeShards(source, tmp);
+      List<Manifest.ItemHead> heads = writeHeadIndexes(source, tmp, index);
       hook.before(PublishStep.WRITE_IDS);
       ItemIds.write(tmp.resolve(SnapshotLayout.IDS), source.ids(), index.count);
       hook.before(PublishStep.WRITE_MANIFEST);
-      Manifest manifest = new Manifest(Manifest.FORMAT, version, Instant.now().toString(), fingerprint, index.info,
-          index.count, entries(tmp));
+      String now = Instant.now().toString();
+      String cutoff = source.itemCutoff() == null ? now : source.itemCutoff().toString();
+      Manifest manifest = new Manifest(Manifest.FORMAT, version, now, fingerprint, index.info,
+          index.count, entries(tmp), cutoff, heads);
       manifest.write(tmp.resolve(SnapshotLayout.MANIFEST));
       hook.before(PublishStep.SYNC);
       forceTree(tmp);
@@ -180,6 +183,29 @@ public final class SnapshotWriter {
       return new WrittenIndex(new Manifest.IndexInfo(index.kind(), source.params().asMap(),
           index.metric().shortName(), index.dimension()), index.size());
     }
+  }
+
+  /** The indexes of item heads after the first, each like the first but for its vectors. */
+  private static List<Manifest.ItemHead> writeHeadIndexes(SnapshotSource source, Path dir, WrittenIndex first)
+      throws IOException {
+    List<Manifest.ItemHead> heads = new ArrayList<>();
+    for (int h = 0; h < source.itemHeads().size(); h++) {
+      String path = SnapshotLayout.headIndex(h);
+      if (h > 0) {
+        Path target = dir.resolve(path);
+        source.itemHeads().get(h).index().write(target);
+        try (VectorIndex index = IndexFormats.open(target, false)) {
+          checkOrdinalIds(index, target);
+          if (!index.kind().equals(first.info.kind()) || index.dimension() != first.info.dimension()
+              || !index.metric().shortName().equals(first.info.metric()) || index.size() != first.count) {
+            throw new IllegalArgumentException(target + ": item head " + h + "'s index differs from the first in "
+                + "kind, metric, dimension or items");
+          }
+        }
+      }
+      heads.add(new Manifest.ItemHead(source.itemHeads().get(h).name(), path));
+    }
+    return heads;
   }
 
   /**

@@ -47,6 +47,28 @@ class SnapshotWriterTest {
   }
 
   @Test
+  void itemHeadsGetAnIndexEachListedInTheManifestAndOneIndexWritesNoList() throws IOException {
+    Path root = work.resolve("root");
+    Path model = FakeModel.write(work.resolve("m"), SnapshotFixtures.DIM, 1);
+    SnapshotWriter writer = new SnapshotWriter(root, 3);
+    try (VectorStore a = Items.random(1).store();
+         VectorStore b = Items.random(2).store();
+         FlatIndex click = FlatIndex.build(a, null, Metric.INNER_PRODUCT);
+         FlatIndex buy = FlatIndex.build(b, null, Metric.INNER_PRODUCT)) {
+      Manifest single = writer.publish(SnapshotSource.of(model, click, Params.DEFAULT));
+      assertTrue(single.itemHeads().isEmpty());
+      assertTrue(!Files.readString(root.resolve("v-1").resolve(SnapshotLayout.MANIFEST)).contains("itemHeads"),
+          "a single-index manifest reads as before");
+      Manifest m = writer.publish(SnapshotSource.ofHeads(model, List.of(new SnapshotSource.ItemHead("click", click),
+          new SnapshotSource.ItemHead("buy", buy)), Params.DEFAULT));
+      assertEquals(List.of(new Manifest.ItemHead("click", "index.qvi"), new Manifest.ItemHead("buy", "index-h1.qvi")),
+          m.itemHeads());
+      assertEquals(m, Manifest.read(root.resolve("v-2").resolve(SnapshotLayout.MANIFEST)));
+      assertTrue(m.file("index-h1.qvi") != null);
+    }
+  }
+
+  @Test
   void versionsRiseRetentionPrunesTheOldestAndExplicitVersionsMustRise() throws IOException {
     Path root = work.resolve("root");
     SnapshotWriter writer = new SnapshotWriter(root, 2);

@@ -1,0 +1,175 @@
+package dev.quiver.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quiver.engine.SearchResults;
+import dev.quiver.serving.recall.HeadMerger;
+import dev.quiver.serving.recall.MergeMode;
+import dev.quiver.serving.recall.RecallRequest;
+import dev.quiver.serving.recall.RecallResults;
+import dev.quiver.serving.recall.RecallService;
+import dev.quiver.serving.recall.StageLatencies;
+import dev.quiver.serving.recall.TowerModelLoader;
+import dev.quiver.serving.snapshot.Manifest;
+import dev.quiver.serving.snapshot.SnapshotLayout;
+import dev.quiver.serving.snapshot.SnapshotListener;
+import dev.quiver.serving.snapshot.SnapshotManager;
+import dev.quiver.tower.CpuTowerBackend;
+import dev.quiver.tower.FeatureRow;
+import dev.quiver.tower.FeatureRows;
+import dev.quiver.tower.Tower;
+import dev.quiver.tower.TowerModel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Snapshots of the team fixtures' heads, served end to end: build-snapshot from item feature rows
+ * gives one index per item head, and the recall service searches each with the user head paired
+ * to it (or the single user vector). Checked against exact search per pair over the towers'
+ * vectors, merged the same way.
+ */
+class ItemMultiHeadSnapshotTest {
+  private static final Path FIXTURES = Path.of("..", "tower-runtime", "src", "test", "resources", "tower", "team");
+  private static final int ITEMS = 400;
+  private static final int K = 15;
+
+  @TempDir Path dir;
+
+  /** The fixture's item rows repeated with item ids 0..ITEMS-1, so that every item is distinct. */
+  private Path itemRows(Path model) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    List<String> base = Files.readAllLines(model.resolve("item.jsonl"));
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < ITEMS; i++) {
+      ObjectNode row = (ObjectNode) json.readTree(base.get(i % base.size()));
+      lines.add(json.writeValueAsString(row.put("item_id", i)));
+    }
+    return Files.write(dir.resolve("items.jsonl"), lines);
+  }
+
+  @ParameterizedTest
+  @CsvSource({"item_multi_head,1,2,click buy", "share_bottom,2,2,click like",
+      "user_multi_head,3,1,click like follow"})
+  void eachPairSearchesItsOwnIndex(String fixture, int userHeads, int itemHeads, String lists) throws IOException {
+    Path model = FIXTURES.resolve(fixture);
+    Path items = itemRows(model);
+    Path root = dir.resolve("root");
+    Cli r = Cli.run("build-snapshot", "--item-features", items.toString(), "--model", model.toString(),
+        "--index", "flat", "--root", root.toString(), "--no-progress");
+    assertEquals(0, r.exit(), r::toString);
+    Manifest manifest = Manifest.read(root.resolve("v-1").resolve("manifest.json"));
+    assertEquals(IntStream.range(0, itemHeads).mapToObj(SnapshotLayout::headIndex).toList(), manifest.indexPaths());
+    assertEquals(itemHeads == 1 ? List.of() : List.of(lists.split(" ")),
+        manifest.itemHeads().stream().map(Manifest.ItemHead::name).toList());
+
+    try (TowerModel m = TowerModel.load(model);
+         SnapshotManager<TowerModel> snapshots = new SnapshotManager<>(root, TowerModelLoader.snapshots(1),
+             new SnapshotListener() { }, Duration.ofSeconds(5))) {
+      snapshots.start();
+      assertEquals(userHeads, m.user().heads());
+      float[][] itemVectors = embedAll(m.item(), FeatureRows.readJsonl(items, m.item()));
+      List<FeatureRow> users = FeatureRows.readJsonl(model.resolve("user.jsonl"), m.user());
+      RecallService service = new RecallService(snapshots, CpuTowerBackend.INSTANCE);
+      RecallRequest request = service.newRequest().k(K).merge(MergeMode.SNAKE);
+      assertEquals(Stream.of(lists.split(" ")).map(n -> StageLatencies.SEARCH + n).toList(),
+          service.latencies().snapshot().keySet().stream().filter(n -> n.startsWith(StageLatencies.SEARCH)).toList());
+      int pairs = Math.max(userHeads, itemHeads);
+      assertEquals(pairs, request.heads());
+      RecallResults got = new RecallResults(K);
+      RecallResults want = new RecallResults(K);
+      float[] user = new float[userHeads * m.user().dim()];
+      List<long[]> singles = new ArrayList<>();
+      for (FeatureRow row : users) {
+        m.user().embed(row, user);
+        SearchResults[] exact = new SearchResults[pairs];
+        for (int p = 0; p < pairs; p++) {
+          exact[p] = exact(user, userHeads == 1 ? 0 : p, itemVectors, itemHeads == 1 ? 0 : p, m.item(), K);
+        }
+        new HeadMerger().merge(MergeMode.SNAKE, exact, pairs, null, null, K, want);
+        service.recall(row, request, got);
+        assertArrayEquals(want.ids(), got.ids());
+        singles.add(got.ids());
+        for (int i = 0; i < got.count(); i++) {
+          assertEquals(want.head(i), got.head(i), "the pair that found rank " + i);
+          assertEquals(want.score(i), got.score(i), 1e-4f * Math.abs(want.score(i)) + 1e-5f);
+        }
+      }
+      assertBatchGivesSingles(service, request, users, singles);
+    }
+  }
+
+  @Test
+  void headsThatCannotPairAreRefusedByTheBuild() throws IOException {
+    Path model = Files.createDirectories(dir.resolve("three-item-heads"));
+    for (String f : List.of("model.json", "model.safetensors", "item.jsonl")) {
+      Files.copy(FIXTURES.resolve("share_bottom").resolve(f), model.resolve(f));
+    }
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode config = (ObjectNode) json.readTree(model.resolve("model.json").toFile());
+    ObjectNode third = ((com.fasterxml.jackson.databind.node.ArrayNode) config.path("towers").path("item")
+        .path("heads")).addObject().put("name", "share");
+    third.putArray("layers").addObject().put("linear", "item_tops.like").put("units", 8);
+    json.writeValue(model.resolve("model.json").toFile(), config);
+    Cli r = Cli.run("build-snapshot", "--item-features", itemRows(model).toString(), "--model", model.toString(),
+        "--index", "flat", "--root", dir.resolve("root").toString(), "--no-progress");
+    assertEquals(2, r.exit(), r::toString);
+    assertTrue(r.err().contains("2 user heads [click, like] cannot pair with 3 item heads [click, like, share]"),
+        r::toString);
+  }
+
+  /** A batch pairs heads as single recalls do. */
+  private static void assertBatchGivesSingles(RecallService service, RecallRequest request, List<FeatureRow> users,
+                                              List<long[]> singles) {
+    int n = users.size();
+    RecallRequest[] requests = new RecallRequest[n];
+    RecallResults[] out = new RecallResults[n];
+    for (int i = 0; i < n; i++) {
+      requests[i] = request;
+      out[i] = new RecallResults(K);
+    }
+    service.recallBatch(users.toArray(FeatureRow[]::new), requests, n, out, 2);
+    for (int i = 0; i < n; i++) {
+      assertArrayEquals(singles.get(i), out[i].ids(), "batched user " + i);
+    }
+  }
+
+  /** Every item's vectors, [item][head * dim + j]. */
+  private static float[][] embedAll(Tower item, List<FeatureRow> rows) {
+    float[] all = new float[rows.size() * item.heads() * item.dim()];
+    item.embedBatch(rows.toArray(FeatureRow[]::new), rows.size(), all);
+    int width = item.heads() * item.dim();
+    return IntStream.range(0, rows.size())
+        .mapToObj(i -> java.util.Arrays.copyOfRange(all, i * width, (i + 1) * width)).toArray(float[][]::new);
+  }
+
+  /** Brute force in double: the k items of best inner product of user head u with item head h. */
+  private static SearchResults exact(float[] user, int u, float[][] items, int h, Tower item, int k) {
+    int dim = item.dim();
+    double[] score = new double[items.length];
+    for (int i = 0; i < items.length; i++) {
+      for (int j = 0; j < dim; j++) {
+        score[i] += (double) user[u * dim + j] * items[i][h * dim + j];
+      }
+    }
+    SearchResults out = new SearchResults(k);
+    IntStream.range(0, items.length).boxed()
+        .sorted(Comparator.comparingDouble((Integer i) -> -score[i]).thenComparingInt(i -> i)).limit(k)
+        .forEach(i -> out.add(i, (float) score[i]));
+    return out;
+  }
+}
