@@ -2,6 +2,7 @@ package dev.quiver.serving.recall;
 
 import dev.quiver.engine.SearchResults;
 import dev.quiver.serving.snapshot.Lease;
+import dev.quiver.serving.snapshot.Snapshot;
 import dev.quiver.tower.FeatureRow;
 import dev.quiver.tower.Tower;
 import dev.quiver.tower.TowerModel;
@@ -19,6 +20,8 @@ final class RecallScratch {
   private SearchResults[] perHead = new SearchResults[0];
   private FeatureRow translated;
   private BatchScratch batch;
+  private Snapshot<TowerModel> paired;
+  private HeadPairing pairing;
 
   /** {@code user} itself when made for {@code tower}, else its values carried over by name. */
   FeatureRow rowFor(FeatureRow user, Tower tower) {
@@ -66,5 +69,14 @@ final class RecallScratch {
       batch = new BatchScratch(count, heads, dim);
     }
     return batch;
+  }
+
+  /** The snapshot's head pairing, worked out once per snapshot this thread serves, not per request. */
+  HeadPairing pairing(Snapshot<TowerModel> snapshot) {
+    if (snapshot != paired) {
+      pairing = HeadPairing.of(snapshot);
+      paired = snapshot;
+    }
+    return pairing;
   }
 }

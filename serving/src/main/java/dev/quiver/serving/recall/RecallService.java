@@ -122,7 +122,7 @@ public final class RecallService {
     RecallScratch s = scratch.get();
     try (Lease<TowerModel> lease = s.lease = snapshots.acquire(s.lease)) {
       Tower tower = lease.model().user();
-      HeadPairing pairs = HeadPairing.of(lease.snapshot());
+      HeadPairing pairs = s.pairing(lease.snapshot());
       checkHeads(pairs, request, lease);
       s.rows[0] = s.rowFor(user, tower);
       backend.embed(tower, s.rows, 1, s.vectors(tower.heads() * tower.dim()));
