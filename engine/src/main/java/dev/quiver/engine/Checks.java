@@ -33,6 +33,25 @@ public final class Checks {
     }
   }
 
+  /**
+   * As {@link #vector(float[], int, String)} for item {@code index} of a batch named {@code what}:
+   * the message names the item, and is built only on failure.
+   */
+  public static void vector(float[] v, int dimension, String what, int index) {
+    if (v == null || v.length != dimension || !allFinite(v)) {
+      vector(v, dimension, what + " " + index);
+    }
+  }
+
+  private static boolean allFinite(float[] v) {
+    for (float x : v) {
+      if (!Float.isFinite(x)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Checks the length of {@code v} and that every component is finite. */
   public static void vector(float[] v, int dimension, String what) {
     if (v == null) {

@@ -24,7 +24,8 @@ import java.util.Map;
  * exact squared distances for one query; a batch ranks by {@code 2 q.x - |x|^2} from the dot
  * kernel and recomputes exact distances for the k it returns.
  *
- * <p>Thread-safe for searches. Per-thread scratch is reused, so a search allocates nothing.
+ * <p>Thread-safe for searches. A {@link Searcher} owns its scratch ({@link #newSearcher()}; the
+ * {@code Params} path keeps one per thread), so a search allocates nothing.
  * {@link #close()} frees the vectors (or unmaps the file); a search after close throws
  * {@link IllegalStateException}.
  */
@@ -43,7 +44,7 @@ public final class FlatIndex implements VectorIndex {
   private final IdMap ids;
   private final float[] squaredNorms;
   private final IndexMemory memory;
-  private final ThreadLocal<Scratch> scratch;
+  private final ThreadLocal<FlatSearcher> searchers;
 
   private FlatIndex(Metric metric, VectorStore vectors, IdMap ids, AutoCloseable memoryOwner) {
     this.metric = metric;
@@ -51,7 +52,7 @@ public final class FlatIndex implements VectorIndex {
     this.ids = ids;
     this.memory = new IndexMemory(KIND, memoryOwner);
     this.squaredNorms = metric == Metric.L2 ? squaredNorms(vectors) : null;
-    this.scratch = ThreadLocal.withInitial(() -> new Scratch(vectors.dimension()));
+    this.searchers = ThreadLocal.withInitial(FlatSearcher::new);
   }
 
   /**
@@ -195,11 +196,28 @@ public final class FlatIndex implements VectorIndex {
         dimension());
   }
 
+  /** Flat search takes no parameters: {@link SearchParams#NONE}. */
+  @Override
+  public SearchParams searchParams(Params params) {
+    if (params != null && !params.asMap().isEmpty()) {
+      throw new IllegalArgumentException("flat search takes no parameters, got " + params);
+    }
+    return SearchParams.NONE;
+  }
+
+  @Override
+  public Searcher newSearcher() {
+    checkOpen();
+    return new FlatSearcher();
+  }
+
   @Override
   public void search(float[] query, int k, OrdinalFilter filter, Params params, SearchResults out) {
-    checkOpen();
-    checkSearch(k, params);
-    Scratch s = scratch.get();
+    FlatSearcher s = searchers.get();
+    s.search(query, k, filter, s.parsed.of(params), out);
+  }
+
+  private void search(Scratch s, float[] query, int k, OrdinalFilter filter, SearchResults out) {
     float[] q = s.prepare(query, metric);
     out.reset(k);
     if (size() == 0) {
@@ -238,10 +256,11 @@ public final class FlatIndex implements VectorIndex {
   public void searchBatch(float[][] queries, int k, OrdinalFilter[] filters, Params params,
                           SearchResults[] out, int threads) {
     checkOpen();
-    checkSearch(k, params);
+    Checks.k(k);
+    searchParams(params);
     checkBatch(queries, filters, out, threads);
     int nq = queries.length;
-    Scratch caller = scratch.get();
+    Scratch caller = searchers.get().scratch;
     float[] packed = caller.packQueries(queries, metric);
     int kk = Math.min(k, size());
     for (SearchResults r : out) {
@@ -254,7 +273,7 @@ public final class FlatIndex implements VectorIndex {
     int chunk = ((size() + parts - 1) / parts + PANEL - 1) / PANEL * PANEL;
     Scratch[] workers = new Scratch[parts];
     SearchThreads.run(parts, p -> {
-      Scratch s = scratch.get();
+      Scratch s = searchers.get().scratch;
       workers[p] = s;
       s.resetTops(nq, kk);
       scanPanels(packed, nq, filters, s, p * chunk, Math.min(size(), (p + 1) * chunk));
@@ -342,13 +361,6 @@ public final class FlatIndex implements VectorIndex {
     }
   }
 
-  private static void checkSearch(int k, Params params) {
-    Checks.k(k);
-    if (params != null && !params.asMap().isEmpty()) {
-      throw new IllegalArgumentException("flat search takes no parameters, got " + params);
-    }
-  }
-
   private void checkBatch(float[][] queries, OrdinalFilter[] filters, SearchResults[] out, int threads) {
     Checks.positive("threads", threads);
     if (filters != null && filters.length != queries.length) {
@@ -368,7 +380,29 @@ public final class FlatIndex implements VectorIndex {
     memory.close();
   }
 
-  /** Per-thread buffers, sized on first use and grown, never shrunk. */
+  /** A searcher of this index: its scratch and the last parameters it parsed. */
+  private final class FlatSearcher implements Searcher {
+    final ParsedParams parsed = new ParsedParams(FlatIndex.this);
+    Scratch scratch = new Scratch(dimension());
+
+    @Override
+    public void search(float[] query, int k, OrdinalFilter filter, SearchParams params, SearchResults out) {
+      checkOpen();
+      if (scratch == null) {
+        throw new IllegalStateException("flat searcher is closed");
+      }
+      Checks.k(k);
+      SearchParams.of(SearchParams.None.class, params, SearchParams.None.INSTANCE, KIND);
+      FlatIndex.this.search(scratch, query, k, filter, out);
+    }
+
+    @Override
+    public void close() {
+      scratch = null;
+    }
+  }
+
+  /** Search buffers, sized on first use and grown, never shrunk. */
   private static final class Scratch {
     final int dim;
     final float[] query;
@@ -404,7 +438,7 @@ public final class FlatIndex implements VectorIndex {
         packed = new float[queries.length * dim];
       }
       for (int i = 0; i < queries.length; i++) {
-        Checks.vector(queries[i], dim, "query " + i);
+        Checks.vector(queries[i], dim, "query", i);
         System.arraycopy(queries[i], 0, packed, i * dim, dim);
         if (metric == Metric.COSINE) {
           normalizeInPlace(packed, i * dim, dim);

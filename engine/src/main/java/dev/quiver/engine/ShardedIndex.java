@@ -2,6 +2,7 @@ package dev.quiver.engine;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -129,6 +130,22 @@ public final class ShardedIndex implements VectorIndex {
     return lo;
   }
 
+  /** The shards' kind's typed parameters: every shard is of that kind. */
+  @Override
+  public SearchParams searchParams(Params params) {
+    return shards[0].searchParams(params);
+  }
+
+  /**
+   * A searcher that holds one searcher per shard and asks the shards in turn on the calling
+   * thread, allocating nothing; {@link #search(float[], int, OrdinalFilter, Params, SearchResults)}
+   * instead runs the shards in parallel.
+   */
+  @Override
+  public Searcher newSearcher() {
+    return new ShardedSearcher();
+  }
+
   @Override
   public void search(float[] query, int k, OrdinalFilter filter, Params params, SearchResults out) {
     Checks.k(k);
@@ -139,7 +156,7 @@ public final class ShardedIndex implements VectorIndex {
         shards[s].search(query, k, shifted(filter, s), params, parts[s]);
       }
     });
-    merge(parts, k, out);
+    merge(parts, k, out, new int[parts.length]);
   }
 
   @Override
@@ -163,7 +180,7 @@ public final class ShardedIndex implements VectorIndex {
       for (int s = 0; s < shards.length; s++) {
         perQuery[s] = parts[s][q];
       }
-      merge(perQuery, k, out[q]);
+      merge(perQuery, k, out[q], new int[perQuery.length]);
     }
   }
 
@@ -188,9 +205,9 @@ public final class ShardedIndex implements VectorIndex {
    * The best {@code k} of the shards' lists (each best first) into {@code out}, ids made global.
    * Ties go to the lower shard, so equal scores come back in ordinal order as one index gives them.
    */
-  private void merge(SearchResults[] parts, int k, SearchResults out) {
+  private void merge(SearchResults[] parts, int k, SearchResults out, int[] next) {
     out.reset(k);
-    int[] next = new int[parts.length];
+    Arrays.fill(next, 0);
     boolean lowerIsBetter = metric() == Metric.L2;
     while (out.count() < k) {
       int best = -1;
@@ -226,6 +243,58 @@ public final class ShardedIndex implements VectorIndex {
       r[i] = new SearchResults(k);
     }
     return r;
+  }
+
+  /** One thread's searcher: a searcher per shard, their result lists, filters shifted in place. */
+  private final class ShardedSearcher implements Searcher {
+    private final Searcher[] searchers = new Searcher[shards.length];
+    private final SearchResults[] parts = newResults(shards.length, 16);
+    private final ShiftedFilter[] filters = new ShiftedFilter[shards.length];
+    private final int[] next = new int[shards.length];
+
+    ShardedSearcher() {
+      for (int s = 0; s < shards.length; s++) {
+        searchers[s] = shards[s].newSearcher();
+        filters[s] = new ShiftedFilter(bases[s]);
+      }
+    }
+
+    @Override
+    public void search(float[] query, int k, OrdinalFilter filter, SearchParams params, SearchResults out) {
+      Checks.k(k);
+      for (int s = 0; s < shards.length; s++) {
+        OrdinalFilter f = filter == null || bases[s] == 0 ? filter : filters[s].over(filter);
+        searchers[s].search(query, k, f, params, parts[s]);
+      }
+      merge(parts, k, out, next);
+    }
+
+    @Override
+    public void close() {
+      for (Searcher s : searchers) {
+        s.close();
+      }
+    }
+  }
+
+  /** A filter on global ordinals seen from a shard whose ordinals start at {@code base}; reused. */
+  private static final class ShiftedFilter implements OrdinalFilter {
+    private final int base;
+    private OrdinalFilter filter;
+
+    ShiftedFilter(int base) {
+      this.base = base;
+    }
+
+    ShiftedFilter over(OrdinalFilter global) {
+      filter = global;
+      return this;
+    }
+
+    @Override
+    public boolean test(int local) {
+      return filter.test(base + local);
+    }
   }
 
   /** A sharded index is published as one file per shard (see the snapshot layout), not as one file. */

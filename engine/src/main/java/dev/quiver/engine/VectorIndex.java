@@ -6,7 +6,9 @@ import java.nio.file.Path;
 /**
  * A searchable set of item vectors: the interface every index kind (flat, IVF, HNSW, PQ...)
  * implements. Searches are thread-safe and take every parameter per call; nothing a search
- * depends on is mutable shared state. Off-heap memory lives until {@link #close()}; searching a
+ * depends on is mutable shared state. A service that searches from its own threads holds one
+ * {@link Searcher} per thread ({@link #newSearcher()}) and parameters parsed once
+ * ({@link #searchParams}); {@link #search} does the same through a thread-local. Off-heap memory lives until {@link #close()}; searching a
  * closed index throws {@link IllegalStateException}.
  */
 public interface VectorIndex extends AutoCloseable {
@@ -51,8 +53,28 @@ public interface VectorIndex extends AutoCloseable {
   void vector(int ordinal, float[] out);
 
   /**
+   * Parses kind-specific search parameters ({@code nprobe}, {@code efSearch}; none for flat) into
+   * the kind's typed form, once, for any number of {@link Searcher#search} calls on any thread.
+   *
+   * @param params null or empty for the kind's defaults
+   * @throws IllegalArgumentException an unknown name or a value out of range, named
+   */
+  SearchParams searchParams(Params params);
+
+  /**
+   * A searcher for one thread, owning its scratch: the explicit form of {@link #search}. Cheap
+   * to make (its buffers are sized on first use); close it when the thread is done with it.
+   *
+   * @throws IllegalStateException when the index is closed
+   */
+  Searcher newSearcher();
+
+  /**
    * The best {@code k} items for {@code query} that {@code filter} accepts (null: all), best first,
-   * into {@code out}. Fewer than {@code k} come back when fewer are eligible.
+   * into {@code out}. Fewer than {@code k} come back when fewer are eligible. A convenience over
+   * {@link #newSearcher()}: the calling thread's own searcher (kept in a thread-local) searches
+   * with {@code params} parsed once per {@code Params} object it sees in a row, so reusing one
+   * {@code Params} object keeps this path free of parsing and allocation.
    *
    * @param params kind-specific search parameters ({@code nprobe}, {@code efSearch}); empty for flat
    * @throws IllegalArgumentException wrong dimension, non-finite component, {@code k <= 0}

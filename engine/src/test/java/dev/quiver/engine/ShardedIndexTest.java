@@ -42,6 +42,11 @@ class ShardedIndexTest {
         sharded.search(q, K, filter, Params.DEFAULT, actual);
         assertArrayEquals(expected.ids(), actual.ids());
         assertArrayEquals(expected.scores(), actual.scores());
+        try (Searcher searcher = sharded.newSearcher()) {
+          searcher.search(q, K, filter, sharded.searchParams(Params.DEFAULT), actual);
+        }
+        assertArrayEquals(expected.ids(), actual.ids(), "the sharded searcher");
+        assertArrayEquals(expected.scores(), actual.scores());
         long[] brute = BruteForce.topK(rows, null, q, K, metric, filter);
         assertEquals(new java.util.HashSet<>(Arrays.asList(box(brute))),
             new java.util.HashSet<>(Arrays.asList(box(actual.ids()))));

@@ -6,21 +6,15 @@ import dev.quiver.engine.Metric;
 import dev.quiver.engine.MutableIndex;
 import dev.quiver.engine.OrdinalFilter;
 import dev.quiver.engine.Params;
+import dev.quiver.engine.SearchParams;
 import dev.quiver.engine.SearchResults;
 import dev.quiver.engine.SearchThreads;
+import dev.quiver.engine.Searcher;
+import dev.quiver.engine.VectorIndex;
 import dev.quiver.engine.VectorStore;
-import dev.quiver.simd.TopK;
-import dev.quiver.simd.VectorKernels;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
-import org.agrona.collections.Long2LongHashMap;
 
 /**
  * A hierarchical navigable small-world graph (Malkov and Yashunin): approximate top-k search in
@@ -47,13 +41,14 @@ import org.agrona.collections.Long2LongHashMap;
  * </ul>
  * Either way search scores are exact inner products.
  *
- * <p><b>Search.</b> {@code efSearch} (a search {@link Params}, default {@value #DEFAULT_EF_SEARCH},
+ * <p><b>Search.</b> {@code efSearch} ({@link HnswSearchParams}, default {@value #DEFAULT_EF_SEARCH},
  * at least k) is the beam width on layer 0. A filter and the tombstones of deleted items apply
  * during the walk: excluded nodes still steer it but never enter the results. When the walk finds
  * the eligible items too rare, it stops and scores the eligible items exactly instead (see
- * {@link Walker#searchLayer0Filtered}). Searches allocate nothing: every thread reuses its own
- * scratch. Built with {@code traverse=sq8}, walks read int8 {@link Codes} of the rows and the
- * best {@code rerank} candidates are rescored with the float rows, so results carry exact scores.
+ * {@link Walker#searchLayer0Filtered}). Searches allocate nothing: a {@link Searcher}
+ * ({@link #newSearcher()}, one per thread) owns its scratch, and the {@code Params} path keeps
+ * one per thread. Built with {@code traverse=sq8}, walks read int8 {@link Codes} of the rows and
+ * the best {@code rerank} candidates are rescored with the float rows, so results carry exact scores.
  * The build ends by renumbering the nodes so that graph neighbours lie together in memory
  * ({@link Reorder}; {@code reorder=none} keeps input order). Ordinals keep their meaning
  * throughout: ordinal {@code i} is row {@code i} of the build's source (then the order of
@@ -65,6 +60,12 @@ import org.agrona.collections.Long2LongHashMap;
  * frees once unused). An index opened from a file copies itself out of the mapping on its first
  * add.
  *
+ * <p><b>Parts.</b> As JVector splits its graph index: {@link HnswBuilder} builds (levels, rows,
+ * linking, renumbering), {@link HnswGraphSearcher} searches (one per thread, reading only),
+ * {@link HnswUpdater} adds and deletes, {@link HnswFile} is the file format; this class holds the
+ * state they share (the published graph, its size and entry point, the tombstones) and is the
+ * {@link VectorIndex} callers see.
+ *
  * <p><b>Memory.</b> Vectors and graph are off-heap (see {@link Graph} for the layout), and are
  * used in place when mapped from a file. Thread-safe; {@link #close()} frees the memory, after
  * which every call throws {@link IllegalStateException}.
@@ -74,8 +75,6 @@ public final class HnswIndex implements MutableIndex {
   public static final String KIND = "hnsw";
   /** efSearch when the search parameters name none. */
   public static final int DEFAULT_EF_SEARCH = 64;
-  /** Levels above this are cut: with M >= 2 they occur with probability below 2^-24. */
-  private static final int MAX_LEVEL = 24;
 
   private final Metric metric;
   final HnswConfig config;
@@ -84,17 +83,13 @@ public final class HnswIndex implements MutableIndex {
   final float maxNorm;
   private final IndexMemory memory;
   private final boolean hasIds;
-  private final ThreadLocal<Scratch> scratch;
-  private final ThreadLocal<Linker.Scratch> linkScratch;
-  /** Adds hold the read side while linking; growing the memory holds the write side. */
-  private final ReentrantReadWriteLock growth = new ReentrantReadWriteLock();
-  /** Serialises taking ordinals, writing new rows and growing. */
-  private final ReentrantLock append = new ReentrantLock();
+  private final ThreadLocal<HnswGraphSearcher> searchers;
+  private final HnswUpdater updater;
   private volatile Graph graph;
   private volatile int size;
+  /** Upper-layer blocks in use; written by the updater under its append lock. */
   private int upperUsed;
   private int queryAwareLinks;
-  private Long2LongHashMap nodesById;
 
   HnswIndex(Metric metric, HnswConfig config, Graph graph, int size, int upperUsed, long entry, float maxNorm,
             Tombstones deleted, AutoCloseable memoryOwner) {
@@ -108,13 +103,12 @@ public final class HnswIndex implements MutableIndex {
     this.memory = new IndexMemory(KIND, memoryOwner);
     this.hasIds = graph.ids != null;
     this.linker = new Linker(config, entry);
-    int dim = graph.dim;
-    this.scratch = ThreadLocal.withInitial(() -> new Scratch(dim));
-    this.linkScratch = ThreadLocal.withInitial(() -> new Linker.Scratch(dim, config));
+    this.searchers = ThreadLocal.withInitial(() -> new HnswGraphSearcher(this));
+    this.updater = new HnswUpdater(this, graph.dim);
   }
 
   /**
-   * Builds a graph over a copy of {@code source}.
+   * Builds a graph over a copy of {@code source} ({@link HnswBuilder}).
    *
    * @param ids one distinct external id per vector, or null for ids equal to ordinals
    * @param params {@code M} (default 16), {@code efConstruction} (default 200), {@code seed};
@@ -124,240 +118,26 @@ public final class HnswIndex implements MutableIndex {
    */
   public static HnswIndex build(VectorStore source, long[] ids, Metric metric, Params params, VectorStore learn,
                                 int threads) {
-    HnswConfig config = HnswConfig.from(params);
-    Checks.positive("threads", threads);
-    int n = source.size();
-    if (ids != null && ids.length != n) {
-      throw new IllegalArgumentException("ids has " + ids.length + " entries for " + n + " vectors");
-    }
-    if (learn != null && learn.dimension() != source.dimension()) {
-      throw new IllegalArgumentException("learn queries have dimension " + learn.dimension() + ", items "
-          + source.dimension());
-    }
-    byte[] levels = levels(config, n);
-    int upperBlocks = 0;
-    for (byte level : levels) {
-      upperBlocks += level;
-    }
-    int slots0 = learn == null ? config.m0() : config.m0() + QueryAwareLinks.slots(config);
-    Graph.Shape shape = new Graph.Shape(source.dimension(), config.m(), slots0, n, upperBlocks, Graph.mode(metric, config.ipTransform()),
-        ids != null, false);
-    Arena arena = Arena.ofShared();
-    try {
-      Graph g = Graph.allocate(arena, shape);
-      float maxNorm = fill(g, source, ids, metric, levels);
-      if (config.sq8()) {
-        g = g.withCodes(Codes.of(arena, g, n));
-      }
-      Tombstones deleted = new Tombstones(n);
-      HnswIndex index = new HnswIndex(metric, config, g, n, upperBlocks, -1, maxNorm, deleted, arena);
-      if (ids != null) {
-        index.ordinalMap();
-      }
-      index.linker.linkAll(g, 0, n, threads);
-      if (learn != null && learn.size() > 0 && n > 0) {
-        index.queryAwareLinks = QueryAwareLinks.add(index, g, learn, threads);
-      }
-      return config.reorder() && n > 1 ? index.renumbered() : index;
-    } catch (RuntimeException | Error e) {
-      arena.close();
-      throw e;
-    }
-  }
-
-  /**
-   * This index with its nodes renumbered by {@link Reorder}, in memory of its own; closes this
-   * one. Ordinals, ids, tombstones and search results stay as they were.
-   */
-  HnswIndex renumbered() {
-    return renumbered(Reorder.breadthFirst(graph, size, Linker.entryNode(linker.entry())));
-  }
-
-  /** As {@link #renumbered()}, node {@code i} of the result being node {@code order[i]} of this one. */
-  HnswIndex renumbered(int[] order) {
-    Graph g = graph;
-    int n = size;
-    long e = linker.entry();
-    int[] rank = Reorder.inverse(order);
-    Arena arena = Arena.ofShared();
-    try {
-      Graph p = Reorder.apply(arena, g, n, upperUsed, order);
-      Tombstones t = new Tombstones(n);
-      for (int i = 0; i < n; i++) {
-        if (deleted.contains(i)) {
-          t.add(rank[i]);
-        }
-      }
-      long entry = Linker.pack(Linker.entryLevel(e), rank[Linker.entryNode(e)]);
-      HnswIndex r = new HnswIndex(metric, config, p, n, upperUsed, entry, maxNorm, t, arena);
-      r.queryAwareLinks = queryAwareLinks;
-      close();
-      return r;
-    } catch (RuntimeException | Error ex) {
-      arena.close();
-      throw ex;
-    }
-  }
-
-  /** Seeded levels: {@code floor(-ln(u) / ln(M))}, u uniform from a hash of (seed, ordinal). */
-  private static byte[] levels(HnswConfig config, int n) {
-    byte[] levels = new byte[n];
-    for (int i = 0; i < n; i++) {
-      levels[i] = (byte) levelOf(config, i);
-    }
-    return levels;
-  }
-
-  static int levelOf(HnswConfig config, int ordinal) {
-    long z = config.seed() + (ordinal + 1L) * 0x9E3779B97F4A7C15L;
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    z ^= z >>> 31;
-    double u = ((z >>> 11) + 1) * 0x1.0p-53;
-    return (int) Math.min(MAX_LEVEL, Math.floor(-Math.log(u) / Math.log(config.m())));
-  }
-
-  /** Copies rows, ids and levels into {@code g}; returns the largest norm (inner product) or 0. */
-  private static float fill(Graph g, VectorStore source, long[] ids, Metric metric, byte[] levels) {
-    int n = source.size();
-    MemorySegment.copy(source.segment(), 0, g.vectors, 0, source.byteSize());
-    int block = 0;
-    for (int i = 0; i < n; i++) {
-      g.levels.set(ValueLayout.JAVA_BYTE, i, levels[i]);
-      if (levels[i] > 0) {
-        g.upperIndex.setAtIndex(Graph.INT, i, block);
-        block += levels[i];
-      }
-      if (ids != null) {
-        g.ids.setAtIndex(Graph.LONG, i, ids[i]);
-      }
-    }
-    float[] row = new float[g.dim];
-    if (metric == Metric.COSINE) {
-      for (int i = 0; i < n; i++) {
-        g.load(i, row);
-        VectorKernels.normalize(row);
-        MemorySegment.copy(row, 0, g.vectors, Graph.FLOAT, g.vectorOffset(i), g.dim);
-      }
-    }
-    if (g.extras == null) {
-      return 0f;
-    }
-    double max = 0;
-    for (int i = 0; i < n; i++) {
-      g.load(i, row);
-      max = Math.max(max, VectorKernels.dot(row, row));
-    }
-    float maxNorm = (float) Math.sqrt(max);
-    for (int i = 0; i < n; i++) {
-      g.load(i, row);
-      g.extras.setAtIndex(Graph.FLOAT, i, extraCoordinate(maxNorm, row));
-    }
-    return maxNorm;
-  }
-
-  /** {@code sqrt(R^2 - |x|^2)}, 0 for an item at or beyond the norm bound R. */
-  private static float extraCoordinate(float maxNorm, float[] row) {
-    double sq = (double) maxNorm * maxNorm - VectorKernels.dot(row, row);
-    return sq > 0 ? (float) Math.sqrt(sq) : 0f;
+    return HnswBuilder.build(source, ids, metric, params, learn, threads);
   }
 
   // ---------------------------------------------------------------- search
 
   @Override
-  public void search(float[] query, int k, OrdinalFilter filter, Params params, SearchResults out) {
+  public SearchParams searchParams(Params params) {
+    return HnswSearchParams.parse(params);
+  }
+
+  @Override
+  public Searcher newSearcher() {
     checkOpen();
-    Checks.k(k);
-    int ef = efSearch(params, k);
-    Scratch s = scratch.get();
-    float[] q = s.prepare(query, metric);
-    out.reset(k);
-    // An add grows the graph, then publishes size, then the entry point. Reading them in the
-    // reverse order guarantees a graph at least as new as every node the entry and size name.
-    long e = linker.entry();
-    int n = size;
-    Graph g = graph;
-    if (e < 0 || n == 0) {
-      return;
-    }
-    Walker w = s.walker;
-    w.query(g, q, true);
-    w.start(g, q, 0f, Linker.entryNode(e));
-    w.descend(g, q, 0f, Linker.entryLevel(e), 0);
-    if (filter == null && deleted.count() == 0) {
-      w.searchLayer(g, q, 0f, 0, ef, Walker.SEARCH_WIDTH);
-    } else if (!w.searchLayer0Filtered(g, q, ef, filter, deleted, n)) {
-      exact(g, n, q, k, filter, s, out);
-      return;
-    }
-    w.rerank(g, q, rerankDepth(params, k, ef));
-    emit(g, w.results, k, s, out);
+    return new HnswGraphSearcher(this);
   }
 
-  /** Scores every eligible item: the answer when a filter leaves too few for a walk. */
-  private void exact(Graph g, int n, float[] q, int k, OrdinalFilter filter, Scratch s, SearchResults out) {
-    TopK top = s.top;
-    top.reset(k);
-    for (int i = 0; i < n; i++) {
-      if (!deleted.contains(i) && (filter == null || filter.test(g.ordinal(i)))) {
-        top.offer(i, g.score(q, 0f, i));
-      }
-    }
-    s.ensureOutput(k);
-    int count = top.drainDescending(s.nodes, s.scores);
-    for (int i = 0; i < count; i++) {
-      out.add(g.id(s.nodes[i]), metric.externalScore(s.scores[i]));
-    }
-  }
-
-  private void emit(Graph g, NodeHeap results, int k, Scratch s, SearchResults out) {
-    while (results.size() > k) {
-      results.pop();
-    }
-    s.ensureOutput(k);
-    int count = results.drainBestFirst(s.nodes, s.scores);
-    for (int i = 0; i < count; i++) {
-      out.add(g.id(s.nodes[i]), metric.externalScore(s.scores[i]));
-    }
-  }
-
-  /**
-   * efSearch from the per-call parameters, at least k. The other search parameter, {@code rerank},
-   * applies to graphs built with {@code traverse=sq8}: see {@link #rerankDepth}.
-   */
-  private static int efSearch(Params params, int k) {
-    if (params == null || params.asMap().isEmpty()) {
-      return Math.max(k, DEFAULT_EF_SEARCH);
-    }
-    Map<String, String> map = params.asMap();
-    for (String key : map.keySet()) {
-      if (!key.equals("efSearch") && !key.equals("rerank")) {
-        throw new IllegalArgumentException("unknown hnsw search parameter '" + key + "' in '" + params
-            + "'; known: efSearch, rerank");
-      }
-    }
-    int ef = params.intValue("efSearch", DEFAULT_EF_SEARCH);
-    if (ef <= 0) {
-      throw new IllegalArgumentException("efSearch must be positive, got " + ef);
-    }
-    return Math.max(k, ef);
-  }
-
-  /**
-   * How many of the best candidates of a walk on int8 codes are rescored with the float rows:
-   * {@code rerank}, at least k. The default, {@code 2k + 10}, gave the recall of rescoring all
-   * efSearch candidates at every efSearch from 16 to 256 on a 768-dimensional two-tower set
-   * (docs/BENCHMARKS.md): an item of the true top k rarely ranks below it on its code.
-   */
-  private static int rerankDepth(Params params, int k, int ef) {
-    if (params == null || !params.asMap().containsKey("rerank")) {
-      return Math.min(ef, 2 * k + 10);
-    }
-    int depth = params.intValue("rerank", ef);
-    if (depth <= 0) {
-      throw new IllegalArgumentException("rerank must be positive, got " + depth);
-    }
-    return Math.max(k, depth);
+  @Override
+  public void search(float[] query, int k, OrdinalFilter filter, Params params, SearchResults out) {
+    HnswGraphSearcher s = searchers.get();
+    s.search(query, k, filter, s.parsed.of(params), out);
   }
 
   @Override
@@ -366,7 +146,7 @@ public final class HnswIndex implements MutableIndex {
     checkOpen();
     Checks.k(k);
     Checks.positive("threads", threads);
-    efSearch(params, k);
+    searchParams(params);
     if (filters != null && filters.length != queries.length) {
       throw new IllegalArgumentException(filters.length + " filters for " + queries.length + " queries");
     }
@@ -382,7 +162,7 @@ public final class HnswIndex implements MutableIndex {
     });
   }
 
-  // ---------------------------------------------------------------- updates
+  // ---------------------------------------------------------------- updates, through HnswUpdater
 
   /**
    * Adds an item to an index built without ids and links it into the graph; safe while other
@@ -395,7 +175,8 @@ public final class HnswIndex implements MutableIndex {
     if (hasIds) {
       throw new IllegalStateException("this hnsw index has external ids: add(id, vector)");
     }
-    return addItem(0, vector);
+    checkOpen();
+    return updater.add(0, vector);
   }
 
   /**
@@ -408,75 +189,8 @@ public final class HnswIndex implements MutableIndex {
     if (!hasIds) {
       throw new IllegalStateException("this hnsw index was built without ids: add(vector)");
     }
-    addItem(id, vector);
-  }
-
-  private long addItem(long id, float[] vector) {
     checkOpen();
-    Checks.vector(vector, dimension(), "vector");
-    int node;
-    Graph g;
-    append.lock();
-    try {
-      if (hasIds && ordinalMap().get(id) != -1) {
-        throw new IllegalArgumentException("an item with id " + id + " is already in the index");
-      }
-      node = size;
-      int level = levelOf(config, node);
-      g = ensureRoom(node + 1, upperUsed + level);
-      writeRow(g, node, level, vector);
-      if (hasIds) {
-        g.ids.setAtIndex(Graph.LONG, node, id);
-        nodesById.put(id, node);
-      }
-      upperUsed += level;
-      size = node + 1;
-    } finally {
-      append.unlock();
-    }
-    growth.readLock().lock();
-    try {
-      linker.insert(graph, linkScratch.get(), node);
-    } finally {
-      growth.readLock().unlock();
-    }
-    return hasIds ? id : node;
-  }
-
-  private void writeRow(Graph g, int node, int level, float[] vector) {
-    float[] row = vector.clone();
-    if (metric == Metric.COSINE) {
-      VectorKernels.normalize(row);
-    }
-    MemorySegment.copy(row, 0, g.vectors, Graph.FLOAT, g.vectorOffset(node), row.length);
-    if (g.extras != null) {
-      g.extras.setAtIndex(Graph.FLOAT, node, extraCoordinate(maxNorm, row));
-    }
-    if (g.codes != null) {
-      g.codes.encode(node, row, new byte[row.length]);
-    }
-    g.levels.set(ValueLayout.JAVA_BYTE, node, (byte) level);
-    g.appendIdentity(node);
-    if (level > 0) {
-      g.upperIndex.setAtIndex(Graph.INT, node, upperUsed);
-    }
-  }
-
-  /** The current graph, grown first when it cannot hold {@code nodes} nodes and {@code blocks} blocks. */
-  private Graph ensureRoom(int nodes, int blocks) {
-    Graph g = graph;
-    if (nodes <= g.capacity && blocks <= g.upperCapacity && !g.level0.isReadOnly()) {
-      return g;
-    }
-    growth.writeLock().lock();
-    try {
-      int capacity = Math.max(nodes, g.capacity + (g.capacity >> 1) + 16);
-      int upper = Math.max(blocks, g.upperCapacity + (g.upperCapacity >> 1) + 16);
-      graph = g.grow(Arena.ofAuto(), capacity, upper, size, upperUsed, hasIds);
-      return graph;
-    } finally {
-      growth.writeLock().unlock();
-    }
+    updater.add(id, vector);
   }
 
   /**
@@ -486,8 +200,7 @@ public final class HnswIndex implements MutableIndex {
   @Override
   public boolean delete(long id) {
     checkOpen();
-    int node = nodeOf(id);
-    return node >= 0 && deleted.add(node);
+    return updater.delete(id);
   }
 
   /** Number of items marked deleted. */
@@ -502,23 +215,8 @@ public final class HnswIndex implements MutableIndex {
     if (!hasIds) {
       return id >= 0 && id < size ? (int) id : -1;
     }
-    int node = nodeOf(id);
+    int node = updater.nodeOf(id);
     return node < 0 ? -1 : graph.ordinal(node);
-  }
-
-  /** The node of the item with external id {@code id}, or -1. */
-  private int nodeOf(long id) {
-    if (!hasIds) {
-      // Size before graph, as a search reads them: the graph read holds every node below size.
-      int n = size;
-      return id >= 0 && id < n ? graph.node((int) id) : -1;
-    }
-    append.lock();
-    try {
-      return (int) ordinalMap().get(id);
-    } finally {
-      append.unlock();
-    }
   }
 
   /** {@inheritDoc} Under {@code ipGraph=transform} these are the item's own coordinates, without the extra one. */
@@ -533,40 +231,39 @@ public final class HnswIndex implements MutableIndex {
     g.load(g.node(ordinal), out);
   }
 
-  /** Id to node, built on first use (pure search never needs it); guarded by {@link #append}. */
-  private Long2LongHashMap ordinalMap() {
-    if (nodesById == null) {
-      Graph g = graph;
-      int n = size;
-      Long2LongHashMap map = new Long2LongHashMap(Math.max(8, n * 2), 0.65f, -1);
-      for (int i = 0; i < n; i++) {
-        long previous = map.put(g.id(i), i);
-        if (previous != -1) {
-          throw new IllegalArgumentException("duplicate item id " + g.id(i) + " at ordinals " + previous + " and " + i);
-        }
-      }
-      nodesById = map;
-    }
-    return nodesById;
-  }
-
   // ---------------------------------------------------------------- files and state
 
   @Override
   public void write(Path path) throws IOException {
     checkOpen();
-    append.lock();
-    growth.writeLock().lock();
-    try {
-      HnswFile.write(path, this, graph, size, upperUsed);
-    } finally {
-      growth.writeLock().unlock();
-      append.unlock();
-    }
+    updater.writeFrozen(() -> HnswFile.write(path, this, graph, size, upperUsed));
   }
 
   int upperUsed() {
     return upperUsed;
+  }
+
+  /** Set by the updater under its append lock. */
+  void upperUsed(int blocks) {
+    upperUsed = blocks;
+  }
+
+  /** Publishes a grown graph; the updater's only way to replace it. */
+  void publishGraph(Graph g) {
+    graph = g;
+  }
+
+  /** Publishes the size after the row of the last node is written. */
+  void publishSize(int n) {
+    size = n;
+  }
+
+  boolean hasIds() {
+    return hasIds;
+  }
+
+  HnswUpdater updater() {
+    return updater;
   }
 
   /** Query-aware links added at build (0 without a learn sample). */
@@ -629,41 +326,12 @@ public final class HnswIndex implements MutableIndex {
     return g.id(g.node(ordinal));
   }
 
-  private void checkOpen() {
+  void checkOpen() {
     memory.checkOpen();
   }
 
   @Override
   public void close() {
     memory.close();
-  }
-
-  /** Per-thread search buffers, grown on demand, never shrunk. */
-  private static final class Scratch {
-    final Walker walker = new Walker();
-    final TopK top = new TopK(10);
-    final float[] query;
-    int[] nodes = new int[16];
-    float[] scores = new float[16];
-
-    Scratch(int dim) {
-      query = new float[dim];
-    }
-
-    float[] prepare(float[] q, Metric metric) {
-      Checks.vector(q, query.length, "query");
-      System.arraycopy(q, 0, query, 0, query.length);
-      if (metric == Metric.COSINE) {
-        VectorKernels.normalize(query);
-      }
-      return query;
-    }
-
-    void ensureOutput(int k) {
-      if (nodes.length < k) {
-        nodes = new int[k];
-        scores = new float[k];
-      }
-    }
   }
 }

@@ -6,6 +6,7 @@ import dev.quiver.engine.IndexFile;
 import dev.quiver.engine.Metric;
 import dev.quiver.engine.OrdinalFilter;
 import dev.quiver.engine.Params;
+import dev.quiver.engine.SearchParams;
 import dev.quiver.engine.SearchResults;
 import dev.quiver.pq.ApproximateIndex;
 import dev.quiver.pq.Centroids;
@@ -124,8 +125,15 @@ public abstract class IvfIndex<S extends IvfIndex.IvfScratch> extends Approximat
   }
 
   @Override
-  protected void configure(S s, Params params) {
-    s.nprobe = Math.min(nlist(), Knobs.atLeast(params, "nprobe", DEFAULT_NPROBE, 1));
+  protected final SearchParams typedParams(Params params, int rerank) {
+    return new IvfSearchParams(Knobs.atLeast(params, "nprobe", DEFAULT_NPROBE, 1), rerank);
+  }
+
+  @Override
+  protected final int configure(S s, SearchParams params) {
+    IvfSearchParams p = SearchParams.of(IvfSearchParams.class, params, IvfSearchParams.DEFAULTS, kind());
+    s.nprobe = Math.min(nlist(), p.nprobe());
+    return p.rerank();
   }
 
   @Override

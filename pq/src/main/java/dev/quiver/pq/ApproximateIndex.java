@@ -6,8 +6,11 @@ import dev.quiver.engine.IndexMemory;
 import dev.quiver.engine.Metric;
 import dev.quiver.engine.OrdinalFilter;
 import dev.quiver.engine.Params;
+import dev.quiver.engine.ParsedParams;
+import dev.quiver.engine.SearchParams;
 import dev.quiver.engine.SearchResults;
 import dev.quiver.engine.SearchThreads;
+import dev.quiver.engine.Searcher;
 import dev.quiver.engine.VectorIndex;
 import dev.quiver.simd.TopK;
 import dev.quiver.simd.VectorKernels;
@@ -31,7 +34,8 @@ import java.util.function.IntPredicate;
  * search parameter {@code rerank=R} collects the best {@code max(k, R)} candidates by their
  * approximate score and returns the best {@code k} of them by their exact score.
  *
- * <p>Thread-safe for searches; nothing is allocated per query once a thread's scratch is warm.
+ * <p>Thread-safe for searches; nothing is allocated per query once a {@link Searcher}'s scratch
+ * is warm ({@link #newSearcher()}; the {@code Params} path keeps one searcher per thread).
  * {@link #close()} frees (or unmaps) everything; a search after it throws IllegalStateException.
  *
  * @param <S> the kind's per-thread scratch
@@ -48,14 +52,14 @@ public abstract class ApproximateIndex<S extends ApproximateIndex.Scratch> imple
   protected final MemorySegment positionOrdinals;
   protected final MemorySegment exact;
   private final IndexMemory memory;
-  private final ThreadLocal<S> scratch;
+  private final ThreadLocal<ApproximateSearcher> searchers;
   /** Ordinal to position, built on first use; null until then and when positions are ordinals. */
   private volatile MemorySegment ordinalPositions;
   /** Owns {@link #ordinalPositions}; guarded by {@link #positionsLock}. */
   private Arena positionsArena;
   private final Object positionsLock = new Object();
 
-  // The scratch factory runs on a thread's first search, never during construction.
+  // The searcher factory runs on a thread's first search, never during construction.
   @SuppressWarnings("this-escape")
   protected ApproximateIndex(Metric metric, int dim, int count, IdMap ids, MemorySegment positionOrdinals,
                              MemorySegment exact, AutoCloseable memoryOwner) {
@@ -66,17 +70,25 @@ public abstract class ApproximateIndex<S extends ApproximateIndex.Scratch> imple
     this.positionOrdinals = positionOrdinals;
     this.exact = exact;
     this.memory = new IndexMemory(kind(), memoryOwner);
-    this.scratch = ThreadLocal.withInitial(this::newScratch);
+    this.searchers = ThreadLocal.withInitial(ApproximateSearcher::new);
   }
 
   /** A fresh scratch for the calling thread. */
   protected abstract S newScratch();
 
   /**
-   * Parses the kind's own search parameters (the set named by {@link #searchParameters}) into
-   * {@code s}; called only when a thread sees a {@link Params} object it has not seen last.
+   * The kind's typed search parameters from {@code params}, whose names are checked against
+   * {@link #searchParameters} and whose {@code rerank} (0 when absent) is parsed already.
    */
-  protected abstract void configure(S s, Params params);
+  protected abstract SearchParams typedParams(Params params, int rerank);
+
+  /**
+   * Sets up {@code s} for a search with {@code params} (the kind's typed parameters, null for its
+   * defaults) and returns their rerank depth, 0 for none.
+   *
+   * @throws IllegalArgumentException parameters of another kind
+   */
+  protected abstract int configure(S s, SearchParams params);
 
   /** The search parameter names this kind accepts, {@code rerank} included when it has exact vectors. */
   protected abstract java.util.Set<String> searchParameters();
@@ -177,13 +189,38 @@ public abstract class ApproximateIndex<S extends ApproximateIndex.Scratch> imple
   }
 
   @Override
-  public final void search(float[] query, int k, OrdinalFilter filter, Params params, SearchResults out) {
+  public final SearchParams searchParams(Params params) {
+    Params p = params == null ? Params.DEFAULT : params;
+    Knobs.only(p, kind() + " search", searchParameters());
+    int rerank = Knobs.atLeast(p, "rerank", 0, 0);
+    checkRerank(rerank);
+    return typedParams(p, rerank);
+  }
+
+  @Override
+  public final Searcher newSearcher() {
     checkOpen();
-    Checks.k(k);
-    S s = scratch.get();
-    s.prepareParams(params, this);
-    Checks.vector(query, dim, "query");
-    searchOne(s, query, k, filter, out);
+    return new ApproximateSearcher();
+  }
+
+  @Override
+  public final void search(float[] query, int k, OrdinalFilter filter, Params params, SearchResults out) {
+    ApproximateSearcher s = searchers.get();
+    s.search(query, k, filter, s.parsed.of(params), out);
+  }
+
+  /** Applies {@code params} to {@code s}: the kind's own settings, then the rerank depth. */
+  private void apply(S s, SearchParams params) {
+    int rerank = configure(s, params);
+    checkRerank(rerank);
+    s.rerank = rerank;
+  }
+
+  private void checkRerank(int rerank) {
+    if (rerank > 0 && exact == null) {
+      throw new IllegalArgumentException("rerank=" + rerank + " needs exact vectors: build the "
+          + kind() + " index with refine=1");
+    }
   }
 
   /** One checked query on the calling thread with its scratch, parameters already prepared. */
@@ -246,15 +283,16 @@ public abstract class ApproximateIndex<S extends ApproximateIndex.Scratch> imple
       throw new IllegalArgumentException(out.length + " result holders for " + queries.length + " queries");
     }
     for (int i = 0; i < queries.length; i++) {
-      Checks.vector(queries[i], dim, "query " + i);
+      Checks.vector(queries[i], dim, "query", i);
     }
-    scratch.get().prepareParams(params, this);
+    SearchParams typed = searchParams(params);
+    apply(searchers.get().scratch, typed);
     int nq = queries.length;
     int parts = SearchThreads.parallelism(Math.min(threads, Math.max(1, nq)));
     int chunk = (nq + parts - 1) / parts;
     SearchThreads.run(parts, p -> {
-      S s = scratch.get();
-      s.prepareParams(params, this);
+      S s = searchers.get().scratch;
+      apply(s, typed);
       searchRange(s, queries, p * chunk, Math.min(nq, (p + 1) * chunk), k, filters, out);
     });
   }
@@ -285,6 +323,29 @@ public abstract class ApproximateIndex<S extends ApproximateIndex.Scratch> imple
     }
   }
 
+  /** A searcher of this index: its scratch and the last parameters it parsed. */
+  private final class ApproximateSearcher implements Searcher {
+    final ParsedParams parsed = new ParsedParams(ApproximateIndex.this);
+    S scratch = newScratch();
+
+    @Override
+    public void search(float[] query, int k, OrdinalFilter filter, SearchParams params, SearchResults out) {
+      checkOpen();
+      if (scratch == null) {
+        throw new IllegalStateException(kind() + " searcher is closed");
+      }
+      Checks.k(k);
+      apply(scratch, params);
+      Checks.vector(query, dim, "query");
+      searchOne(scratch, query, k, filter, out);
+    }
+
+    @Override
+    public void close() {
+      scratch = null;
+    }
+  }
+
   /** Tests the ordinal behind a candidate position against the caller's filter. */
   protected static final class PositionFilter implements IntPredicate {
     private final ApproximateIndex<?> index;
@@ -300,7 +361,7 @@ public abstract class ApproximateIndex<S extends ApproximateIndex.Scratch> imple
     }
   }
 
-  /** Per-thread buffers, sized on first use and grown, never shrunk. Subclassed by each kind. */
+  /** A searcher's buffers, sized on first use and grown, never shrunk. Subclassed by each kind. */
   public static class Scratch {
     /** The prepared query: a copy, normalised for cosine. */
     public final float[] query;
@@ -316,29 +377,12 @@ public abstract class ApproximateIndex<S extends ApproximateIndex.Scratch> imple
     public float querySquaredNorm;
     /** The re-rank depth of the current parameters; 0 for none. */
     public int rerank;
-    private Params lastParams;
     int[] positions = new int[16];
     float[] values = new float[16];
 
     protected Scratch(ApproximateIndex<?> index) {
       this.query = new float[index.dim];
       this.filter = new PositionFilter(index);
-    }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    final void prepareParams(Params params, ApproximateIndex index) {
-      Params p = params == null ? Params.DEFAULT : params;
-      if (p == lastParams) {
-        return;
-      }
-      Knobs.only(p, index.kind() + " search", index.searchParameters());
-      rerank = Knobs.atLeast(p, "rerank", 0, 0);
-      if (rerank > 0 && index.exact == null) {
-        throw new IllegalArgumentException("rerank=" + rerank + " needs exact vectors: build the "
-            + index.kind() + " index with refine=1");
-      }
-      index.configure(this, p);
-      lastParams = p;
     }
 
     final void load(float[] q, Metric metric) {

@@ -4,6 +4,7 @@ import dev.quiver.engine.IdMap;
 import dev.quiver.engine.IndexFile;
 import dev.quiver.engine.Metric;
 import dev.quiver.engine.Params;
+import dev.quiver.engine.SearchParams;
 import dev.quiver.engine.VectorStore;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -218,7 +219,13 @@ public final class PqIndex extends ApproximateIndex<PqIndex.PqScratch> {
   }
 
   @Override
-  protected void configure(PqScratch s, Params params) {
+  protected SearchParams typedParams(Params params, int rerank) {
+    return new QuantizedSearchParams(rerank);
+  }
+
+  @Override
+  protected int configure(PqScratch s, SearchParams params) {
+    return SearchParams.of(QuantizedSearchParams.class, params, QuantizedSearchParams.DEFAULTS, kind()).rerank();
   }
 
   @Override

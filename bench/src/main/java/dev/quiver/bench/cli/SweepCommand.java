@@ -69,6 +69,10 @@ public final class SweepCommand extends QuiverCommand {
       description = "Seconds of searching before measuring, for the JIT (default ${DEFAULT-VALUE}).")
   double warmupSeconds;
 
+  @Option(names = "--index-file",
+      description = "Keep the index in this file: opened when it exists, else built and written there.")
+  Path indexFile;
+
   @Option(names = "--no-progress", description = "No progress bars.")
   boolean noProgress;
 
@@ -76,7 +80,7 @@ public final class SweepCommand extends QuiverCommand {
   public Integer call() throws Exception {
     SweepConfig config = new SweepConfig(kind, metric, base, query, groundTruth, k, queries, threads, buildThreads, batch,
         Params.parse(build), SweepConfig.parseSearch(search), learn, peers, out, warmupSeconds, !noProgress);
-    Sweep.run(config, out());
+    Sweep.run(config, out(), indexFile);
     return 0;
   }
 }

@@ -15,6 +15,8 @@ import dev.quiver.engine.io.VectorFiles;
 import dev.quiver.simd.VectorKernels;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,15 +37,26 @@ public final class Sweep {
 
   private final SweepConfig c;
   private final PrintWriter log;
+  private final Path indexFile;
 
-  private Sweep(SweepConfig config, PrintWriter log) {
+  private Sweep(SweepConfig config, PrintWriter log, Path indexFile) {
     this.c = config;
     this.log = log;
+    this.indexFile = indexFile;
   }
 
   /** Runs the sweep, printing progress and the table to {@code log}; returns its rows. */
   public static List<SweepRow> run(SweepConfig config, PrintWriter log) throws IOException {
-    return new Sweep(config, log).run();
+    return run(config, log, null);
+  }
+
+  /**
+   * As {@link #run(SweepConfig, PrintWriter)}, the index kept in {@code indexFile}: opened from it
+   * when it exists (the build time is then reported as 0), else built and written there. Compares
+   * searching in the JVM that built an index with searching in a fresh one.
+   */
+  public static List<SweepRow> run(SweepConfig config, PrintWriter log, Path indexFile) throws IOException {
+    return new Sweep(config, log, indexFile).run();
   }
 
   /** A failed sweep leaves no output directory behind if it created it. */
@@ -85,11 +98,20 @@ public final class Sweep {
       // Built before the ground truth is computed so that bad build parameters fail at once.
       Params build = c.indexBuildParams();
       long t0 = System.nanoTime();
-      VectorIndex index = format.build(base, null, c.metric(), build, c.buildThreads());
-      double buildSeconds = (System.nanoTime() - t0) / 1e9;
+      boolean reuse = indexFile != null && Files.exists(indexFile);
+      VectorIndex index = reuse ? IndexFormats.open(indexFile)
+          : format.build(base, null, c.metric(), build, c.buildThreads());
+      double buildSeconds = reuse ? 0 : (System.nanoTime() - t0) / 1e9;
       try (index) {
-        log.printf("built %s (%s) in %.2f s on %d thread(s), %,d bytes%n", c.kind(),
-            build.toString().isEmpty() ? "defaults" : build, buildSeconds, c.buildThreads(), index.byteSize());
+        if (reuse) {
+          log.printf("opened %s from %s, %,d bytes%n", index.kind(), indexFile, index.byteSize());
+        } else {
+          log.printf("built %s (%s) in %.2f s on %d thread(s), %,d bytes%n", c.kind(),
+              build.toString().isEmpty() ? "defaults" : build, buildSeconds, c.buildThreads(), index.byteSize());
+        }
+        if (indexFile != null && !reuse) {
+          index.write(indexFile);
+        }
         gt = groundTruth(base, queries);
         ours(index, build, buildSeconds, queries, gt, rows);
       }
@@ -117,13 +139,21 @@ public final class Sweep {
     try (QueryRunner runner = new QueryRunner(index, queries, c.k(), c.threads(), c.batch())) {
       log.printf("warming up for %.0f s%n", c.warmupSeconds());
       runner.warmUp(c.search().getFirst(), c.warmupSeconds());
+      ThreadMXBean threads = ManagementFactory.getThreadMXBean();
       for (Params setting : c.search()) {
+        long cpu0 = threads.getCurrentThreadCpuTime();
         Measurement m = runner.measure(setting);
+        long cpu = threads.getCurrentThreadCpuTime() - cpu0;
         SweepRow row = row("quiver-" + c.kind(), build.toString(), setting.toString(),
             Recall.atK(gt, m.ids(), c.k()), m.qps(), m.p50Micros(), m.p99Micros(), buildSeconds, index.byteSize(),
             queries.length);
         rows.add(row);
         log.println(ResultTable.line(row));
+        if (c.threads() == 1 && c.batch() == 0) {
+          // One thread searches on the calling thread: its CPU time per query is the latency
+          // without the time spent descheduled, steadier than p50 on a loaded machine.
+          log.printf("  %s: search thread CPU %.1f us per query%n", setting, cpu / 1e3 / queries.length);
+        }
       }
     }
   }

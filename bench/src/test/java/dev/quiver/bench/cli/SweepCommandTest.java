@@ -76,6 +76,23 @@ class SweepCommandTest {
   }
 
   @Test
+  void anIndexFileIsWrittenByTheBuildThenOpenedInsteadOfBuilding() throws IOException {
+    Path file = dir.resolve("kept.idx");
+    Cli built = sweep("--index", "hnsw", "--build", "M=8,efConstruction=64", "--search", "efSearch=100",
+        "--index-file", file.toString(), "--out", dir.resolve("out-kept-1").toString());
+    assertEquals(0, built.exit(), built::toString);
+    assertTrue(Files.size(file) > 2000L * 16 * 4, "the built index is written");
+    Cli opened = sweep("--index", "hnsw", "--build", "M=8,efConstruction=64", "--search", "efSearch=100",
+        "--index-file", file.toString(), "--out", dir.resolve("out-kept-2").toString());
+    assertEquals(0, opened.exit(), opened::toString);
+    assertTrue(opened.out().contains("opened hnsw from " + file), opened::toString);
+    SweepRow first = ResultsCsv.read(dir.resolve("out-kept-1/results.csv")).getFirst();
+    SweepRow second = ResultsCsv.read(dir.resolve("out-kept-2/results.csv")).getFirst();
+    assertEquals(first.recall(), second.recall(), "the same graph, searched the same way");
+    assertEquals(0.0, second.buildSeconds());
+  }
+
+  @Test
   void queriesLimitAndGivenGroundTruth() throws IOException {
     Path out = dir.resolve("out-limit");
     assertEquals(0, sweep("--queries", "7", "--k", "5", "--out", out.toString()).exit());

@@ -1,20 +1,27 @@
 package dev.quiver.serving.recall;
 
 import dev.quiver.engine.SearchResults;
+import dev.quiver.serving.snapshot.Lease;
+import dev.quiver.serving.snapshot.Snapshot;
 import dev.quiver.tower.FeatureRow;
 import dev.quiver.tower.Tower;
+import dev.quiver.tower.TowerModel;
 
 /** One request thread's buffers for single recalls; grows to the largest request seen. */
 final class RecallScratch {
   final FeatureRow[] rows = new FeatureRow[1];
   final HeadMerger merger = new HeadMerger();
   final ItemFilter filter = new ItemFilter();
+  /** Taken again for every request of this thread (released in between), null until the first. */
+  Lease<TowerModel> lease;
   final FreshSearch fresh = new FreshSearch();
   float[] vectors = new float[0];
   private float[] query = new float[0];
   private SearchResults[] perHead = new SearchResults[0];
   private FeatureRow translated;
   private BatchScratch batch;
+  private Snapshot<TowerModel> paired;
+  private HeadPairing pairing;
 
   /** {@code user} itself when made for {@code tower}, else its values carried over by name. */
   FeatureRow rowFor(FeatureRow user, Tower tower) {
@@ -62,5 +69,14 @@ final class RecallScratch {
       batch = new BatchScratch(count, heads, dim);
     }
     return batch;
+  }
+
+  /** The snapshot's head pairing, worked out once per snapshot this thread serves, not per request. */
+  HeadPairing pairing(Snapshot<TowerModel> snapshot) {
+    if (snapshot != paired) {
+      pairing = HeadPairing.of(snapshot);
+      paired = snapshot;
+    }
+    return pairing;
   }
 }

@@ -22,8 +22,8 @@ import java.util.Objects;
  * "heads" are then these pairs. User tower and index always come from the same snapshot, whose
  * version the results carry.
  *
- * <p>Thread-safe: any number of request threads. Each thread gets its own scratch on its first
- * request, after which a single recall allocates nothing but the lease. Never blocks on a
+ * <p>Thread-safe: any number of request threads. Each thread gets its own scratch (and lease
+ * object) on its first request, after which a single recall allocates nothing. Never blocks on a
  * snapshot load: loads and swaps happen in the {@link SnapshotManager}, off the request path.
  * The service does not own the manager: close the manager when done.
  */
@@ -119,11 +119,11 @@ public final class RecallService {
    */
   public RecallResults recall(FeatureRow user, RecallRequest request, RecallResults out) {
     long start = System.nanoTime();
-    try (Lease<TowerModel> lease = snapshots.acquire()) {
+    RecallScratch s = scratch.get();
+    try (Lease<TowerModel> lease = s.lease = snapshots.acquire(s.lease)) {
       Tower tower = lease.model().user();
-      HeadPairing pairs = HeadPairing.of(lease.snapshot());
+      HeadPairing pairs = s.pairing(lease.snapshot());
       checkHeads(pairs, request, lease);
-      RecallScratch s = scratch.get();
       s.rows[0] = s.rowFor(user, tower);
       backend.embed(tower, s.rows, 1, s.vectors(tower.heads() * tower.dim()));
       long embedded = System.nanoTime();

@@ -17,14 +17,27 @@ import dev.quiver.engine.VectorIndex;
  * }</pre>
  *
  * The snapshot's memory stays mapped until every lease on it is closed. Not thread-safe: one
- * request, one thread. Closing twice releases once.
+ * request, one thread. Closing twice releases once. A released lease may be taken again with
+ * {@link SnapshotManager#acquire(Lease)}, which saves allocating one per request.
  */
 public final class Lease<M extends AutoCloseable> implements AutoCloseable {
-  private final Snapshot<M> snapshot;
+  private Snapshot<M> snapshot;
   private boolean released;
 
   Lease(Snapshot<M> snapshot) {
     this.snapshot = snapshot;
+  }
+
+  /** Holds {@code s}, of which the caller has taken a reference, from now on. */
+  void hold(Snapshot<M> s) {
+    snapshot = s;
+    released = false;
+  }
+
+  void checkReleased() {
+    if (!released) {
+      throw new IllegalStateException("lease on " + snapshot + " is still held");
+    }
   }
 
   public Snapshot<M> snapshot() {

@@ -99,6 +99,10 @@ public record Manifest(int formatVersion, long version, String createdAt, String
       if (tree instanceof ObjectNode o && !o.has("itemHeads")) {
         o.putArray("itemHeads"); // a single-index manifest leaves it out
       }
+      if (tree instanceof ObjectNode o && !o.has("itemCutoff") && o.path("createdAt").isTextual()) {
+        // Written before cut-offs were recorded: its items were read no later than its publish.
+        o.put("itemCutoff", o.get("createdAt").asText());
+      }
       m = tree == null || tree.isMissingNode() ? null : JSON.treeToValue(tree, Manifest.class);
     } catch (JacksonException e) {
       throw new IOException(file + ": bad snapshot manifest: " + e.getOriginalMessage(), e);

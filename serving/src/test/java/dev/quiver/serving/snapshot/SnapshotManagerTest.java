@@ -7,6 +7,7 @@ import static dev.quiver.serving.snapshot.SnapshotFixtures.publish;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -86,6 +87,32 @@ class SnapshotManagerTest {
       assertThrows(IllegalStateException.class, () -> first.search(queries[0], 5, null, Params.DEFAULT,
           new SearchResults(5)));
       assertThrows(IllegalStateException.class, () -> old.search(queries[0], 5, null, Params.DEFAULT,
+          new SearchResults(5)));
+    }
+  }
+
+  @Test
+  void aReleasedLeaseIsTakenAgainOnTheCurrentVersionWithoutANewObject() throws Exception {
+    Path root = work.resolve("root");
+    SnapshotWriter writer = new SnapshotWriter(root, 3);
+    Items a = Items.random(1);
+    Items b = Items.random(2);
+    publish(writer, work, a, 10);
+    try (SnapshotManager<FakeModel> manager = manager(root)) {
+      manager.start();
+      Lease<FakeModel> lease = manager.acquire(null);
+      Snapshot<FakeModel> first = lease.snapshot();
+      assertThrows(IllegalStateException.class, () -> manager.acquire(lease), "still held");
+      lease.close();
+      publish(writer, work, b, 20);
+      assertTrue(manager.refresh());
+      assertEquals(1L, first.freed().get(5, TimeUnit.SECONDS), "the released lease no longer holds version 1");
+      assertSame(lease, manager.acquire(lease));
+      assertEquals(2, lease.version());
+      assertEquals(b.expected(queries), answers(lease, queries));
+      lease.close();
+      lease.close();
+      assertThrows(IllegalStateException.class, () -> lease.search(queries[0], 5, null, Params.DEFAULT,
           new SearchResults(5)));
     }
   }

@@ -24,6 +24,18 @@ class SnapshotWriterTest {
   @TempDir Path work;
 
   @Test
+  void aManifestWrittenBeforeItemCutoffsReadsItsPublishTimeAsTheCutoff() throws IOException {
+    Path root = work.resolve("root");
+    Manifest m = publish(new SnapshotWriter(root, 2), work, Items.random(1), 10);
+    Path file = root.resolve("v-1").resolve(SnapshotLayout.MANIFEST);
+    String json = Files.readString(file);
+    String stripped = json.replaceAll(",\\s*\"itemCutoff\"\\s*:\\s*\"[^\"]*\"", "");
+    assertTrue(!stripped.contains("itemCutoff") && !stripped.equals(json), stripped);
+    Files.writeString(file, stripped);
+    assertEquals(m.createdAt(), Manifest.read(file).itemCutoff());
+  }
+
+  @Test
   void manifestRecordsTheModelTheIndexAndEveryFile() throws IOException {
     Path root = work.resolve("root");
     Instant before = Instant.now();

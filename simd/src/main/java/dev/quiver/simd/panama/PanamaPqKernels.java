@@ -12,7 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The product-quantizer fast scans of {@link PanamaKernelProvider}: table lookups by byte
- * shuffles, many items per instruction. Stateless; thread-safe.
+ * shuffles, many items per instruction. As there, no vector crosses a method call: the JIT boxes
+ * a vector passed to a helper it declines to inline. Stateless; thread-safe.
  */
 final class PanamaPqKernels {
   private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
@@ -77,24 +78,19 @@ final class PanamaPqKernels {
       ByteVector p0 = ByteVector.fromMemorySegment(B128, codes, at, LE);
       ByteVector p1 = ByteVector.fromMemorySegment(B128, codes, at + 16, LE);
       ByteVector table = ByteVector.fromArray(B128, tables, j * STRIDE);
-      acc0 = acc0.add(widen(p0.and((byte) 0x0f).selectFrom(table)));
-      acc1 = acc1.add(widen(p1.and((byte) 0x0f).selectFrom(table)));
-      acc2 = acc2.add(widen(p0.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f).selectFrom(table)));
-      acc3 = acc3.add(widen(p1.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f).selectFrom(table)));
+      acc0 = acc0.add((ShortVector) p0.and((byte) 0x0f).selectFrom(table).convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0));
+      acc1 = acc1.add((ShortVector) p1.and((byte) 0x0f).selectFrom(table).convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0));
+      acc2 = acc2.add((ShortVector) p0.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f).selectFrom(table).convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0));
+      acc3 = acc3.add((ShortVector) p1.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f).selectFrom(table).convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0));
     }
-    store256(acc0, inverseScale, bias, out, o);
-    store256(acc1, inverseScale, bias, out, o + 16);
-    store256(acc2, inverseScale, bias, out, o + 32);
-    store256(acc3, inverseScale, bias, out, o + 48);
-  }
-
-  private static ShortVector widen(ByteVector v) {
-    return (ShortVector) v.convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
-  }
-
-  private static void store256(ShortVector acc, float inverseScale, float bias, float[] out, int o) {
-    ((FloatVector) acc.convertShape(VectorOperators.S2F, F256, 0)).fma(inverseScale, bias).intoArray(out, o);
-    ((FloatVector) acc.convertShape(VectorOperators.S2F, F256, 1)).fma(inverseScale, bias).intoArray(out, o + 8);
+    ((FloatVector) acc0.convertShape(VectorOperators.S2F, F256, 0)).fma(inverseScale, bias).intoArray(out, o);
+    ((FloatVector) acc0.convertShape(VectorOperators.S2F, F256, 1)).fma(inverseScale, bias).intoArray(out, o + 8);
+    ((FloatVector) acc1.convertShape(VectorOperators.S2F, F256, 0)).fma(inverseScale, bias).intoArray(out, o + 16);
+    ((FloatVector) acc1.convertShape(VectorOperators.S2F, F256, 1)).fma(inverseScale, bias).intoArray(out, o + 24);
+    ((FloatVector) acc2.convertShape(VectorOperators.S2F, F256, 0)).fma(inverseScale, bias).intoArray(out, o + 32);
+    ((FloatVector) acc2.convertShape(VectorOperators.S2F, F256, 1)).fma(inverseScale, bias).intoArray(out, o + 40);
+    ((FloatVector) acc3.convertShape(VectorOperators.S2F, F256, 0)).fma(inverseScale, bias).intoArray(out, o + 48);
+    ((FloatVector) acc3.convertShape(VectorOperators.S2F, F256, 1)).fma(inverseScale, bias).intoArray(out, o + 56);
   }
 
   /**
