@@ -71,7 +71,8 @@ public class RecallBenchmark {
          VectorStore vectors = ItemEmbedder.embed(m.item(), CpuTowerBackend.INSTANCE, ITEMS,
              (i, row) -> SyntheticTwoTower.item(1, i, row), done -> { });
          VectorIndex index = IndexFormats.forKind("hnsw").build(vectors, null, Metric.INNER_PRODUCT, build, 2)) {
-      new SnapshotWriter(dir.resolve("snapshots"), 2).publish(SnapshotSource.of(model, index, build));
+      new SnapshotWriter(dir.resolve("snapshots"), 2, TowerModelLoader.gate(snapshot -> { }))
+          .publish(SnapshotSource.of(model, index, build));
     }
     snapshots = new SnapshotManager<>(dir.resolve("snapshots"), TowerModelLoader.snapshots(100),
         new SnapshotListener() { }, Duration.ofSeconds(30));

@@ -94,7 +94,7 @@ class SnapshotManagerTest {
   @Test
   void aReleasedLeaseIsTakenAgainOnTheCurrentVersionWithoutANewObject() throws Exception {
     Path root = work.resolve("root");
-    SnapshotWriter writer = new SnapshotWriter(root, 3);
+    SnapshotWriter writer = new SnapshotWriter(root, 3, GATE);
     Items a = Items.random(1);
     Items b = Items.random(2);
     publish(writer, work, a, 10);

@@ -26,7 +26,7 @@ class SnapshotWriterTest {
   @Test
   void aManifestWrittenBeforeItemCutoffsReadsItsPublishTimeAsTheCutoff() throws IOException {
     Path root = work.resolve("root");
-    Manifest m = publish(new SnapshotWriter(root, 2), work, Items.random(1), 10);
+    Manifest m = publish(new SnapshotWriter(root, 2, GATE), work, Items.random(1), 10);
     Path file = root.resolve("v-1").resolve(SnapshotLayout.MANIFEST);
     String json = Files.readString(file);
     String stripped = json.replaceAll(",\\s*\"itemCutoff\"\\s*:\\s*\"[^\"]*\"", "");
