@@ -36,11 +36,14 @@ class ModuleDirectionTest {
     ALLOWED.put("serving.snapshot", List.of("engine", "simd"));
     ALLOWED.put("serving.recall", List.of("serving.snapshot", "engine", "tower", "simd"));
     ALLOWED.put("tools", List.of("serving", "engine", "tower", "simd"));
-    ALLOWED.put("spark", List.of("serving", "tools", "engine", "pq", "ivf", "hnsw", "tower", "simd"));
     ALLOWED.put("cli", List.of("spark", "serving", "tools", "engine", "pq", "ivf", "hnsw", "tower", "gpu", "simd"));
   }
 
-  /** Every Quiver package a module could name: the modules above plus the benchmarks. */
+  /**
+   * Every Quiver package a module could name: the modules above plus Spark's and the benchmarks'.
+   * The spark module is not on this test's class path (nothing here depends on it), so its own
+   * direction is not checked here; that no other module uses it is.
+   */
   private static final List<String> ALL = List.of("simd", "engine", "pq", "ivf", "hnsw", "tower", "gpu",
       "serving.snapshot", "serving.recall", "tools", "spark", "cli", "bench");
 
