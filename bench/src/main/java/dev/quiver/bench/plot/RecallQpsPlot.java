@@ -1,6 +1,6 @@
 package dev.quiver.bench.plot;
 
-import dev.quiver.bench.sweep.SweepRow;
+import dev.quiver.tools.sweep.SweepRow;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;

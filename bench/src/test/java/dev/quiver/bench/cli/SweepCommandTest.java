@@ -3,8 +3,8 @@ package dev.quiver.bench.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.quiver.bench.sweep.ResultsCsv;
-import dev.quiver.bench.sweep.SweepRow;
+import dev.quiver.tools.sweep.ResultsCsv;
+import dev.quiver.tools.sweep.SweepRow;
 import dev.quiver.cli.Cli;
 import java.io.IOException;
 import java.nio.file.Files;

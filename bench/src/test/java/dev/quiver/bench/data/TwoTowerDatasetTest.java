@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.quiver.bench.Fixtures;
+import dev.quiver.tools.Fixtures;
 import dev.quiver.tools.DatasetSpec;
 import dev.quiver.tools.TwoTowerModel;
 import dev.quiver.tools.TwoTowerDataset;

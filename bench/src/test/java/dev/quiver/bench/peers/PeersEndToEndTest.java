@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.quiver.bench.Fixtures;
+import dev.quiver.tools.Fixtures;
 import dev.quiver.tools.TwoTowerDataset;
 import dev.quiver.bench.sweep.Sweep;
 import dev.quiver.bench.sweep.SweepConfig;
-import dev.quiver.bench.sweep.SweepRow;
+import dev.quiver.tools.sweep.SweepRow;
 import dev.quiver.engine.Metric;
 import dev.quiver.engine.Params;
 import dev.quiver.engine.Recall;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.quiver.bench.sweep.SweepRow;
+import dev.quiver.tools.sweep.SweepRow;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.quiver.bench.sweep;
+package dev.quiver.tools.sweep;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package dev.quiver.bench.sweep;
+package dev.quiver.tools.sweep;
 
 import dev.quiver.tools.Progress;
 import dev.quiver.engine.IndexFormats;

@@ -1,4 +1,4 @@
-package dev.quiver.bench.sweep;
+package dev.quiver.tools.sweep;
 
 import java.io.IOException;
 import java.nio.file.Files;

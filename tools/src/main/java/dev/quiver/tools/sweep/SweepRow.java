@@ -1,4 +1,4 @@
-package dev.quiver.bench.sweep;
+package dev.quiver.tools.sweep;
 
 /**
  * One measured setting: an index (ours or a peer's) at one search setting. Latencies in

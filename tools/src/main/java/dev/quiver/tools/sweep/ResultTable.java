@@ -1,11 +1,11 @@
-package dev.quiver.bench.sweep;
+package dev.quiver.tools.sweep;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
 /** Sweep rows as aligned text for the terminal: text columns left-aligned, numbers right-aligned. */
-final class ResultTable {
+public final class ResultTable {
   private static final String[] HEADER = {"index", "build", "search", "recall", "qps", "p50 us", "p99 us", "build s",
       "MiB"};
   /** Minimum widths, so that rows printed one by one as they are measured line up with the final table. */
@@ -14,7 +14,7 @@ final class ResultTable {
 
   private ResultTable() {}
 
-  static String format(List<SweepRow> rows) {
+  public static String format(List<SweepRow> rows) {
     List<String[]> cells = new ArrayList<>();
     cells.add(HEADER);
     for (SweepRow r : rows) {
@@ -34,7 +34,7 @@ final class ResultTable {
   }
 
   /** One row at the minimum widths, without a line break. */
-  static String line(SweepRow r) {
+  public static String line(SweepRow r) {
     return join(cells(r), MIN_WIDTH);
   }
 

@@ -1,7 +1,5 @@
-package dev.quiver.bench;
+package dev.quiver.tools;
 
-import dev.quiver.tools.DatasetSpec;
-import dev.quiver.tools.TwoTowerDataset;
 import dev.quiver.engine.Metric;
 import dev.quiver.engine.VectorStore;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.quiver.bench.sweep;
+package dev.quiver.tools.sweep;
 
 import org.HdrHistogram.Histogram;
 

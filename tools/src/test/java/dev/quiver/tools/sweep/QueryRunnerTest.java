@@ -1,10 +1,10 @@
-package dev.quiver.bench.sweep;
+package dev.quiver.tools.sweep;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.quiver.bench.Fixtures;
+import dev.quiver.tools.Fixtures;
 import dev.quiver.tools.TwoTowerDataset;
 import dev.quiver.engine.IndexFormats;
 import dev.quiver.engine.Metric;

@@ -1,4 +1,4 @@
-package dev.quiver.bench.sweep;
+package dev.quiver.tools.sweep;
 
 import dev.quiver.engine.Params;
 import dev.quiver.engine.SearchResults;

@@ -1,11 +1,11 @@
-package dev.quiver.bench.sweep;
+package dev.quiver.tools.sweep;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.quiver.bench.Fixtures;
+import dev.quiver.tools.Fixtures;
 import dev.quiver.tools.TwoTowerDataset;
 import dev.quiver.engine.Metric;
 import dev.quiver.engine.VectorStore;
