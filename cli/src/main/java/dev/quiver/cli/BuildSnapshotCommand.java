@@ -42,6 +42,10 @@ import picocli.CommandLine.Option;
         "generated from the model's user features); --min-recall refuses to publish below it."})
 final class BuildSnapshotCommand extends QuiverCommand {
   private static final int GENERATED_USERS = 50;
+  /** The kind built when neither --index nor a user sample to tune on is given. */
+  static final String DEFAULT_KIND = "hnsw";
+  /** The recall@k tuned for when --min-recall does not set it. */
+  static final double DEFAULT_TARGET_RECALL = 0.95;
 
   @Option(names = "--items", description = "Item vectors (.fvecs, .bvecs, .npy), one row per item.")
   Path items;
@@ -60,7 +64,9 @@ final class BuildSnapshotCommand extends QuiverCommand {
       description = "The model directory (model.json, model.safetensors, ...), copied into the snapshot.")
   Path model;
 
-  @Option(names = "--index", defaultValue = "hnsw", description = "Index kind (default ${DEFAULT-VALUE}).")
+  @Option(names = "--index", description = {"Index kind. Without it, a user sample (--user-features) tunes the kind"
+      + " and its parameters to reach --min-recall (else " + DEFAULT_TARGET_RECALL + ") at --k on the sample;"
+      + " without a sample the kind is " + DEFAULT_KIND + "."})
   String kind;
 
   @Option(names = "--build", defaultValue = "", description = "Build parameters, k=v,... (e.g. M=16,efConstruction=100).")
@@ -105,15 +111,15 @@ final class BuildSnapshotCommand extends QuiverCommand {
   boolean noProgress;
 
   private RecallCheck recallCheck;
+  /** The tuner's pick when the kind was tuned to the user sample; null otherwise. */
+  private Tuning tuning;
   /** The start of the verify step, then (once it is over) its duration. */
   private long verifyNanos;
 
   @Override
   public Integer call() throws Exception {
     SnapshotRoots.requireDirectoryOrAbsent(root);
-    Params searchParams = Params.parse(search);
-    recallCheck = users != null ? RecallCheck.ofUsers(users, k, searchParams, minRecall)
-        : RecallCheck.generated(GENERATED_USERS, k, searchParams, minRecall);
+    recallCheck = recallCheck(Params.parse(search));
     if ((items == null) == (itemFeatures == null)) {
       throw new IllegalArgumentException("give exactly one of --items (vectors) and --item-features (feature rows)");
     }
@@ -123,12 +129,23 @@ final class BuildSnapshotCommand extends QuiverCommand {
       throw new IllegalArgumentException("--user-features shapes a build, but --index-file " + indexFile
           + " is already built");
     }
-    Path sample = userFeatures == null ? null : querySample();
+    if (kind == null && (userFeatures == null || indexFile != null || !source.headNames().isEmpty())) {
+      kind = DEFAULT_KIND;
+      if (indexFile == null) {
+        out().printf("no --index: building the default %s (%s)%n", kind, userFeatures == null
+            ? "give a user sample, --user-features, to tune the index to the users"
+            : "the item tower has heads, which the tuner does not handle");
+      }
+    }
+    Path sample = userFeatures == null || kind == null ? null : querySample();
     try {
       return build(source, Params.parse(build), sample);
     } finally {
       if (sample != null) {
         Files.deleteIfExists(sample);
+      }
+      if (tuning != null) {
+        tuning.close();
       }
     }
   }
@@ -161,15 +178,19 @@ final class BuildSnapshotCommand extends QuiverCommand {
       List<VectorIndex> indexes = new ArrayList<>();
       try {
         readS = seconds(t0);
+        if (kind == null) {
+          tune(stores.getFirst(), params);
+        }
+        Params buildParams = tuning != null ? tuning.build() : indexParams;
         long t1 = System.nanoTime();
         for (int h = 0; h < stores.size(); h++) {
           VectorStore vectors = stores.get(h);
           indexes.add(stage("build " + kind + (heads.isEmpty() ? "" : " for item head " + heads.get(h)),
-              () -> IndexFormats.forKind(kind).build(vectors, null, metric, indexParams,
+              () -> IndexFormats.forKind(kind).build(vectors, null, metric, buildParams,
                   threads != null ? threads : cores())));
         }
         buildS = seconds(t1);
-        manifest = publish(snapshotSource(heads, indexes, recorded), itemIds);
+        manifest = publish(snapshotSource(heads, indexes, tuning != null ? tuning.recorded() : recorded), itemIds);
       } finally {
         indexes.forEach(VectorIndex::close);
         stores.forEach(VectorStore::close);
@@ -178,6 +199,28 @@ final class BuildSnapshotCommand extends QuiverCommand {
     double publishS = seconds(t0) - readS - buildS;
     summary(manifest, source, readS, buildS, publishS);
     return 0;
+  }
+
+  /**
+   * Tunes the index to the user sample over the items and takes the pick: its kind, its build
+   * (the sample's tuning half as {@code learn} when the pick is query-aware) and, unless --search
+   * is given, its search parameters for the recall check.
+   */
+  private void tune(VectorStore itemVectors, Params given) throws IOException {
+    if (!given.asMap().isEmpty()) {
+      throw new IllegalArgumentException("--build " + given + " needs --index; without it the tuner sets the build");
+    }
+    tuning = Tuning.run(itemVectors, UserSample.vectors(userFeatures, model), userFeatures,
+        minRecall > 0 ? minRecall : DEFAULT_TARGET_RECALL, k, metric, threads != null ? threads : cores(), out());
+    kind = tuning.kind();
+    if (search.isBlank()) {
+      recallCheck = recallCheck(tuning.search());
+    }
+  }
+
+  private RecallCheck recallCheck(Params searchParams) throws IOException {
+    return users != null ? RecallCheck.ofUsers(users, k, searchParams, minRecall)
+        : RecallCheck.generated(GENERATED_USERS, k, searchParams, minRecall);
   }
 
   /** One index, or one per item head (the manifest lists them). */
@@ -201,16 +244,8 @@ final class BuildSnapshotCommand extends QuiverCommand {
       throw new IllegalArgumentException("--user-features shapes HNSW graphs only; --index is " + kind);
     }
     Path sample = Files.createTempFile("quiver-user-sample", ".fvecs");
-    try (TowerModel m = TowerModel.load(model)) {
-      List<FeatureRow> rows = FeatureRows.readJsonl(userFeatures, m.user());
-      Tower user = m.user();
-      float[] out = new float[rows.size() * user.heads() * user.dim()];
-      user.embedBatch(rows.toArray(new FeatureRow[0]), rows.size(), out);
-      float[][] vectors = new float[rows.size() * user.heads()][];
-      for (int i = 0; i < vectors.length; i++) {
-        vectors[i] = java.util.Arrays.copyOfRange(out, i * user.dim(), (i + 1) * user.dim());
-      }
-      VectorFiles.writeFloats(sample, vectors);
+    try {
+      VectorFiles.writeFloats(sample, UserSample.vectors(userFeatures, model));
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(sample);
       throw e;

@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "quiver", mixinStandardHelpOptions = true, versionProvider = QuiverCli.Version.class,
     description = "Pure-JVM vector search for two-tower recommendation recall.",
-    subcommands = {DemoCommand.class, GenerateCommand.class, EmbedCommand.class, BuildSnapshotCommand.class,
+    subcommands = {DemoCommand.class, GenerateCommand.class, EmbedCommand.class, BuildSnapshotCommand.class, TuneCommand.class,
         SnapshotCommand.class, EvalCommand.class, CommandLine.HelpCommand.class})
 public final class QuiverCli implements Callable<Integer> {
   /** Exit status for bad input, the same as picocli's for a bad option. */
