@@ -38,8 +38,8 @@ final class Tuning implements AutoCloseable {
     Path dir = Files.createTempDirectory("quiver-tune");
     try {
       TuneConfig config = new TuneConfig(metric, k, target, 0, 0, 0, null, 0.1, 3, 1, threads, 1, 42, dir);
-      out.printf("no --index: tuning for recall@%d >= %s on %,d users of %s%n", k, target, users.length,
-          userFeatures.getFileName());
+      out.printf("no --index: tuning for recall@%d >= %s on %,d user-tower vectors of %s%n", k, target,
+          users.length, userFeatures.getFileName());
       TuneResult r = Tuner.run(config, items, users, null, "items", userFeatures.getFileName().toString(),
           new PrintWriter(new StringWriter()));
       SweepRow h = r.heldOut();
