@@ -49,7 +49,8 @@ final class TuneCommand extends QuiverCommand {
     Path model;
   }
 
-  @Option(names = "--gt", description = "Exact neighbours of the queries in the base (.ivecs); computed when absent.")
+  @Option(names = "--gt",
+      description = "Exact neighbours of the queries in the base (.ivecs); computed (and cached beside --query) when absent.")
   Path groundTruth;
 
   @Option(names = "--k", defaultValue = "10", description = "Neighbours per query (default ${DEFAULT-VALUE}).")
@@ -107,8 +108,7 @@ final class TuneCommand extends QuiverCommand {
     requireFile("base", base);
     try (VectorStore items = VectorFiles.readFloats(base)) {
       float[][] q = queries(items.dimension());
-      int[][] gt = groundTruth != null ? GroundTruth.read(requireFile("ground truth", groundTruth), q.length, k,
-          items.size()) : null;
+      int[][] gt = groundTruth(items, q);
       TuneResult result = Tuner.run(config, items, q, gt, base.getFileName().toString(), queryName(), out());
       Files.createDirectories(out);
       ResultsCsv.write(out.resolve("results.csv"), result.rows());
@@ -120,6 +120,23 @@ final class TuneCommand extends QuiverCommand {
           result.choice() != null ? ", " + out.resolve(TuneResult.CHOICE) : "");
       return result.met() ? 0 : TARGET_NOT_MET;
     }
+  }
+
+  /**
+   * The exact neighbours of every query: the given file, else (query files only) computed and
+   * cached beside the queries as the sweep caches them, else null for the tuner to compute.
+   */
+  private int[][] groundTruth(VectorStore items, float[][] q) throws IOException {
+    if (groundTruth != null) {
+      return GroundTruth.read(requireFile("ground truth", groundTruth), q.length, k, items.size());
+    }
+    if (queries.query == null) {
+      return null;
+    }
+    out().println("exact neighbours of the queries (cached beside them)...");
+    out().flush();
+    return GroundTruth.cachedOrCompute(base, queries.query, items, q, metric, k,
+        buildThreads != null ? buildThreads : cores(), false);
   }
 
   /** The query vectors: the file's rows, or the user tower's vectors of the feature rows. */
