@@ -18,7 +18,8 @@ public record Candidate(String kind, Params fixedBuild, double nlistPerRootN, bo
                         Params fixedSearch) {
   /** The HNSW builds use efConstruction 100: half the default's build time, and efSearch makes up the rest. */
   static final String HNSW_EF_CONSTRUCTION = "100";
-  private static final double[] NLIST_PER_ROOT_N = {2, 4, 8};
+  // 4 sqrt(n) is the kinds' default; k-means costs grow with nlist squared (64 nlist training rows), so no more.
+  private static final double[] NLIST_PER_ROOT_N = {1, 2, 4};
 
   /** Every candidate of {@code kinds} (ivf-flat, ivf-sq8, hnsw), for searches at {@code k}. */
   public static List<Candidate> of(List<String> kinds, int k) {
