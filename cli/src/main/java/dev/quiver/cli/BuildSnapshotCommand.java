@@ -203,7 +203,7 @@ final class BuildSnapshotCommand extends QuiverCommand {
 
   /**
    * Tunes the index to the user sample over the items and takes the pick: its kind, its build
-   * (the sample's tuning half as {@code learn} when the pick is query-aware) and, unless --search
+   * (the sample's learn third as {@code learn} when the pick is query-aware) and, unless --search
    * is given, its search parameters for the recall check.
    */
   private void tune(VectorStore itemVectors, Params given) throws IOException {

@@ -23,8 +23,9 @@ import picocli.CommandLine.Option;
         "target recall@k, within budgets of p99 latency, index memory and build time. Candidates",
         "(ivf-flat, ivf-sq8 with and without exact rerank, hnsw f32/sq8, with and without",
         "query-aware links) are built on a sample of the base, the best few on the full base; each",
-        "search knob is walked to the smallest value reaching the target on half the queries, and",
-        "the pick is checked on the other half. Writes DIR/results.csv (the sweep's columns) and",
+        "search knob is walked to the smallest value reaching the target on part of the queries,",
+        "and the pick is checked on as many others (a third links the query-aware graphs unless",
+        "--learn is given). Writes DIR/results.csv (the sweep's columns) and",
         "DIR/choice.txt (--index K --build ... / --search ..., as sweep and build-snapshot take them).",
         "Exit status: 0 when the pick reaches the target within the budgets; 3 when no configuration",
         "does (choice.txt then holds the highest recall found, if any fits the budgets); 2 on bad input."})
@@ -48,6 +49,10 @@ final class TuneCommand extends QuiverCommand {
     @Option(names = "--model", description = "The model directory whose user tower embeds --user-features.")
     Path model;
   }
+
+  @Option(names = "--learn", description = {"Query sample (.fvecs) of query-aware HNSW builds (default: a third of the",
+      "queries, apart from those tuned and checked on)."})
+  Path learn;
 
   @Option(names = "--gt",
       description = "Exact neighbours of the queries in the base (.ivecs); computed (and cached beside --query) when absent.")
@@ -104,7 +109,8 @@ final class TuneCommand extends QuiverCommand {
   @Override
   public Integer call() throws Exception {
     TuneConfig config = new TuneConfig(metric, k, targetRecall, maxP99Us, Math.round(memoryMb * 1048576), maxBuildS,
-        kinds, sample, survivors, threads, buildThreads != null ? buildThreads : cores(), warmupSeconds, seed, out);
+        kinds, sample, survivors, threads, buildThreads != null ? buildThreads : cores(), warmupSeconds, seed, out,
+        learn == null ? null : requireFile("learn", learn));
     requireFile("base", base);
     try (VectorStore items = VectorFiles.readFloats(base)) {
       float[][] q = queries(items.dimension());

@@ -37,7 +37,7 @@ final class Tuning implements AutoCloseable {
                     int threads, PrintWriter out) throws IOException {
     Path dir = Files.createTempDirectory("quiver-tune");
     try {
-      TuneConfig config = new TuneConfig(metric, k, target, 0, 0, 0, null, 0.1, 3, 1, threads, 1, 42, dir);
+      TuneConfig config = new TuneConfig(metric, k, target, 0, 0, 0, null, 0.1, 3, 1, threads, 1, 42, dir, null);
       out.printf("no --index: tuning for recall@%d >= %s on %,d user-tower vectors of %s%n", k, target,
           users.length, userFeatures.getFileName());
       TuneResult r = Tuner.run(config, items, users, null, "items", userFeatures.getFileName().toString(),

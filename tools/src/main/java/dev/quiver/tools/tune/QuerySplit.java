@@ -5,11 +5,13 @@ import java.util.Arrays;
 import java.util.Random;
 
 /**
- * The queries split at random into a tuning half (the larger when odd) and a held-out half, the
- * same for a given seed; each half keeps file order. Immutable.
+ * The queries split at random, the same for a given seed, into a tuning part and a held-out part
+ * of equal size and, when query-aware builds need a sample of their own, a learn part too (thirds
+ * then): a graph linked for the very queries it is measured on would look better than it will
+ * for other users. Each part keeps file order. Immutable.
  */
-record QuerySplit(int[] tuning, int[] heldOut) {
-  static QuerySplit of(int count, long seed) {
+record QuerySplit(int[] learn, int[] tuning, int[] heldOut) {
+  static QuerySplit of(int count, long seed, boolean withLearn) {
     int[] order = new int[count];
     Arrays.setAll(order, i -> i);
     Random random = new Random(seed);
@@ -19,15 +21,25 @@ record QuerySplit(int[] tuning, int[] heldOut) {
       order[i] = order[j];
       order[j] = t;
     }
-    int half = (count + 1) / 2;
-    int[] tuning = Arrays.copyOf(order, half);
-    int[] heldOut = Arrays.copyOfRange(order, half, count);
-    Arrays.sort(tuning);
-    Arrays.sort(heldOut);
-    return new QuerySplit(tuning, heldOut);
+    int learnCount = withLearn ? count / 3 : 0;
+    int heldOutCount = (count - learnCount) / 2;
+    int tuningEnd = count - heldOutCount;
+    return new QuerySplit(sorted(order, 0, learnCount), sorted(order, learnCount, tuningEnd),
+        sorted(order, tuningEnd, count));
   }
 
-  /** The tuning half's rows of {@code rows} (queries or their ground truth). */
+  private static int[] sorted(int[] order, int from, int to) {
+    int[] part = Arrays.copyOfRange(order, from, to);
+    Arrays.sort(part);
+    return part;
+  }
+
+  /** The learn part's rows of {@code rows}. */
+  <T> T[] learn(T[] rows) {
+    return pick(rows, learn);
+  }
+
+  /** The tuning part's rows of {@code rows} (queries or their ground truth). */
   <T> T[] tuning(T[] rows) {
     return pick(rows, tuning);
   }

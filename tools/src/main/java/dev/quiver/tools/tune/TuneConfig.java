@@ -20,10 +20,12 @@ import java.util.List;
  * @param warmupSeconds searching before each index's first measurement, for the JIT
  * @param seed of the subsample and of the split of the queries
  * @param workDir where the query sample of query-aware builds is written ({@code learn.fvecs})
+ * @param learn the query sample of query-aware builds (.fvecs); null for a third of the queries
  */
 public record TuneConfig(Metric metric, int k, double targetRecall, double maxP99Micros, long maxIndexBytes,
                          double maxBuildSeconds, List<String> kinds, double sampleFraction, int survivors,
-                         int threads, int buildThreads, double warmupSeconds, long seed, Path workDir) {
+                         int threads, int buildThreads, double warmupSeconds, long seed, Path workDir,
+                         Path learn) {
   public static final List<String> ALL_KINDS = List.of("ivf-flat", "ivf-sq8", "hnsw");
 
   public TuneConfig {
@@ -45,6 +47,11 @@ public record TuneConfig(Metric metric, int k, double targetRecall, double maxP9
           + survivors + ", " + threads + ", " + buildThreads);
     }
     kinds = kinds == null || kinds.isEmpty() ? ALL_KINDS : List.copyOf(kinds);
+  }
+
+  /** Whether query-aware builds are tried and need a third of the queries as their sample. */
+  boolean learnsFromQueries() {
+    return learn == null && kinds.contains("hnsw");
   }
 
   /** Whether a measured point keeps within the latency budget. */

@@ -24,7 +24,8 @@ import java.util.Map;
  * Finds the index configuration with the most queries per second at a target recall@k, within
  * budgets of p99 latency, index memory and build time.
  *
- * <p>The queries are split at random into a tuning half and a held-out half. Every candidate
+ * <p>The queries are split at random into a tuning half and a held-out half (with a third
+ * apart as the sample of query-aware builds when none is given, {@link QuerySplit}). Every candidate
  * ({@link Candidate#of}) is first built on a random subsample of the base and its search knob
  * walked ({@link Ladder}) to the smallest value reaching the target on the tuning queries,
  * against the subsample's own exact neighbours; the best few go on to the full base, where the
@@ -56,21 +57,22 @@ public final class Tuner {
    */
   public static TuneResult run(TuneConfig config, VectorStore base, float[][] queries, int[][] groundTruth,
                                String baseName, String queryName, PrintWriter log) throws IOException {
-    if (queries.length < 2) {
-      throw new IllegalArgumentException("tuning needs at least 2 queries (half to tune on, half to check on), got "
-          + queries.length);
+    int least = config.learnsFromQueries() ? 3 : 2;
+    if (queries.length < least) {
+      throw new IllegalArgumentException("tuning needs at least " + least + " queries (to tune on, to check on"
+          + (least == 3 ? ", to link query-aware graphs with" : "") + "), got " + queries.length);
     }
     return new Tuner(config, log, baseName, queryName).tune(base, queries, groundTruth);
   }
 
   private TuneResult tune(VectorStore base, float[][] queries, int[][] groundTruth) throws IOException {
-    QuerySplit split = QuerySplit.of(queries.length, c.seed());
+    QuerySplit split = QuerySplit.of(queries.length, c.seed(), c.learnsFromQueries());
     float[][] tuneQ = split.tuning(queries);
-    Path learn = writeLearn(tuneQ);
+    Path learn = c.learn() != null ? c.learn() : writeLearn(split.learn(queries));
     List<Candidate> candidates = Candidate.of(c.kinds(), c.k());
-    log.printf("tuning for recall@%d >= %s over %,d x %d: %d candidates, %d tuning and %d held-out queries%n",
+    log.printf("tuning for recall@%d >= %s over %,d x %d: %d candidates, %d tuning and %d held-out queries%s%n",
         c.k(), c.targetRecall(), base.size(), base.dimension(), candidates.size(), tuneQ.length,
-        queries.length - tuneQ.length);
+        split.heldOut().length, split.learn().length == 0 ? "" : ", " + split.learn().length + " to link graphs with");
     List<Candidate> finalists = firstRound(base, tuneQ, candidates, learn);
     int[][] gt = groundTruth != null ? groundTruth
         : GroundTruth.compute(base, queries, c.metric(), c.k(), c.buildThreads(), false);
@@ -232,14 +234,14 @@ public final class Tuner {
     return String.join("; ", outcomes.stream().map(o -> o.candidate().label() + ": " + o.excluded()).toList());
   }
 
-  /** The tuning queries as the query sample of query-aware HNSW builds; null when HNSW is not tried. */
-  private Path writeLearn(float[][] tuneQ) throws IOException {
-    if (!c.kinds().contains("hnsw")) {
+  /** The learn part of the queries as the sample of query-aware HNSW builds; null when none are tried. */
+  private Path writeLearn(float[][] sample) throws IOException {
+    if (sample.length == 0) {
       return null;
     }
     Files.createDirectories(c.workDir());
     Path learn = c.workDir().resolve(LEARN_FILE);
-    VectorFiles.writeFloats(learn, tuneQ);
+    VectorFiles.writeFloats(learn, sample);
     return learn;
   }
 
