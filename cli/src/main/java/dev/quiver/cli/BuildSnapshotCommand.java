@@ -14,11 +14,7 @@ import dev.quiver.serving.snapshot.PublishStep;
 import dev.quiver.serving.snapshot.SnapshotLayout;
 import dev.quiver.serving.snapshot.SnapshotSource;
 import dev.quiver.serving.snapshot.SnapshotWriter;
-import dev.quiver.tower.FeatureRow;
-import dev.quiver.tower.FeatureRows;
-import dev.quiver.tower.Tower;
 import dev.quiver.tower.TowerBackends;
-import dev.quiver.tower.TowerModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,8 +33,10 @@ import picocli.CommandLine.Option;
         "Item vectors come precomputed (--items: .fvecs, .bvecs, .npy) or from item feature rows",
         "(--item-features: JSON lines) run through the model's own item tower. --user-features",
         "runs a sample of user rows through the model's user tower as the query sample of a",
-        "query-aware HNSW build (learn). Before CURRENT moves, the written version is loaded aside",
-        "as a service loads it, fully checked, and its recall@k measured over --users (or users",
+        "query-aware HNSW build (learn); without --index it tunes the kind and its parameters to",
+        "reach --min-recall (else 0.95) at --k on those users (quiver tune); without --index or a",
+        "sample the kind is hnsw. Before CURRENT moves, the written version is loaded aside as a",
+        "service loads it, fully checked, and its recall@k measured over --users (or users",
         "generated from the model's user features); --min-recall refuses to publish below it."})
 final class BuildSnapshotCommand extends QuiverCommand {
   private static final int GENERATED_USERS = 50;
@@ -54,7 +52,8 @@ final class BuildSnapshotCommand extends QuiverCommand {
   Path itemFeatures;
 
   @Option(names = "--user-features",
-      description = "A sample of user feature rows (.jsonl) whose user-tower vectors shape a query-aware HNSW graph.")
+      description = "A sample of user feature rows (.jsonl) whose user-tower vectors shape a query-aware HNSW graph"
+          + " or, without --index, tune the index.")
   Path userFeatures;
 
   @Option(names = "--ids", description = "Item ids: a text file, one integer per line, in item order (default: row numbers).")
