@@ -64,7 +64,7 @@ class ItemMultiHeadSnapshotTest {
 
   @ParameterizedTest
   @CsvSource({"item_multi_head,1,2,click buy", "share_bottom,2,2,click like",
-      "user_multi_head,3,1,click like follow"})
+      "user_multi_head,3,1,click like follow", "mixed_dims,2,2,click like"})
   void eachPairSearchesItsOwnIndex(String fixture, int userHeads, int itemHeads, String lists) throws IOException {
     Path model = FIXTURES.resolve(fixture);
     Path items = itemRows(model);
@@ -92,13 +92,13 @@ class ItemMultiHeadSnapshotTest {
       assertEquals(pairs, request.heads());
       RecallResults got = new RecallResults(K);
       RecallResults want = new RecallResults(K);
-      float[] user = new float[userHeads * m.user().dim()];
+      float[] user = new float[m.user().width()];
       List<long[]> singles = new ArrayList<>();
       for (FeatureRow row : users) {
         m.user().embed(row, user);
         SearchResults[] exact = new SearchResults[pairs];
         for (int p = 0; p < pairs; p++) {
-          exact[p] = exact(user, userHeads == 1 ? 0 : p, itemVectors, itemHeads == 1 ? 0 : p, m.item(), K);
+          exact[p] = exact(user, m.user(), userHeads == 1 ? 0 : p, itemVectors, m.item(), itemHeads == 1 ? 0 : p, K);
         }
         new HeadMerger().merge(MergeMode.SNAKE, exact, pairs, null, null, K, want);
         service.recall(row, request, got);
@@ -132,6 +132,54 @@ class ItemMultiHeadSnapshotTest {
         r::toString);
   }
 
+  @Test
+  void headsOfDifferentSizesGetIndexesOfTheirSize() throws IOException {
+    Path model = FIXTURES.resolve("mixed_dims");
+    Path root = dir.resolve("root");
+    Cli r = Cli.run("build-snapshot", "--item-features", itemRows(model).toString(), "--model", model.toString(),
+        "--index", "hnsw", "--root", root.toString(), "--users", model.resolve("user.jsonl").toString(),
+        "--min-recall", "0.9", "--no-progress");
+    assertEquals(0, r.exit(), r::toString);
+    Manifest manifest = Manifest.read(root.resolve("v-1").resolve("manifest.json"));
+    assertEquals(List.of(16, 8), List.of(manifest.dimension(0), manifest.dimension(1)));
+    assertEquals(List.of(new Manifest.ItemHead("click", "index.qvi", 0), new Manifest.ItemHead("like", "index-h1.qvi", 8)),
+        manifest.itemHeads());
+    assertTrue(r.out().matches("(?s).*recall@100 [01]\\.\\d+ over 80 given users \\(click [01]\\.\\d+, like [01]\\.\\d+\\).*"),
+        r::toString);
+    Cli v = Cli.run("snapshot", "verify", "--root", root.toString(), "--users", model.resolve("user.jsonl").toString(),
+        "--k", "10");
+    assertEquals(0, v.exit(), v::toString);
+    assertTrue(v.out().contains("user head click in item head click's index: recall@10 "), v::toString);
+    assertTrue(v.out().contains("user head like in item head like's index: recall@10 "), v::toString);
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "one item head|user head 'like' (8-d) pairs with item head 'click' (16-d)",
+      "swapped item heads|user head 'click' (16-d) pairs with item head 'like' (8-d)"})
+  void headsOfDifferentSizesThatWouldSearchAnIndexOfAnotherSizeAreRefused(String change, String message)
+      throws IOException {
+    Path model = Files.createDirectories(dir.resolve("changed"));
+    for (String f : List.of("model.json", "model.safetensors", "item.jsonl")) {
+      Files.copy(FIXTURES.resolve("mixed_dims").resolve(f), model.resolve(f));
+    }
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode config = (ObjectNode) json.readTree(model.resolve("model.json").toFile());
+    com.fasterxml.jackson.databind.node.ArrayNode heads =
+        (com.fasterxml.jackson.databind.node.ArrayNode) config.path("towers").path("item").path("heads");
+    if (change.equals("swapped item heads")) {
+      heads.add(heads.remove(0));
+    } else {
+      heads.remove(1);
+    }
+    json.writeValue(model.resolve("model.json").toFile(), config);
+    Cli r = Cli.run("build-snapshot", "--item-features", itemRows(model).toString(), "--model", model.toString(),
+        "--index", "flat", "--root", dir.resolve("root").toString(), "--no-progress");
+    assertEquals(2, r.exit(), r::toString);
+    assertTrue(r.err().contains(message + "; paired heads must give the same dimension (user heads "
+        + "[click 16-d, like 8-d], item heads "), r::toString);
+  }
+
   /** A batch pairs heads as single recalls do. */
   private static void assertBatchGivesSingles(RecallService service, RecallRequest request, List<FeatureRow> users,
                                               List<long[]> singles) {
@@ -148,22 +196,24 @@ class ItemMultiHeadSnapshotTest {
     }
   }
 
-  /** Every item's vectors, [item][head * dim + j]. */
+  /** Every item's vectors, [item][headOffset(head) + j]. */
   private static float[][] embedAll(Tower item, List<FeatureRow> rows) {
-    float[] all = new float[rows.size() * item.heads() * item.dim()];
+    int width = item.width();
+    float[] all = new float[rows.size() * width];
     item.embedBatch(rows.toArray(FeatureRow[]::new), rows.size(), all);
-    int width = item.heads() * item.dim();
     return IntStream.range(0, rows.size())
         .mapToObj(i -> java.util.Arrays.copyOfRange(all, i * width, (i + 1) * width)).toArray(float[][]::new);
   }
 
   /** Brute force in double: the k items of best inner product of user head u with item head h. */
-  private static SearchResults exact(float[] user, int u, float[][] items, int h, Tower item, int k) {
-    int dim = item.dim();
+  private static SearchResults exact(float[] user, Tower userTower, int u, float[][] items, Tower item, int h,
+                                     int k) {
+    int dim = item.headDim(h);
+    assertEquals(dim, userTower.headDim(u), "paired heads' dimensions");
     double[] score = new double[items.length];
     for (int i = 0; i < items.length; i++) {
       for (int j = 0; j < dim; j++) {
-        score[i] += (double) user[u * dim + j] * items[i][h * dim + j];
+        score[i] += (double) user[userTower.headOffset(u) + j] * items[i][item.headOffset(h) + j];
       }
     }
     SearchResults out = new SearchResults(k);

@@ -20,11 +20,16 @@ final class QuerySample {
     try (TowerModel m = TowerModel.load(model)) {
       Tower user = m.user();
       List<FeatureRow> rows = FeatureRows.readJsonl(userFeatures, user);
-      float[] out = new float[rows.size() * user.heads() * user.dim()];
+      if (user.width() != user.heads() * user.headDim(0)) {
+        throw new IllegalArgumentException(userFeatures + ": " + model + "'s user heads " + user.describeHeads()
+            + " differ in dimension; one query sample feeds every shard's build");
+      }
+      int dim = user.headDim(0);
+      float[] out = new float[rows.size() * user.width()];
       user.embedBatch(rows.toArray(new FeatureRow[0]), rows.size(), out);
       float[][] vectors = new float[rows.size() * user.heads()][];
       for (int i = 0; i < vectors.length; i++) {
-        vectors[i] = Arrays.copyOfRange(out, i * user.dim(), (i + 1) * user.dim());
+        vectors[i] = Arrays.copyOfRange(out, i * dim, (i + 1) * dim);
       }
       return vectors;
     }

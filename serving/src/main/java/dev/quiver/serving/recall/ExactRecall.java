@@ -37,7 +37,7 @@ public final class ExactRecall implements AutoCloseable {
     exact = FlatIndex.build(items, ids, Metric.INNER_PRODUCT);
     tower = model.user();
     row = tower.newRow();
-    vectors = new float[tower.heads() * tower.dim()];
+    vectors = new float[tower.width()];
   }
 
   /** The exact answer to {@code request} for {@code user} (a row of any model with these features). */
@@ -46,8 +46,8 @@ public final class ExactRecall implements AutoCloseable {
     SearchResults[] lists = new SearchResults[tower.heads()];
     for (int h = 0; h < lists.length; h++) {
       lists[h] = new SearchResults(request.headK(h));
-      exact.search(Arrays.copyOfRange(vectors, h * tower.dim(), (h + 1) * tower.dim()), request.headK(h), null,
-          Params.DEFAULT, lists[h]);
+      exact.search(Arrays.copyOfRange(vectors, tower.headOffset(h), tower.headOffset(h) + tower.headDim(h)),
+          request.headK(h), null, Params.DEFAULT, lists[h]);
     }
     RecallResults out = new RecallResults(request.k());
     merger.merge(request.merge(), lists, lists.length, null, null, request.k(), out);

@@ -276,25 +276,30 @@ public final class SnapshotWriter {
     }
   }
 
-  /** The indexes of item heads after the first, each like the first but for its vectors. */
+  /**
+   * The indexes of item heads after the first, each like the first but for its vectors (whose
+   * dimension is its head's).
+   */
   private static List<Manifest.ItemHead> writeHeadIndexes(SnapshotSource source, Path dir, WrittenIndex first)
       throws IOException {
     List<Manifest.ItemHead> heads = new ArrayList<>();
     for (int h = 0; h < source.itemHeads().size(); h++) {
       String path = SnapshotLayout.headIndex(h);
+      int dim = 0;
       if (h > 0) {
         Path target = dir.resolve(path);
         source.itemHeads().get(h).index().write(target);
         try (VectorIndex index = IndexFormats.open(target, false)) {
           checkOrdinalIds(index, target);
-          if (!index.kind().equals(first.info.kind()) || index.dimension() != first.info.dimension()
+          if (!index.kind().equals(first.info.kind())
               || !index.metric().shortName().equals(first.info.metric()) || index.size() != first.count) {
             throw new IllegalArgumentException(target + ": item head " + h + "'s index differs from the first in "
-                + "kind, metric, dimension or items");
+                + "kind, metric or items");
           }
+          dim = index.dimension() == first.info.dimension() ? 0 : index.dimension();
         }
       }
-      heads.add(new Manifest.ItemHead(source.itemHeads().get(h).name(), path));
+      heads.add(new Manifest.ItemHead(source.itemHeads().get(h).name(), path, dim));
     }
     return heads;
   }
