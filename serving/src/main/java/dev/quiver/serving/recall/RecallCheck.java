@@ -168,11 +168,11 @@ public final class RecallCheck implements PublishGate.Check<TowerModel> {
           float[] q = Arrays.copyOfRange(vectors, from, from + tower.headDim(uh));
           snapshot.index(ih).search(q, kk, null, params, servedLists[l]);
           truth.get(ih).search(q, kk, null, Params.DEFAULT, exactLists[l]);
-          perList[l] += overlap(servedLists[l], exactLists[l]);
+          perList[l] += overlap(servedLists[l].ids(), exactLists[l].ids());
         }
         merger.merge(MergeMode.SNAKE, servedLists, lists, null, null, kk, served);
         merger.merge(MergeMode.SNAKE, exactLists, lists, null, null, kk, exact);
-        sum += overlap(served, exact);
+        sum += overlap(served.ids(), exact.ids());
       }
     } finally {
       truth.forEach(FlatIndex::close);
@@ -215,33 +215,19 @@ public final class RecallCheck implements PublishGate.Check<TowerModel> {
     }
   }
 
-  private static double overlap(SearchResults served, SearchResults exact) {
-    if (exact.count() == 0) {
+  /** The share of {@code exact}'s ids that {@code served} holds (1 when there are none). */
+  private static double overlap(long[] served, long[] exact) {
+    if (exact.length == 0) {
       return 1;
     }
-    IntHashSet truth = new IntHashSet(exact.count());
-    for (int i = 0; i < exact.count(); i++) {
-      truth.add((int) exact.id(i));
+    IntHashSet truth = new IntHashSet(exact.length);
+    for (long id : exact) {
+      truth.add((int) id);
     }
     int found = 0;
-    for (int i = 0; i < served.count(); i++) {
-      found += truth.contains((int) served.id(i)) ? 1 : 0;
+    for (long id : served) {
+      found += truth.contains((int) id) ? 1 : 0;
     }
-    return found / (double) exact.count();
-  }
-
-  private static double overlap(RecallResults served, RecallResults exact) {
-    if (exact.count() == 0) {
-      return 1;
-    }
-    IntHashSet truth = new IntHashSet(exact.count());
-    for (int i = 0; i < exact.count(); i++) {
-      truth.add((int) exact.id(i));
-    }
-    int found = 0;
-    for (int i = 0; i < served.count(); i++) {
-      found += truth.contains((int) served.id(i)) ? 1 : 0;
-    }
-    return found / (double) exact.count();
+    return found / (double) exact.length;
   }
 }
