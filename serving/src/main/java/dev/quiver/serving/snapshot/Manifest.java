@@ -63,7 +63,8 @@ public record Manifest(int formatVersion, long version, String createdAt, String
   public record FileEntry(String path, long size, String crc32c) {}
 
   /**
-   * One item head's index: the head's name in the model's item tower, its file, and its
+   * One item head's index: the head's name in the model's item tower, its file (for a sharded
+   * index the name its shards are named after, {@link SnapshotLayout#shardFiles}), and its
    * dimension where it differs from {@link IndexInfo#dimension} (0 there, and left out of the file).
    */
   public record ItemHead(String name, String path,
@@ -168,6 +169,11 @@ public record Manifest(int formatVersion, long version, String createdAt, String
     return SnapshotLayout.indexFiles(shards());
   }
 
+  /** Item head {@code h}'s index files, one per shard, in ordinal order. */
+  public List<String> indexFiles(int h) {
+    return SnapshotLayout.shardFiles(indexPaths().get(h), shards());
+  }
+
   /** The entry of {@code path}, or null. */
   public FileEntry file(String path) {
     for (FileEntry f : files) {
@@ -206,13 +212,13 @@ public record Manifest(int formatVersion, long version, String createdAt, String
   }
 
   private void validateHeads(Path file) throws IOException {
-    check(file, itemHeads.isEmpty() || shards() == 1, "item heads of a sharded index");
     Set<String> names = new HashSet<>();
     for (int h = 0; h < itemHeads.size(); h++) {
       ItemHead head = itemHeads.get(h);
       check(file, head.name != null && !head.name.isBlank() && names.add(head.name),
           "item head " + h + " name '" + head.name + "'");
-      check(file, head.path != null && file(head.path) != null, "item head '" + head.name + "' index '"
+      check(file, head.path != null && head.path.endsWith(".qvi")
+          && indexFiles(h).stream().allMatch(f -> file(f) != null), "item head '" + head.name + "' index '"
           + head.path + "' is not a listed file");
       check(file, h > 0 || head.path.equals(SnapshotLayout.INDEX), "the first item head's index is not "
           + SnapshotLayout.INDEX);
@@ -230,6 +236,11 @@ public record Manifest(int formatVersion, long version, String createdAt, String
           "file '" + f.path + "' size " + f.size + " crc32c " + f.crc32c);
     }
     List<String> required = new java.util.ArrayList<>(indexFiles());
+    for (int h = 1; h < itemHeads.size(); h++) {
+      if (itemHeads.get(h).path != null && itemHeads.get(h).path.endsWith(".qvi")) {
+        required.addAll(indexFiles(h));
+      }
+    }
     required.add(SnapshotLayout.IDS);
     for (String name : required) {
       check(file, seen.contains(name), "no entry for required file " + name);

@@ -103,9 +103,8 @@ public final class SnapshotLoader<M extends AutoCloseable> {
     M model = null;
     try {
       boolean full = verification == Verification.FULL;
-      indexes.add(openIndex(dir, manifest, arena, full));
-      for (int h = 1; h < manifest.indexPaths().size(); h++) {
-        indexes.add(openHeadIndex(dir.resolve(manifest.indexPaths().get(h)), manifest, h, arena, full));
+      for (int h = 0; h < manifest.indexPaths().size(); h++) {
+        indexes.add(openIndex(dir, manifest, h, arena, full));
       }
       IdMap ids = ItemIds.open(dir.resolve(SnapshotLayout.IDS), arena, manifest.itemCount(), full);
       model = loadModel(dir, manifest, arena);
@@ -167,16 +166,19 @@ public final class SnapshotLoader<M extends AutoCloseable> {
     }
   }
 
-  /** The index, or for a sharded snapshot its shards searched as one ({@link ShardedIndex}). */
-  private static VectorIndex openIndex(Path dir, Manifest m, Arena arena, boolean ownChecksum)
+  /**
+   * Item head {@code head}'s index (the index, for one head), or for a sharded snapshot its shards
+   * searched as one ({@link ShardedIndex}): like the first head's in all but its vectors.
+   */
+  private static VectorIndex openIndex(Path dir, Manifest m, int head, Arena arena, boolean ownChecksum)
       throws IOException {
     List<VectorIndex> shards = new ArrayList<>();
     try {
-      for (String name : m.indexFiles()) {
+      for (String name : m.indexFiles(head)) {
         shards.add(IndexFormats.open(dir.resolve(name), ownChecksum, arena));
       }
       VectorIndex index = ShardedIndex.of(shards);
-      check(dir.resolve(m.indexFiles().getFirst()), index, m, m.index().dimension());
+      check(dir.resolve(m.indexFiles(head).getFirst()), index, m, m.dimension(head));
       return index;
     } catch (IllegalArgumentException e) {
       shards.forEach(VectorIndex::close);
@@ -185,19 +187,6 @@ public final class SnapshotLoader<M extends AutoCloseable> {
       shards.forEach(VectorIndex::close);
       throw e;
     }
-  }
-
-  /** The index of an item head after the first: one file, like the first in all but its vectors. */
-  private static VectorIndex openHeadIndex(Path file, Manifest m, int head, Arena arena, boolean ownChecksum)
-      throws IOException {
-    VectorIndex index = IndexFormats.open(file, ownChecksum, arena);
-    try {
-      check(file, index, m, m.dimension(head));
-    } catch (IOException e) {
-      index.close();
-      throw e;
-    }
-    return index;
   }
 
   private static void check(Path file, VectorIndex index, Manifest m, int dimension) throws IOException {
