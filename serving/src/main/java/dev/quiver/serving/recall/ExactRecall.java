@@ -31,11 +31,23 @@ public final class ExactRecall implements AutoCloseable {
   private final HeadMerger merger = new HeadMerger();
   private final LongHashSet truth = new LongHashSet();
 
-  /** Over {@code items} (copied) with item ids {@code ids}, for the model in {@code modelDir}. */
+  /**
+   * Over {@code items} (copied; one item head's vectors, searched by every user head) with item
+   * ids {@code ids}, for the model in {@code modelDir}.
+   *
+   * @throws IllegalArgumentException a user head whose vectors are not of the items' dimension
+   */
   public ExactRecall(Path modelDir, VectorStore items, long[] ids) throws IOException {
     model = TowerModel.load(modelDir);
-    exact = FlatIndex.build(items, ids, Metric.INNER_PRODUCT);
     tower = model.user();
+    for (int h = 0; h < tower.heads(); h++) {
+      if (tower.headDim(h) != items.dimension()) {
+        model.close();
+        throw new IllegalArgumentException(modelDir + ": user head '" + tower.headNames().get(h) + "' gives "
+            + tower.headDim(h) + "-d vectors; the items are " + items.dimension() + "-d");
+      }
+    }
+    exact = FlatIndex.build(items, ids, Metric.INNER_PRODUCT);
     row = tower.newRow();
     vectors = new float[tower.width()];
   }
