@@ -48,11 +48,6 @@ public final class RecallCheck implements PublishGate.Check<TowerModel> {
       heads = List.copyOf(heads);
     }
 
-    /** The lowest recall measured: merged or of a pair. */
-    public double lowest() {
-      return Math.min(recall, heads.stream().mapToDouble(HeadRecall::recall).min().orElse(1));
-    }
-
     @Override
     public String toString() {
       return String.format("recall@%d %.4f over %d %s users", k, recall, users, generated ? "generated" : "given")
