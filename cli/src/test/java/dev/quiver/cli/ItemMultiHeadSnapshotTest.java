@@ -185,6 +185,30 @@ class ItemMultiHeadSnapshotTest {
         + "[click 16-d, like 8-d], item heads "), r::toString);
   }
 
+  @Test
+  void towersThatShareNoDimensionAreRefusedWhenLoaded() throws IOException {
+    Path model = Files.createDirectories(dir.resolve("apart"));
+    for (String f : List.of("model.json", "model.safetensors")) {
+      Files.copy(FIXTURES.resolve("mixed_dims").resolve(f), model.resolve(f));
+    }
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode config = (ObjectNode) json.readTree(model.resolve("model.json").toFile());
+    ((com.fasterxml.jackson.databind.node.ArrayNode) config.at("/towers/user/heads")).remove(1);
+    ((com.fasterxml.jackson.databind.node.ArrayNode) config.at("/towers/item/heads")).remove(0);
+    json.writeValue(model.resolve("model.json").toFile(), config);
+    float[][] vectors = new float[50][8];
+    for (int i = 0; i < vectors.length; i++) {
+      vectors[i][i % 8] = 1;
+    }
+    Path items = dir.resolve("items.fvecs");
+    dev.quiver.engine.io.VectorFiles.writeFloats(items, vectors);
+    Cli r = Cli.run("build-snapshot", "--items", items.toString(), "--model", model.toString(), "--index", "flat",
+        "--root", dir.resolve("root").toString(), "--no-progress");
+    assertEquals(2, r.exit(), r::toString);
+    assertTrue(r.err().contains(model + ": user tower gives 16-d vectors, item tower 8-d: they cannot be compared"),
+        r::toString);
+  }
+
   @ParameterizedTest
   @CsvSource({"item_multi_head,1,2", "share_bottom,2,2", "mixed_dims,2,2", "user_multi_head,3,1"})
   void freshItemsAreFoundInEveryItemHead(String fixture, int userHeads, int itemHeads) throws IOException {
