@@ -168,7 +168,7 @@ public final class FreshItems implements AutoCloseable {
   /** Embeds the adds of {@code records} with {@code s}'s item tower and applies them in order. */
   private void applyTo(FreshState s, List<FreshRecord> records) {
     Tower tower = s.itemTower;
-    int width = tower.heads() * tower.dim();
+    int width = tower.width();
     FeatureRow[] rows = new FeatureRow[Math.min(ItemEmbedder.BATCH, records.size())];
     float[] vectors = new float[rows.length * width];
     for (int start = 0; start < records.size(); start += rows.length) {
