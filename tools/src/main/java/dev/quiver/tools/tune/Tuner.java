@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * Finds the index configuration with the most queries per second at a target recall@k, within
@@ -43,6 +44,8 @@ public final class Tuner {
   private final String baseName;
   private final String queryName;
   private final List<SweepRow> rows = new ArrayList<>();
+  /** Candidates the first round left out for a budget, named when nothing at all fits. */
+  private final List<Outcome> leftOutEarly = new ArrayList<>();
 
   private Tuner(TuneConfig config, PrintWriter log, String baseName, String queryName) {
     this.c = config;
@@ -93,7 +96,7 @@ public final class Tuner {
     try (Trial chosen = best) {
       if (chosen == null || chosen.outcome.row() == null) {
         return new TuneResult(List.copyOf(rows), TuneResult.paretoFront(fullRows), null, null,
-            "no configuration keeps within the budgets: " + exclusions(outcomes));
+            "no configuration keeps within the budgets: " + exclusions(leftOutEarly, outcomes));
       }
       SweepRow heldOut = heldOut(chosen, split.heldOut(queries), split.heldOut(gt));
       return new TuneResult(List.copyOf(rows), TuneResult.paretoFront(fullRows), chosen.outcome, heldOut,
@@ -118,6 +121,7 @@ public final class Tuner {
         }
       }
     }
+    outcomes.stream().filter(o -> o.row() == null).forEach(leftOutEarly::add);
     List<Candidate> finalists = outcomes.stream().filter(o -> o.row() != null).sorted(Outcome.BEST_FIRST)
         .limit(c.survivors()).map(Outcome::candidate).toList();
     log.printf("kept for the full base: %s%n", String.join("; ", finalists.stream().map(Candidate::label).toList()));
@@ -230,8 +234,9 @@ public final class Tuner {
         + " within the budgets%s", pick.row().qps(), c.targetRecall(), meeting, runnerUp);
   }
 
-  private static String exclusions(List<Outcome> outcomes) {
-    return String.join("; ", outcomes.stream().map(o -> o.candidate().label() + ": " + o.excluded()).toList());
+  private static String exclusions(List<Outcome> early, List<Outcome> full) {
+    return String.join("; ", Stream.concat(early.stream(), full.stream())
+        .map(o -> o.candidate().label() + ": " + o.excluded()).toList());
   }
 
   /** The learn part of the queries as the sample of query-aware HNSW builds; null when none are tried. */

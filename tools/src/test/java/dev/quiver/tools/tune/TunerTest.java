@@ -120,10 +120,14 @@ class TunerTest {
 
   @Test
   void aMemoryBudgetNothingFitsGivesNoPick() throws IOException {
-    TuneResult r = tune(config(List.of("ivf-flat"), 1, 0, 1));
-    assertNull(r.choice());
-    assertTrue(r.why().startsWith("no configuration keeps within the budgets"), r::why);
-    assertTrue(r.rows().isEmpty());
+    // On the sample first (nothing survives it), then on the full base.
+    for (double sample : new double[] {0.25, 1}) {
+      TuneResult r = tune(config(List.of("ivf-flat"), sample, 0, 1));
+      assertNull(r.choice());
+      assertTrue(r.why().startsWith("no configuration keeps within the budgets: ivf-flat nlist=1*sqrt(n):"), r::why);
+      assertTrue(r.why().contains("over the memory budget"), r::why);
+      assertTrue(r.rows().isEmpty());
+    }
   }
 
   @Test
