@@ -3,6 +3,7 @@ package dev.quiver.jcstress;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
+import java.time.Instant;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.JCStressTest;
@@ -12,8 +13,9 @@ import org.openjdk.jcstress.infra.results.III_Result;
 
 /**
  * An add races a swap to the next version (prepared, then served): the add must reach the new
- * version's delta whether it lands before the preparation, during it or after. r1: the recaller
- * had seen the add return; r2: found then; r3: found once both were done.
+ * version's delta whether it lands before the preparation, during it or after. r1: the add had
+ * returned when the swapper, its swap done, recalled the item; r2: found then; r3: found once
+ * both were done.
  */
 @JCStressTest
 @Outcome(id = {"0, 0, 1", "0, 1, 1"}, expect = ACCEPTABLE, desc = "recalled before the add returned")
@@ -24,6 +26,8 @@ import org.openjdk.jcstress.infra.results.III_Result;
 public class FreshItemsSwapTest {
   private static final FreshServing SERVING = FreshServing.start();
   private final long id = SERVING.newId();
+  /** Before the add: the next version's build read its items then. */
+  private final Instant cutoff = Instant.now();
   private volatile int added;
 
   @Actor
@@ -33,12 +37,8 @@ public class FreshItemsSwapTest {
   }
 
   @Actor
-  public void swapper() {
-    SERVING.swap();
-  }
-
-  @Actor
-  public void recaller(III_Result r) {
+  public void swapperThenRecaller(III_Result r) {
+    SERVING.swap(cutoff);
     r.r1 = added;
     r.r2 = SERVING.found(id);
   }

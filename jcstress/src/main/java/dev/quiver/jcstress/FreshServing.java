@@ -112,10 +112,12 @@ final class FreshServing {
   }
 
   /**
-   * Swaps in the next version, the same items and model, loaded in memory: the manager prepares
-   * its fresh items (carried from its item cut-off, now) before it serves.
+   * Swaps in the next version, the same items and model, loaded in memory, with item cut-off
+   * {@code cutoff}: the manager prepares its fresh items (every add since the cut-off) before it
+   * serves. An add older than the cut-off would be in the build's main index: this one holds
+   * none, so the cut-off must precede the adds raced on.
    */
-  void swap() {
+  void swap(Instant cutoff) {
     Arena arena = Arena.ofShared();
     try {
       TowerModel m = TowerModel.load(model, arena);
@@ -125,7 +127,7 @@ final class FreshServing {
       FlatIndex index = mainIndex();
       long version = nextVersion.getAndIncrement();
       Manifest manifest = new Manifest(Manifest.FORMAT, version, Instant.now().toString(), "0".repeat(64),
-          new Manifest.IndexInfo(index.kind(), Map.of(), "ip", dim), 2, List.of(), Instant.now().toString());
+          new Manifest.IndexInfo(index.kind(), Map.of(), "ip", dim), 2, List.of(), cutoff.toString());
       snapshots.install(Snapshot.assemble(manifest, null, m, index, IdMap.of(ids, 2), arena, Runnable::run));
     } catch (IOException e) {
       arena.close();
