@@ -271,7 +271,7 @@ public final class FreshItems implements AutoCloseable {
 
   /** The vectors of the adds of {@code records} by {@code tower}, in order: pure, takes no lock. */
   private float[] embed(Tower tower, List<FreshRecord> records) {
-    int width = tower.heads() * tower.dim();
+    int width = tower.width();
     List<FeatureRow> adds = new ArrayList<>(records.size());
     for (FreshRecord r : records) {
       if (r.isAdd()) {
@@ -294,7 +294,7 @@ public final class FreshItems implements AutoCloseable {
 
   /** Applies {@code records} in order to {@code s}, the adds with {@code vectors} from {@link #embed}. */
   private static void applyTo(FreshState s, List<FreshRecord> records, float[] vectors) {
-    int width = s.itemTower.heads() * s.itemTower.dim();
+    int width = s.itemTower.width();
     int a = 0;
     for (FreshRecord r : records) {
       if (r.isAdd()) {
