@@ -97,6 +97,17 @@ class TuneCommandTest {
   }
 
   @Test
+  void userFeatureRowsThroughTheUserTowerAreTheQueries() throws IOException {
+    Cli r = Cli.run("tune", "--base", base(), "--user-features", userRows(60).toString(), "--model",
+        data.resolve("model").toString(), "--k", "10", "--target-recall", "0.9", "--sample", "1", "--kinds", "ivf-flat",
+        "--warmup-s", "0.05", "--out", dir.resolve("out").toString());
+    assertEquals(0, r.exit(), r::toString);
+    // 60 rows through a user tower of 2 heads: 120 queries, half tuned on, half held out.
+    assertTrue(r.out().contains("60 tuning and 60 held-out queries"), r::toString);
+    assertEquals("users.jsonl[held-out]", ResultsCsv.read(dir.resolve("out/results.csv")).getLast().query());
+  }
+
+  @Test
   void buildSnapshotWithoutIndexTunesOnTheUserSample() throws IOException {
     Path users = userRows(60);
     Cli r = Cli.run("build-snapshot", "--items", base(), "--model", data.resolve("model").toString(), "--user-features",
