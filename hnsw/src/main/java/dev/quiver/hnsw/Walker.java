@@ -102,12 +102,6 @@ final class Walker {
     }
   }
 
-  /** Scores c's unvisited neighbours at {@code level} into {@link #fresh}/{@link #scores}; returns how many. */
-  private int expand(Graph g, float[] q, float qExtra, int c, int level) {
-    one[0] = c;
-    return expandAll(g, q, qExtra, one, 1, level);
-  }
-
   /** The node reached by the last {@link #start}/{@link #descend}. */
   int entry() {
     return entry;
@@ -209,7 +203,8 @@ final class Walker {
 
   /**
    * Beam search of layer 0 for a user query whose results must pass {@code filter} (null: all)
-   * and not be deleted. Rejected nodes still steer the walk; only the result list excludes them.
+   * and not be deleted: {@link #searchLayer} with its batched expansion and overlapped loads,
+   * where rejected nodes still steer the walk and only the result list excludes them.
    *
    * <p>Returns false when the walk gives up: once it has scored more nodes than the number of
    * eligible items it estimates (the share of eligible nodes among those it tested, times
@@ -231,13 +226,24 @@ final class Walker {
     }
     long scored = 1;
     long giveUpFloor = ef + FALLBACK_MIN_SCORED;
-    ensureList(g.slots0);
-    while (!candidates.isEmpty()) {
-      long c = candidates.pop();
-      if (results.size() >= ef && NodeHeap.score(c) < results.topScore()) {
-        break;
+    int width = SEARCH_WIDTH;
+    ensureList(width * g.slots0);
+    if (batch.length < width) {
+      batch = new int[width];
+    }
+    while (true) {
+      int b = 0;
+      while (b < width && !candidates.isEmpty()
+          && (results.size() < ef || candidates.topScore() >= results.topScore())) {
+        batch[b++] = NodeHeap.node(candidates.pop());
       }
-      int m = expand(g, q, 0f, NodeHeap.node(c), 0);
+      if (b == 0) {
+        return true;
+      }
+      if (!candidates.isEmpty()) {
+        sink += g.touchList(candidates.topNode(), 0);
+      }
+      int m = expandAll(g, q, 0f, batch, b, 0);
       scored += m;
       for (int i = 0; i < m; i++) {
         float s = scores[i];
@@ -255,7 +261,6 @@ final class Walker {
         return false;
       }
     }
-    return true;
   }
 
   private static boolean eligible(Graph g, int node, OrdinalFilter filter, Tombstones deleted) {
