@@ -3,6 +3,7 @@ package dev.quiver.bench.sweep;
 import dev.quiver.tools.Progress;
 import dev.quiver.engine.IndexFormats;
 import dev.quiver.engine.Metric;
+import dev.quiver.engine.OrdinalFilter;
 import dev.quiver.engine.Params;
 import dev.quiver.engine.SearchResults;
 import dev.quiver.engine.VectorIndex;
@@ -83,17 +84,28 @@ public final class GroundTruth {
   /** Exact top-k ordinals by brute force over {@code base}, batched on up to {@code threads} threads. */
   public static int[][] compute(VectorStore base, float[][] queries, Metric metric, int k, int threads,
                                 boolean progress) {
+    return compute(base, queries, metric, k, threads, progress, null);
+  }
+
+  /** As {@link #compute(VectorStore, float[][], Metric, int, int, boolean)}, over the rows {@code filter} allows. */
+  public static int[][] compute(VectorStore base, float[][] queries, Metric metric, int k, int threads,
+                                boolean progress, OrdinalFilter filter) {
     int[][] gt = new int[queries.length][];
     try (VectorIndex exact = IndexFormats.forKind("flat").build(base, null, metric, Params.DEFAULT, threads);
          Progress bar = Progress.start("ground truth", queries.length, "queries", progress)) {
       SearchResults[] out = new SearchResults[Math.min(CHUNK, queries.length)];
+      OrdinalFilter[] filters = filter == null ? null : new OrdinalFilter[out.length];
+      if (filters != null) {
+        Arrays.fill(filters, filter);
+      }
       for (int i = 0; i < out.length; i++) {
         out[i] = new SearchResults(k);
       }
       for (int from = 0; from < queries.length; from += CHUNK) {
         int to = Math.min(queries.length, from + CHUNK);
         SearchResults[] slice = to - from == out.length ? out : Arrays.copyOf(out, to - from);
-        exact.searchBatch(Arrays.copyOfRange(queries, from, to), k, null, Params.DEFAULT, slice, threads);
+        OrdinalFilter[] sliceFilters = filters == null ? null : Arrays.copyOf(filters, to - from);
+        exact.searchBatch(Arrays.copyOfRange(queries, from, to), k, sliceFilters, Params.DEFAULT, slice, threads);
         for (int q = from; q < to; q++) {
           gt[q] = ordinals(slice[q - from], k);
         }
