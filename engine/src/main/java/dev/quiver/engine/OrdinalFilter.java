@@ -25,6 +25,15 @@ public interface OrdinalFilter extends IntPredicate {
     return i;
   }
 
+  /**
+   * How many ordinals of {@code [0, end)} this filter allows, or -1 when it cannot tell without
+   * testing each. A search that knows a filter leaves few items scores them directly instead of
+   * walking a graph first.
+   */
+  default int allowedCount(int end) {
+    return -1;
+  }
+
   /** Accepts the ordinals whose bit is set. The bit set must not change during a search. */
   static OrdinalFilter allowing(BitSet allowed) {
     return new OrdinalFilter() {
@@ -37,6 +46,11 @@ public interface OrdinalFilter extends IntPredicate {
       public int nextAllowed(int from, int end) {
         int i = allowed.nextSetBit(from);
         return i < 0 ? end : Math.min(i, end);
+      }
+
+      @Override
+      public int allowedCount(int end) {
+        return allowed.length() <= end ? allowed.cardinality() : -1;
       }
     };
   }
@@ -52,6 +66,11 @@ public interface OrdinalFilter extends IntPredicate {
       @Override
       public int nextAllowed(int from, int end) {
         return Math.min(excluded.nextClearBit(from), end);
+      }
+
+      @Override
+      public int allowedCount(int end) {
+        return excluded.length() <= end ? end - excluded.cardinality() : -1;
       }
     };
   }

@@ -40,4 +40,15 @@ class OrdinalFilterTest {
     assertEquals(50, OrdinalFilter.allowing(new BitSet()).nextAllowed(0, 50));
     assertEquals(50, ((OrdinalFilter) i -> false).nextAllowed(10, 50));
   }
+
+  @Test
+  void bitSetsCountWhatTheyAllowAndPredicatesCannot() {
+    BitSet bits = new BitSet();
+    bits.set(2);
+    bits.set(40);
+    assertEquals(2, OrdinalFilter.allowing(bits).allowedCount(100));
+    assertEquals(98, OrdinalFilter.excluding(bits).allowedCount(100));
+    assertEquals(-1, OrdinalFilter.allowing(bits).allowedCount(30), "a bit beyond the end");
+    assertEquals(-1, ((OrdinalFilter) bits::get).allowedCount(100));
+  }
 }

@@ -58,6 +58,11 @@ final class HnswGraphSearcher implements Searcher {
       return;
     }
     Tombstones deleted = index.deleted;
+    int allowed = filter == null ? -1 : filter.allowedCount(n);
+    if (allowed >= 0 && Walker.exactIsCheaper(allowed, ef, n)) {
+      exact(g, n, q, k, filter, s, out);
+      return;
+    }
     Walker w = s.walker;
     w.query(g, q, true);
     w.start(g, q, 0f, Linker.entryNode(e));

@@ -3,7 +3,6 @@ package dev.quiver.bench.sweep;
 import dev.quiver.tools.Progress;
 import dev.quiver.engine.IndexFormats;
 import dev.quiver.engine.Metric;
-import dev.quiver.engine.OrdinalFilter;
 import dev.quiver.engine.Params;
 import dev.quiver.engine.SearchResults;
 import dev.quiver.engine.VectorIndex;
@@ -15,6 +14,7 @@ import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Properties;
 
 /**
@@ -81,31 +81,44 @@ public final class GroundTruth {
     return Arrays.copyOf(gt, queries);
   }
 
+  /**
+   * As {@link #compute(VectorStore, float[][], Metric, int, int, boolean)}, over the rows
+   * {@code allowed} holds: copies them into a store of their own and searches that unfiltered,
+   * which costs their share of a full scan.
+   */
+  public static int[][] compute(VectorStore base, float[][] queries, Metric metric, int k, int threads,
+                                boolean progress, BitSet allowed) {
+    int[] rows = allowed.stream().filter(i -> i < base.size()).toArray();
+    try (VectorStore kept = VectorStore.allocate(base.dimension(), Math.max(1, rows.length))) {
+      float[] row = new float[base.dimension()];
+      for (int r : rows) {
+        base.get(r, row);
+        kept.add(row);
+      }
+      int[][] gt = compute(kept, queries, metric, k, threads, progress);
+      for (int[] neighbours : gt) {
+        for (int i = 0; i < neighbours.length; i++) {
+          neighbours[i] = rows[neighbours[i]];
+        }
+      }
+      return gt;
+    }
+  }
+
   /** Exact top-k ordinals by brute force over {@code base}, batched on up to {@code threads} threads. */
   public static int[][] compute(VectorStore base, float[][] queries, Metric metric, int k, int threads,
                                 boolean progress) {
-    return compute(base, queries, metric, k, threads, progress, null);
-  }
-
-  /** As {@link #compute(VectorStore, float[][], Metric, int, int, boolean)}, over the rows {@code filter} allows. */
-  public static int[][] compute(VectorStore base, float[][] queries, Metric metric, int k, int threads,
-                                boolean progress, OrdinalFilter filter) {
     int[][] gt = new int[queries.length][];
     try (VectorIndex exact = IndexFormats.forKind("flat").build(base, null, metric, Params.DEFAULT, threads);
          Progress bar = Progress.start("ground truth", queries.length, "queries", progress)) {
       SearchResults[] out = new SearchResults[Math.min(CHUNK, queries.length)];
-      OrdinalFilter[] filters = filter == null ? null : new OrdinalFilter[out.length];
-      if (filters != null) {
-        Arrays.fill(filters, filter);
-      }
       for (int i = 0; i < out.length; i++) {
         out[i] = new SearchResults(k);
       }
       for (int from = 0; from < queries.length; from += CHUNK) {
         int to = Math.min(queries.length, from + CHUNK);
         SearchResults[] slice = to - from == out.length ? out : Arrays.copyOf(out, to - from);
-        OrdinalFilter[] sliceFilters = filters == null ? null : Arrays.copyOf(filters, to - from);
-        exact.searchBatch(Arrays.copyOfRange(queries, from, to), k, sliceFilters, Params.DEFAULT, slice, threads);
+        exact.searchBatch(Arrays.copyOfRange(queries, from, to), k, null, Params.DEFAULT, slice, threads);
         for (int q = from; q < to; q++) {
           gt[q] = ordinals(slice[q - from], k);
         }

@@ -156,7 +156,7 @@ public final class Sweep {
       OrdinalFilter filter = OrdinalFilter.allowing(allowed);
       log.printf("filter %s: %,d of %,d rows allowed; exact neighbours among them%n", label, allowed.cardinality(),
           base.size());
-      int[][] gt = GroundTruth.compute(base, queries, c.metric(), c.k(), c.threads(), c.progress(), filter);
+      int[][] gt = GroundTruth.compute(base, queries, c.metric(), c.k(), c.threads(), c.progress(), allowed);
       filters.add(new Filter(label, filter, new AllowedSet(label, file), gt));
     }
     return filters;

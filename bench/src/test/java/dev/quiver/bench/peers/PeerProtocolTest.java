@@ -29,6 +29,12 @@ class PeerProtocolTest {
   }
 
   @Test
+  void aFilteredResultNamesItsFilter() throws IOException {
+    assertEquals("", PeerProtocol.parse(LINE).filter());
+    assertEquals("0.01", PeerProtocol.parse(LINE + "\tfilter=0.01").filter());
+  }
+
+  @Test
   void rejectsMissingAndMalformedFields() {
     IOException missing = assertThrows(IOException.class,
         () -> PeerProtocol.parse(LINE.replace("\twall_s=0.001", "")));
