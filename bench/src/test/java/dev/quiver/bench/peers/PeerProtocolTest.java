@@ -90,7 +90,7 @@ class PeerProtocolTest {
   @Test
   void unknownPeerNamesTheKnownOnes() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Peers.forName("annoy"));
-    assertEquals("unknown peer 'annoy'; known peers: faiss, hnswlib", e.getMessage());
+    assertEquals("unknown peer 'annoy'; known peers: faiss, hnswlib, lucene", e.getMessage());
   }
 
   @Test
