@@ -18,7 +18,7 @@ import java.util.zip.CRC32C;
 
 /**
  * The container every index kind writes: one header page, then a body that the kind lays out
- * and reads back by memory mapping.
+ * and reads back from memory.
  *
  * <pre>
  * offset 0    magic "QVRINDEX" (8 bytes)
@@ -31,9 +31,9 @@ import java.util.zip.CRC32C;
  * 4096   body (kind specific)
  * </pre>
  *
- * All numbers are little-endian. Opening maps the whole file in one shared {@link Arena}: either
+ * All numbers are little-endian. Opening reads the body into one shared {@link Arena}: either
  * one owned by this object, which {@link #close()} then closes, or one the caller supplies, which
- * the caller closes (a snapshot maps all its files into one arena, since closing a shared arena
+ * the caller closes (a snapshot reads all its files into one arena, since closing a shared arena
  * stops every thread at a safepoint). Files are written under a temporary name, forced to disk
  * and renamed into place, so a reader never sees a half-written file.
  */
@@ -43,6 +43,7 @@ public final class IndexFile implements AutoCloseable {
   private static final int VERSION = 1;
   private static final int FIXED_BYTES = 36;
   private static final long CHECKSUM_CHUNK = 1 << 30;
+  private static final long READ_CHUNK = 64L << 20;
 
   private final Path path;
   private final Arena arena;
@@ -65,8 +66,9 @@ public final class IndexFile implements AutoCloseable {
   }
 
   /**
-   * Maps {@code path}, checks magic, version and length, and (when {@code verifyChecksum}) the
-   * CRC32C of the body. Throws {@link IOException} naming the file and what is wrong.
+   * Reads {@code path} into memory, checks magic, version and length, and (when
+   * {@code verifyChecksum}) the CRC32C of the body. Throws {@link IOException} naming the file and
+   * what is wrong.
    */
   public static IndexFile open(Path path, boolean verifyChecksum) throws IOException {
     Arena arena = Arena.ofShared();
@@ -79,18 +81,20 @@ public final class IndexFile implements AutoCloseable {
   }
 
   /**
-   * As {@link #open(Path, boolean)}, but maps the file into {@code arena}, which the caller owns:
-   * {@link #close()} then leaves the mapping alone, and it lives until the caller closes
-   * {@code arena}. A failed open also leaves its mapping to the arena. Every page is faulted in
-   * before this returns: a file opened into a long-lived arena is about to serve, and its first
-   * searches should not each stop on page faults.
+   * As {@link #open(Path, boolean)}, but reads the body into {@code arena}, which the caller owns:
+   * {@link #close()} then leaves the memory alone, and it lives until the caller closes
+   * {@code arena}. A failed open also leaves its memory to the arena.
    */
   public static IndexFile open(Path path, boolean verifyChecksum, Arena arena) throws IOException {
-    IndexFile file = open(path, verifyChecksum, arena, false);
-    file.body.load();
-    return file;
+    return open(path, verifyChecksum, arena, false);
   }
 
+  /**
+   * The body is read into {@link HugePages} memory rather than mapped: a search reads lists and
+   * rows spread over the whole body, and over a mapping of the page cache (4 KiB pages) an IVF
+   * list scan at 768 dimensions ran about a third slower than over the huge pages the building
+   * JVM searches (docs/BENCHMARKS.md). FAISS and hnswlib read their indexes into memory too.
+   */
   private static IndexFile open(Path path, boolean verifyChecksum, Arena arena, boolean ownsArena)
       throws IOException {
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
@@ -99,18 +103,37 @@ public final class IndexFile implements AutoCloseable {
         throw new IOException(path + ": truncated index file: " + size + " bytes, the header alone is "
             + HEADER_BYTES);
       }
-      MemorySegment file = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-      IndexFile opened = parse(path, arena, ownsArena, file, size);
+      MemorySegment header = MemorySegment.ofArray(new byte[HEADER_BYTES]);
+      readFully(ch, path, header, 0);
+      Header h = parse(path, header, size);
+      MemorySegment body = HugePages.allocate(arena, Math.max(1, h.bodyLength)).asSlice(0, h.bodyLength);
+      readFully(ch, path, body, HEADER_BYTES);
+      IndexFile opened = new IndexFile(path, arena, ownsArena, h.metadata, body);
       if (verifyChecksum) {
-        opened.verifyChecksum(file.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 32));
+        opened.verifyChecksum(header.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 32));
       }
       return opened;
     }
   }
 
-  private static IndexFile parse(Path path, Arena arena, boolean ownsArena, MemorySegment file, long size)
-      throws IOException {
-    ByteBuffer h = file.asSlice(0, HEADER_BYTES).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+  /** Reads {@code into.byteSize()} bytes of {@code ch} from {@code position}, in chunks a buffer can hold. */
+  private static void readFully(FileChannel ch, Path path, MemorySegment into, long position) throws IOException {
+    for (long done = 0; done < into.byteSize(); ) {
+      ByteBuffer chunk = into.asSlice(done, Math.min(READ_CHUNK, into.byteSize() - done)).asByteBuffer();
+      while (chunk.hasRemaining()) {
+        int n = ch.read(chunk, position + done + chunk.position());
+        if (n < 0) {
+          throw new IOException(path + ": index file ended early at byte " + (position + done + chunk.position()));
+        }
+      }
+      done += chunk.capacity();
+    }
+  }
+
+  private record Header(Map<String, String> metadata, long bodyLength) {}
+
+  private static Header parse(Path path, MemorySegment header, long size) throws IOException {
+    ByteBuffer h = header.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
     byte[] magic = new byte[MAGIC.length];
     h.get(magic);
     if (!java.util.Arrays.equals(magic, MAGIC)) {
@@ -135,7 +158,7 @@ public final class IndexFile implements AutoCloseable {
     byte[] meta = new byte[metaLength];
     h.position(FIXED_BYTES).get(meta);
     Map<String, String> metadata = parseMetadata(path, new String(meta, StandardCharsets.UTF_8));
-    return new IndexFile(path, arena, ownsArena, metadata, file.asSlice(bodyOffset, bodyLength));
+    return new Header(metadata, bodyLength);
   }
 
   private static Map<String, String> parseMetadata(Path path, String text) throws IOException {
@@ -249,20 +272,20 @@ public final class IndexFile implements AutoCloseable {
     }
   }
 
-  /** The mapped body; valid until {@link #close()}. */
+  /** The body in memory; valid until {@link #close()}. */
   public MemorySegment body() {
     return body;
   }
 
-  /** The arena the file is mapped in; indexes may allocate side structures in it. */
+  /** The arena the body lives in; indexes may allocate side structures in it. */
   public Arena arena() {
     return arena;
   }
 
   /**
-   * Unmaps the file when this object owns its arena; any later access to {@link #body()} then
-   * throws IllegalStateException. A file mapped into a caller's arena stays mapped until that
-   * arena closes.
+   * Frees the body when this object owns its arena; any later access to {@link #body()} then
+   * throws IllegalStateException. A body read into a caller's arena lives until that arena
+   * closes.
    */
   @Override
   public void close() {

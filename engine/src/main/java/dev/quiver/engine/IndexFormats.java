@@ -55,10 +55,10 @@ public final class IndexFormats {
   }
 
   /**
-   * Opens an index file of any kind mapped into {@code arena}, which the caller owns and closes
-   * after the index: closing the index then marks it closed without unmapping anything, so many
-   * files (a snapshot's) share one arena and are freed together. The pages are faulted in before
-   * this returns (see {@link IndexFile#open(Path, boolean, Arena)}).
+   * Opens an index file of any kind read into {@code arena}, which the caller owns and closes
+   * after the index: closing the index then marks it closed without freeing anything, so many
+   * files (a snapshot's) share one arena and are freed together (see
+   * {@link IndexFile#open(Path, boolean, Arena)}).
    */
   public static VectorIndex open(Path path, boolean verifyChecksum, Arena arena)
       throws IOException {

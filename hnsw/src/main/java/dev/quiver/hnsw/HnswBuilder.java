@@ -33,7 +33,7 @@ final class HnswBuilder {
    */
   static HnswIndex build(VectorStore source, long[] ids, Metric metric, Params params, VectorStore learn,
                          int threads) {
-    HnswConfig config = HnswConfig.from(params);
+    HnswConfig config = HnswConfig.from(params, source.dimension(), source.size());
     Checks.positive("threads", threads);
     int n = source.size();
     if (ids != null && ids.length != n) {

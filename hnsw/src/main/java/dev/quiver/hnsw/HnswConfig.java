@@ -15,7 +15,9 @@ import java.util.Set;
  * @param learn optional file of sample queries (.fvecs, .npy) that shapes the graph for
  *     off-distribution queries (see {@link QueryAwareLinks}); null for none
  * @param sq8 searches walk the graph on int8 codes of the rows and rescore the best candidates
- *     with the float rows (parameter {@code traverse=sq8}, default {@code f32}; see {@link Codes})
+ *     with the float rows (parameter {@code traverse=sq8}, or {@code f32} for walks on the float
+ *     rows; the default is {@code sq8} from {@value #SQ8_MIN_DIMENSION} dimensions on; see
+ *     {@link Codes})
  * @param reorder the build ends by renumbering the nodes for locality (parameter
  *     {@code reorder=bfs}, the default, or {@code none}; see {@link Reorder})
  */
@@ -26,6 +28,12 @@ record HnswConfig(int m, int efConstruction, long seed, boolean ipTransform, Pat
   static final long DEFAULT_SEED = 42;
   /** Up to 255 neighbours keeps a node's layer-0 list within a few cache lines of a 4 KiB page. */
   static final int MAX_M = 128;
+  /**
+   * From here on a float row spans two or more cache lines and its code a quarter of them: walks
+   * on codes were 1.6-1.8x faster at equal recall at 64 and 768 dimensions (docs/BENCHMARKS.md).
+   * Below, a row is one line either way and rescoring would be pure cost.
+   */
+  static final int SQ8_MIN_DIMENSION = 32;
   private static final Set<String> NAMES = Set.of("M", "efConstruction", "seed", "ipGraph", "learn", "traverse",
       "reorder");
 
@@ -40,9 +48,10 @@ record HnswConfig(int m, int efConstruction, long seed, boolean ipTransform, Pat
 
   /**
    * Reads {@code M}, {@code efConstruction}, {@code seed}, {@code ipGraph}, {@code learn},
-   * {@code traverse}, {@code reorder}; rejects others.
+   * {@code traverse}, {@code reorder}; rejects others. The default {@code traverse} depends on the
+   * items' {@code dimension} and whether there are any ({@code count}): codes are trained on them.
    */
-  static HnswConfig from(Params params) {
+  static HnswConfig from(Params params, int dimension, int count) {
     Params p = params == null ? Params.DEFAULT : params;
     for (String name : p.asMap().keySet()) {
       if (!NAMES.contains(name)) {
@@ -61,7 +70,8 @@ record HnswConfig(int m, int efConstruction, long seed, boolean ipTransform, Pat
     if (!ipGraph.equals("raw") && !ipGraph.equals("transform")) {
       throw new IllegalArgumentException("parameter ipGraph=" + ipGraph + " must be raw or transform");
     }
-    String traverse = p.asMap().getOrDefault("traverse", "f32");
+    String traverse = p.asMap().getOrDefault("traverse",
+        dimension >= SQ8_MIN_DIMENSION && count > 0 ? "sq8" : "f32");
     if (!traverse.equals("f32") && !traverse.equals("sq8")) {
       throw new IllegalArgumentException("parameter traverse=" + traverse + " must be f32 or sq8");
     }

@@ -13,8 +13,8 @@ import java.io.UncheckedIOException;
 
 /**
  * Registers {@link HnswIndex} as kind {@code hnsw}. Build parameters: {@code M},
- * {@code efConstruction}, {@code seed}, {@code ipGraph} (raw or transform), {@code traverse} (f32 or sq8: walks on
- * int8 codes), {@code reorder} (bfs, the default, or none: renumber the nodes for locality) and
+ * {@code efConstruction}, {@code seed}, {@code ipGraph} (raw or transform), {@code traverse} (sq8: walks on
+ * int8 codes, the default from 32 dimensions on; or f32), {@code reorder} (bfs, the default, or none: renumber the nodes for locality) and
  * {@code learn=PATH}, a file of sample queries (.fvecs or .npy) for a query-aware build. Search
  * parameters: {@code efSearch}, {@code rerank} (sq8: candidates rescored with the float rows).
  */
@@ -27,7 +27,7 @@ public final class HnswIndexFormat implements IndexFormat {
 
   @Override
   public VectorIndex build(VectorStore vectors, long[] ids, Metric metric, Params params, int threads) {
-    HnswConfig config = HnswConfig.from(params);
+    HnswConfig config = HnswConfig.from(params, vectors.dimension(), vectors.size());
     if (config.learn() == null) {
       return HnswIndex.build(vectors, ids, metric, params, null, threads);
     }
