@@ -497,9 +497,30 @@ def quiver_embed(quiver, model_dir, tower, rows_path, work):
     return np.load(out)
 
 
+def head_widths(model_dir, tower, width):
+    """Each head's (name, floats) as the exported model.json gives them: its last layer's units,
+    else the shared layers'; a row of the tower's output holds the heads side by side."""
+    with open(os.path.join(model_dir, "model.json"), encoding="utf-8") as f:
+        t = json.load(f)["towers"][tower]
+    trunk = t["layers"][-1]["units"] if t.get("layers") else None
+    heads = [(h["name"], h["layers"][-1]["units"] if h.get("layers") else trunk) for h in t["heads"]]
+    if any(d is None for _, d in heads):  # heads straight on the input: as wide as each other
+        heads = [(name, width // len(heads)) for name, _ in heads]
+    return heads
+
+
+def module_rows(out):
+    """A module's output as [B, floats]: [B, dim], [B, heads, dim], [B, width] or a list of [B, dim_h]."""
+    if isinstance(out, (list, tuple)):
+        out = torch.cat([t.reshape(t.shape[0], -1) for t in out], dim=1)
+    out = out.float().numpy()
+    return out.reshape(out.shape[0], -1)
+
+
 def checker(target, rows, quiver, state, tolerance=1e-5):
     """check(dir) for publish: the team's module (MODULE:FACTORY; the factory returns it, and its
-    embed_user(rows) / embed_item(rows) give [B, dim] or [B, heads, dim]) against ./quiver embed."""
+    embed_user(rows) / embed_item(rows) give [B, dim], [B, heads, dim], or for heads of different
+    sizes [B, sum of dims] or a list of [B, dim_h]) against ./quiver embed, head by head."""
     module_name, _, factory = target.partition(":")
     sys.path.insert(0, os.getcwd())
     model = getattr(importlib.import_module(module_name), factory or "model")()
@@ -511,16 +532,31 @@ def checker(target, rows, quiver, state, tolerance=1e-5):
         with tempfile.TemporaryDirectory() as work:
             for tower, path in zip(("user", "item"), rows):
                 with torch.no_grad():
-                    want = getattr(model, f"embed_{tower}")(rows_of(path)).float().numpy()
-                want = want.reshape(want.shape[0], -1)
+                    want = module_rows(getattr(model, f"embed_{tower}")(rows_of(path)))
                 got = quiver_embed(quiver, model_dir, tower, path, work).reshape(want.shape[0], -1)
-                err = np.linalg.norm(got - want, axis=1) / np.maximum(np.linalg.norm(want, axis=1), 1e-30)
-                worst = int(err.argmax())
-                print(f"{tower}: {len(want)} rows, largest relative difference {err[worst]:.2e} (row {worst + 1})")
-                if err[worst] > tolerance:
-                    raise ExportError(f"{tower} tower differs from the module on row {worst + 1} of {path}: "
-                                      f"relative difference {err[worst]:.2e} > {tolerance:g}")
+                if got.shape != want.shape:
+                    raise ExportError(f"{tower} tower: the module gives {want.shape[1]} floats per row, "
+                                      f"the exported model {got.shape[1]}")
+                check_heads(tower, path, head_widths(model_dir, tower, want.shape[1]), got, want, tolerance)
     return check
+
+
+def check_heads(tower, path, heads, got, want, tolerance):
+    """Fails naming the head and row of the largest relative difference above the tolerance."""
+    worst, at = -1.0, None
+    start = 0
+    for name, d in heads:
+        g, w = got[:, start:start + d], want[:, start:start + d]
+        err = np.linalg.norm(g - w, axis=1) / np.maximum(np.linalg.norm(w, axis=1), 1e-30)
+        r = int(err.argmax())
+        if err[r] > worst:
+            worst, at = float(err[r]), (name, r)
+        start += d
+    name, r = at
+    print(f"{tower}: {len(want)} rows, largest relative difference {worst:.2e} (row {r + 1}, head '{name}')")
+    if worst > tolerance:
+        raise ExportError(f"{tower} tower head '{name}' differs from the module on row {r + 1} of {path}: "
+                          f"relative difference {worst:.2e} > {tolerance:g}")
 
 
 def from_state_dict_command(a):

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Six two-tower models written as a recommendation team writes them: plain nn.Modules with their
+"""Seven two-tower models written as a recommendation team writes them: plain nn.Modules with their
 own names, featurisation and ops (nn.EmbeddingBag, torch.bucketize, LayerNorm, GELU, PReLU, ...),
 not export_tower.TwoTower. Each is exported with export_tower's from-state-dict and a model.json
 naming its state_dict keys, and its outputs on awkward rows (values on bucket boundaries, empty
@@ -77,7 +77,10 @@ class TeamModel(nn.Module):
 
     @staticmethod
     def heads3(out):
+        """[B, heads, dim]; heads of different dimensions side by side, [B, sum of dims]."""
         if isinstance(out, (list, tuple)):
+            if len({t.shape[1] for t in out}) > 1:
+                return torch.cat(list(out), dim=1)
             return torch.stack(list(out), dim=1)
         return out.unsqueeze(1)
 
@@ -436,6 +439,55 @@ class SenetModel(TeamModel):
             "heads": [{"name": "default"}]}}}
 
 
+# ---------------------------------------------------------------- 7. per-objective heads of different sizes
+
+class MixedDims(TeamModel):
+    """A 16-d click objective and an 8-d like objective in both towers, paired by position."""
+
+    def __init__(self):
+        super().__init__()
+        self.user_id = nn.EmbeddingBag(131, 8, mode="sum")
+        self.age = nn.Embedding(4, 4)
+        self.user_trunk = nn.Sequential(nn.Linear(12, 32), nn.ReLU())
+        self.user_heads = nn.ModuleDict({"click": nn.Linear(32, 16), "like": nn.Linear(32, 8)})
+        self.item_id = nn.EmbeddingBag(223, 8, mode="sum")
+        self.genre = nn.Embedding(len(GENRES) + 1, 4)
+        self.item_trunk = nn.Sequential(nn.Linear(12, 32), nn.ReLU())
+        self.item_heads = nn.ModuleDict({"click": nn.Linear(32, 16), "like": nn.Linear(32, 8)})
+        self.register_buffer("age_bounds", torch.tensor([25.0, 40.0, 60.0]))
+
+    def user_vectors(self, rows):
+        age, has = numbers(rows, "age")
+        x = torch.cat([self.user_id(*id_bags(rows, "user_id", 131)),
+                       masked(self.age(torch.bucketize(age, self.age_bounds)), has)], dim=1)
+        h = self.user_trunk(x)
+        return [F.normalize(self.user_heads[k](h), dim=1) for k in ("click", "like")]
+
+    def item_vectors(self, rows):
+        genre, _ = categories(rows, "genre", GENRES)
+        x = torch.cat([self.item_id(*id_bags(rows, "item_id", 223)), self.genre(genre)], dim=1)
+        h = self.item_trunk(x)
+        return [F.normalize(self.item_heads[k](h), dim=1) for k in ("click", "like")]
+
+    spec = {"format": "quiver-tower", "version": 1, "towers": {
+        "user": {
+            "features": [
+                {"name": "user_id", "type": "id", "embedding": "user_id.weight", "dim": 8, "buckets": 131},
+                {"name": "age", "type": "numeric", "embedding": "age.weight", "dim": 4,
+                 "boundaries": [25.0, 40.0, 60.0]}],
+            "layers": [{"linear": "user_trunk.0", "units": 32, "activation": "relu"}],
+            "heads": [{"name": k, "layers": [{"linear": f"user_heads.{k}", "units": d}]}
+                      for k, d in (("click", 16), ("like", 8))]},
+        "item": {
+            "features": [
+                {"name": "item_id", "type": "id", "embedding": "item_id.weight", "dim": 8, "buckets": 223},
+                {"name": "genre", "type": "categorical", "embedding": "genre.weight", "dim": 4,
+                 "vocabulary": GENRES, "missing_bucket": 0}],
+            "layers": [{"linear": "item_trunk.0", "units": 32, "activation": "relu"}],
+            "heads": [{"name": k, "layers": [{"linear": f"item_heads.{k}", "units": d}]}
+                      for k, d in (("click", 16), ("like", 8))]}}}
+
+
 # ---------------------------------------------------------------- rows and fixtures
 
 def awkward_value(f, rnd):
@@ -504,7 +556,8 @@ def save_checkpoint(model, how, path):
 
 MODELS = [("dssm", ClassicDssm, "state_dict"), ("share_bottom", ShareBottom, "module"),
           ("shared_dnn", SharedDnn, "safetensors"), ("user_multi_head", UserMultiHead, "state_dict"),
-          ("item_multi_head", ItemMultiHead, "state_dict"), ("senet", SenetModel, "float64")]
+          ("item_multi_head", ItemMultiHead, "state_dict"), ("senet", SenetModel, "float64"),
+          ("mixed_dims", MixedDims, "state_dict")]
 
 
 def fixture(out, name, cls, how, seed, n=80):
@@ -531,9 +584,11 @@ def fixture(out, name, cls, how, seed, n=80):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", required=True)
+    p.add_argument("--only", help="write this fixture alone (e.g. mixed_dims)")
     a = p.parse_args()
     for i, (name, cls, how) in enumerate(MODELS):
-        fixture(a.out, name, cls, how, 100 + i)
+        if a.only in (None, name):
+            fixture(a.out, name, cls, how, 100 + i)
 
 
 if __name__ == "__main__":

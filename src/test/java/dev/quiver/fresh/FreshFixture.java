@@ -1,5 +1,8 @@
 package dev.quiver.fresh;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.quiver.engine.IndexFormats;
 import dev.quiver.engine.Metric;
 import dev.quiver.engine.Params;
@@ -7,6 +10,9 @@ import dev.quiver.engine.VectorIndex;
 import dev.quiver.engine.VectorStore;
 import dev.quiver.serving.recall.ExactRecall;
 import dev.quiver.serving.recall.ItemEmbedder;
+import dev.quiver.serving.recall.RecallRequest;
+import dev.quiver.serving.recall.RecallResults;
+import dev.quiver.serving.recall.RecallService;
 import dev.quiver.serving.recall.TowerModelLoader;
 import dev.quiver.serving.snapshot.SnapshotListener;
 import dev.quiver.serving.snapshot.SnapshotManager;
@@ -14,6 +20,7 @@ import dev.quiver.serving.snapshot.SnapshotSource;
 import dev.quiver.serving.snapshot.SnapshotWriter;
 import dev.quiver.tools.SyntheticTwoTower;
 import dev.quiver.tower.CpuTowerBackend;
+import dev.quiver.tower.FeatureRow;
 import dev.quiver.tower.TowerModel;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -91,6 +98,25 @@ final class FreshFixture {
     try (TowerModel m = TowerModel.load(model)) {
       return ItemEmbedder.embed(m.item(), CpuTowerBackend.INSTANCE, rows.length,
           (i, row) -> SyntheticTwoTower.item(SEED, rows[i], row), done -> { });
+    }
+  }
+
+  /** Every one of {@code users} users' top {@code k} equals the exact one over the live items as {@code model} embeds them. */
+  void assertExact(RecallService service, Path model, long version, int k, int users) throws IOException {
+    try (ExactRecall exact = exact(model)) {
+      RecallRequest request = service.newRequest().k(k);
+      FeatureRow user = service.newUserRow();
+      RecallResults out = new RecallResults(k);
+      for (int u = 0; u < users; u++) {
+        SyntheticTwoTower.user(SEED, u, user);
+        RecallResults want = exact.answer(user, request);
+        service.recall(user, request, out);
+        assertEquals(version, out.version());
+        assertArrayEquals(want.ids(), out.ids(), "user " + u);
+        for (int i = 0; i < k; i++) {
+          assertEquals(want.score(i), out.score(i), 1e-4f, "user " + u + " rank " + i);
+        }
+      }
     }
   }
 }

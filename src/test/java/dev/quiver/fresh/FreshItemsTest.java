@@ -1,6 +1,5 @@
 package dev.quiver.fresh;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -72,21 +71,7 @@ class FreshItemsTest {
 
   /** Every user's recall equals the exact one over the live items as {@code model} embeds them. */
   private void assertExact(RecallService service, Path model, long version) throws IOException {
-    try (ExactRecall exact = fixture.exact(model)) {
-      RecallRequest request = service.newRequest().k(K);
-      FeatureRow user = service.newUserRow();
-      RecallResults out = new RecallResults(K);
-      for (int u = 0; u < USERS; u++) {
-        SyntheticTwoTower.user(FreshFixture.SEED, u, user);
-        RecallResults want = exact.answer(user, request);
-        service.recall(user, request, out);
-        assertEquals(version, out.version());
-        assertArrayEquals(want.ids(), out.ids(), "user " + u);
-        for (int i = 0; i < K; i++) {
-          assertEquals(want.score(i), out.score(i), 1e-4f, "user " + u + " rank " + i);
-        }
-      }
-    }
+    fixture.assertExact(service, model, version, K, USERS);
   }
 
   @Test

@@ -204,11 +204,16 @@ final class BuildSnapshotCommand extends QuiverCommand {
     try (TowerModel m = TowerModel.load(model)) {
       List<FeatureRow> rows = FeatureRows.readJsonl(userFeatures, m.user());
       Tower user = m.user();
-      float[] out = new float[rows.size() * user.heads() * user.dim()];
+      if (user.width() != user.heads() * user.headDim(0)) {
+        throw new IllegalArgumentException("--user-features: " + model + "'s user heads " + user.describeHeads()
+            + " differ in dimension; one query sample feeds every item head's build");
+      }
+      int dim = user.headDim(0);
+      float[] out = new float[rows.size() * user.width()];
       user.embedBatch(rows.toArray(new FeatureRow[0]), rows.size(), out);
       float[][] vectors = new float[rows.size() * user.heads()][];
       for (int i = 0; i < vectors.length; i++) {
-        vectors[i] = java.util.Arrays.copyOfRange(out, i * user.dim(), (i + 1) * user.dim());
+        vectors[i] = java.util.Arrays.copyOfRange(out, i * dim, (i + 1) * dim);
       }
       VectorFiles.writeFloats(sample, vectors);
     } catch (IOException | RuntimeException e) {

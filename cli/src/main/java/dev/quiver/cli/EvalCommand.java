@@ -118,7 +118,7 @@ final class EvalCommand extends QuiverCommand {
       }
     }
     Tower tower = lease.model().user();
-    Scratch s = new Scratch(pairs.lists(), k, tower.heads() * tower.dim(), tower.dim());
+    Scratch s = new Scratch(pairs.lists(), k, tower.width());
     int evaluated;
     try (UserRows rows = new UserRows(users, tower, userKey)) {
       evaluated = evaluateUsers(rows, service, request, lease, exact, positives, lines, s);
@@ -157,10 +157,11 @@ final class EvalCommand extends QuiverCommand {
       lines.get(0).metrics.add(s.merged.ids(), s.merged.count(), pos);
       tower.embed(row, s.user);
       for (int l = 0; l < pairs.lists(); l++) {
-        System.arraycopy(s.user, pairs.userHead(l) * tower.dim(), s.query, 0, tower.dim());
-        lease.search(pairs.itemHead(l), s.query, k, null, params, s.index[l]);
+        int u = pairs.userHead(l);
+        float[] query = Arrays.copyOfRange(s.user, tower.headOffset(u), tower.headOffset(u) + tower.headDim(u));
+        lease.search(pairs.itemHead(l), query, k, null, params, s.index[l]);
         lines.get(1 + l).metrics.add(s.index[l].ids(), s.index[l].count(), pos);
-        exact.search(pairs.itemHead(l), s.query, k, s.exact[l]);
+        exact.search(pairs.itemHead(l), query, k, s.exact[l]);
         lines.get(2 + names + l).metrics.add(s.exact[l].ids(), s.exact[l].count(), pos);
       }
       s.merger.merge(merge, s.exact, pairs.lists(), null, null, k, s.exactMerged);
@@ -197,9 +198,8 @@ final class EvalCommand extends QuiverCommand {
     final SearchResults[] exact;
     final HeadMerger merger = new HeadMerger();
     final float[] user;
-    final float[] query;
 
-    Scratch(int lists, int k, int userWidth, int dim) {
+    Scratch(int lists, int k, int userWidth) {
       merged = new RecallResults(k);
       exactMerged = new RecallResults(k);
       index = new SearchResults[lists];
@@ -209,7 +209,6 @@ final class EvalCommand extends QuiverCommand {
         exact[l] = new SearchResults(k);
       }
       user = new float[userWidth];
-      query = new float[dim];
     }
   }
 

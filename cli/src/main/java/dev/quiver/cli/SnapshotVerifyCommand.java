@@ -11,12 +11,14 @@ import picocli.CommandLine.Option;
 /**
  * {@code quiver snapshot verify}: the check a version passes before it is published, run on a
  * published one: loaded as a service loads it, fully verified, and with {@code --users} its
- * recall@k against exact search over its own item vectors. Exits 0 only when it would serve.
+ * recall@k against exact search over its own item vectors (merged, and per head pair). Exits 0
+ * only when it would serve.
  */
 @Command(name = "verify",
     description = {"Load a version as a service would and check it fully: every file's checksum, the model's",
         "shapes and dimension against the index, the item id table. With --users, also recall@k of the",
-        "served search against exact search over the version's own item vectors. Exit 0 only when it would serve."})
+        "served search against exact search over the version's own item vectors, merged and of every",
+        "(user head, item index) pair served; --min-recall fails when any is below it. Exit 0 only when it would serve."})
 final class SnapshotVerifyCommand extends QuiverCommand {
   // --version names the snapshot version here, so the standard --version option is left out.
   @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
@@ -50,6 +52,10 @@ final class SnapshotVerifyCommand extends QuiverCommand {
     if (recall != null) {
       RecallCheck.Measured m = recall.lastRecall();
       out().printf("recall@%d %.4f (%d users, search %s)%n", m.k(), m.recall(), m.users(), Params.parse(search));
+      for (RecallCheck.HeadRecall h : m.heads()) {
+        out().printf("  user head %s in item head %s's index: recall@%d %.4f%n", h.userHead(), h.itemHead(), m.k(),
+            h.recall());
+      }
     }
     return 0;
   }

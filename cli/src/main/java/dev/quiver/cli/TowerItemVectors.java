@@ -1,6 +1,7 @@
 package dev.quiver.cli;
 
 import dev.quiver.engine.VectorStore;
+import dev.quiver.serving.recall.HeadPairing;
 import dev.quiver.serving.recall.ItemEmbedder;
 import dev.quiver.tower.FeatureRows;
 import dev.quiver.tower.TowerBackend;
@@ -41,13 +42,12 @@ record TowerItemVectors(Path features, Path model, TowerBackend backend, IntCons
   @Override
   public List<String> headNames() throws IOException {
     try (TowerModel m = TowerModel.load(model)) {
-      int user = m.user().heads(), item = m.item().heads();
-      if (user != 1 && item != 1 && user != item) {
-        throw new IllegalArgumentException(model + ": " + user + " user heads " + m.user().headNames()
-            + " cannot pair with " + item + " item heads " + m.item().headNames()
-            + "; give both towers as many heads, or one of them one");
+      try {
+        HeadPairing.of(m, m.item().heads());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(model + ": " + e.getMessage(), e);
       }
-      return item == 1 ? List.of() : m.item().headNames();
+      return m.item().heads() == 1 ? List.of() : m.item().headNames();
     }
   }
 

@@ -68,9 +68,9 @@ public final class GpuTowerBackend implements TowerBackend {
     if (count < 0 || count > rows.length) {
       throw new IllegalArgumentException("count " + count + " outside [0, " + rows.length + "]");
     }
-    if (out.length < (long) count * tower.heads() * tower.dim()) {
+    if (out.length < (long) count * tower.width()) {
       throw new IllegalArgumentException("out holds " + out.length + " floats; " + count + " rows x "
-          + tower.heads() + " heads x " + tower.dim() + " need " + count * tower.heads() * tower.dim());
+          + tower.width() + " (heads " + tower.describeHeads() + ") need " + (long) count * tower.width());
     }
     if (count == 0) {
       return;

@@ -62,6 +62,12 @@ final class TowerPlan implements AutoCloseable {
     if (all.isEmpty()) {
       return "tower '" + tower.name() + "' has no dense layers";
     }
+    for (int h = 1; h < tower.heads(); h++) {
+      if (tower.headDim(h) != tower.headDim(0)) {
+        return "tower '" + tower.name() + "' has heads of different dimensions " + tower.describeHeads()
+            + ", which the device plan lays out as one";
+      }
+    }
     for (DenseLayer l : all) {
       String lacking = l.layerNormed() ? "a layer norm" : !l.plain() ? "per-channel PReLU slopes"
           : l.activation().compareTo(Activation.SILU) > 0 ? l.activation().toString() : null;

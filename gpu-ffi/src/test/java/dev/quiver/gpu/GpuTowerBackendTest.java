@@ -182,6 +182,24 @@ class GpuTowerBackendTest {
     }
   }
 
+  /** Heads of different sizes (16 and 8 floats) are laid out by the CPU tower, not the device plan. */
+  @Test
+  void headsOfDifferentSizesStayOnTheCpu() throws IOException {
+    Path mixed = TowerFixtures.copy("team/mixed_dims", tmp);
+    try (TowerModel m = TowerModel.load(mixed)) {
+      assertTrue(TowerPlan.unsupported(m.user()).contains("heads of different dimensions [click 16-d, like 8-d]"),
+          TowerPlan.unsupported(m.user()));
+      Cuda cuda = Cuda.runtime();
+      assumeTrue(cuda.available(), () -> "no usable GPU: " + cuda.reason());
+      FeatureRow[] rows = TowerFixtures.rows(mixed, m.user(), 100);
+      float[] want = new float[rows.length * m.user().width()];
+      float[] got = new float[want.length];
+      CpuTowerBackend.INSTANCE.embed(m.user(), rows, rows.length, want);
+      backend(cuda).embed(m.user(), rows, rows.length, got);
+      assertArrayEquals(want, got);
+    }
+  }
+
   /**
    * Heads the device network cannot finish: a temperature without normalisation (one head, and
    * one of several) and heads without layers beside the shared ones, finished on the host.

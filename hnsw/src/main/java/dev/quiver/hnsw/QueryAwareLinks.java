@@ -55,10 +55,14 @@ final class QueryAwareLinks {
     HnswConfig config = index.config;
     long e = index.linker.entry();
     Walker w = s.walker;
-    w.query(g, q, false);
+    int ef = Math.max(config.efConstruction(), config.m());
+    // As the build's own candidate walks: on the codes when the graph has them, then every
+    // candidate rescored, so that the links are chosen on exact scores.
+    w.query(g, q, true);
     w.start(g, q, 0f, Linker.entryNode(e));
     w.descend(g, q, 0f, Linker.entryLevel(e), 0);
-    w.searchLayer(g, q, 0f, 0, Math.max(config.efConstruction(), config.m()), 1);
+    w.searchLayer(g, q, 0f, 0, ef, 1);
+    w.rerank(g, q, ef);
     int n = Math.min(w.results.drainBestFirst(s.nodes, s.scores), config.m());
     if (n < 2) {
       return 0;

@@ -73,6 +73,12 @@ public final class IvfFlatIndex extends IvfIndex<IvfIndex.IvfScratch> {
     });
   }
 
+  /** Never asked: the scores are exact and no float copy is kept. */
+  @Override
+  protected int defaultRerank(int k) {
+    return 0;
+  }
+
   @Override
   public String kind() {
     return KIND;

@@ -8,10 +8,11 @@ import dev.quiver.engine.SearchParams;
  *
  * @param nprobe how many lists a query scans, capped at the index's nlist
  * @param rerank with exact vectors kept ({@code refine=1} at build), how many candidates by
- *     approximate score are rescored exactly (a search uses at least k); 0 for none
+ *     approximate score are rescored exactly (a search uses at least k); 0 for the kind's default
+ *     ({@code 10 k} for PQ codes, {@code 4 k} for SQ8; none without exact vectors)
  */
 public record IvfSearchParams(int nprobe, int rerank) implements SearchParams {
-  /** nprobe {@value IvfIndex#DEFAULT_NPROBE}, no re-ranking. */
+  /** nprobe {@value IvfIndex#DEFAULT_NPROBE}, the kind's default re-ranking. */
   public static final IvfSearchParams DEFAULTS = new IvfSearchParams(IvfIndex.DEFAULT_NPROBE, 0);
 
   public IvfSearchParams {

@@ -32,7 +32,8 @@ import java.util.function.IntPredicate;
  *
  * <p>With exact vectors kept ({@code refine=1} at build, one float32 row per position), the
  * search parameter {@code rerank=R} collects the best {@code max(k, R)} candidates by their
- * approximate score and returns the best {@code k} of them by their exact score.
+ * approximate score and returns the best {@code k} of them by their exact score; without it the
+ * kind's {@link #defaultRerank} depth applies, so that an index built to rescore does.
  *
  * <p>Thread-safe for searches; nothing is allocated per query once a {@link Searcher}'s scratch
  * is warm ({@link #newSearcher()}; the {@code Params} path keeps one searcher per thread).
@@ -89,6 +90,12 @@ public abstract class ApproximateIndex<S extends ApproximateIndex.Scratch> imple
    * @throws IllegalArgumentException parameters of another kind
    */
   protected abstract int configure(S s, SearchParams params);
+
+  /**
+   * How many candidates a search for {@code k} items rescores when its parameters name no
+   * {@code rerank} and the index keeps exact vectors. Codes that rank items well need few.
+   */
+  protected abstract int defaultRerank(int k);
 
   /** The search parameter names this kind accepts, {@code rerank} included when it has exact vectors. */
   protected abstract java.util.Set<String> searchParameters();
@@ -231,13 +238,14 @@ public abstract class ApproximateIndex<S extends ApproximateIndex.Scratch> imple
     }
     s.load(query, metric);
     int kk = Math.min(k, count);
-    int depth = Math.min(count, Math.max(kk, s.rerank));
+    int rerank = s.rerank > 0 || exact == null ? s.rerank : defaultRerank(kk);
+    int depth = Math.min(count, Math.max(kk, rerank));
     s.top.reset(depth);
     s.filter.filter = filter;
     s.accept = filter == null ? null : s.filter;
     collect(s);
     s.ensureOutput(depth);
-    TopK best = s.rerank > 0 ? rerank(s, kk) : s.top;
+    TopK best = rerank > 0 ? rerank(s, kk) : s.top;
     int n = best.drainDescending(s.positions, s.values);
     for (int i = 0; i < n; i++) {
       out.add(ids.id(ordinalAt(s.positions[i])), metric.externalScore(s.values[i]));

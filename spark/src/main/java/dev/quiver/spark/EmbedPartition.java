@@ -17,9 +17,10 @@ import org.apache.spark.util.LongAccumulator;
 
 /**
  * The item tower over one partition of the item table, in batches of {@link ItemEmbedder#BATCH}
- * rows on the selected tower backend, with the same {@link Tower} code the service runs. Rows come
- * out in the order they came in, each an {@link Embedded}: a vector, or the reason the row does
- * not fit the model. Streams: one batch of rows is held at a time.
+ * rows on the selected tower backend, with the same {@link Tower} code the service runs: once per
+ * row, whatever the number of heads. Rows come out in the order they came in, each an
+ * {@link Embedded}: its vectors, or the reason the row does not fit the model. Streams: one batch
+ * of rows is held at a time.
  */
 final class EmbedPartition implements FlatMapFunction<Iterator<Row>, Embedded> {
   private static final long serialVersionUID = 1L;
@@ -60,7 +61,7 @@ final class EmbedPartition implements FlatMapFunction<Iterator<Row>, Embedded> {
       for (int i = 0; i < batch.length; i++) {
         batch[i] = tower.newRow();
       }
-      this.out = new float[batch.length * tower.dim()];
+      this.out = new float[batch.length * tower.width()];
       this.vocabularies = new FeatureColumns.Vocabularies(tower);
     }
 
@@ -94,9 +95,9 @@ final class EmbedPartition implements FlatMapFunction<Iterator<Row>, Embedded> {
       unknownCategories.add(vocabularies.unknown() - unknownBefore);
       if (good > 0) {
         backend.embed(tower, batch, good, out);
-        int dim = tower.dim();
+        int width = tower.width();
         for (int r = 0; r < good; r++) {
-          ready.set(slots[r], new Embedded(ids[r], Arrays.copyOfRange(out, r * dim, (r + 1) * dim), null));
+          ready.set(slots[r], new Embedded(ids[r], Arrays.copyOfRange(out, r * width, (r + 1) * width), null));
         }
       }
     }

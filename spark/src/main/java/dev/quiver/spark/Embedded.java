@@ -7,7 +7,7 @@ import java.io.Serializable;
  * model, its id (or where it was, when it has none) and what is wrong with it.
  *
  * @param id the item id; meaningful when {@code problem} is null or names another fault
- * @param vector the item tower's vector; null for a bad row
+ * @param vector the item tower's output, every head's vector side by side; null for a bad row
  * @param problem null for a good row; else "item 42 has 'abc' for numeric feature 'price'..."
  */
 record Embedded(long id, float[] vector, String problem) implements Serializable {

@@ -39,10 +39,11 @@ final class ShardBuild {
   }
 
   /**
-   * The index to build, as the task needs it: build parameters as text ({@code k=v,...}), the
-   * query sample of a query-aware HNSW or null.
+   * The index to build, as the task needs it: the item head whose vectors it holds, build
+   * parameters as text ({@code k=v,...}), the query sample of a query-aware HNSW or null.
    */
-  record Spec(String kind, Metric metric, String params, float[][] querySample, int dim) implements Serializable {}
+  record Spec(int head, String kind, Metric metric, String params, float[][] querySample, int dim)
+      implements Serializable {}
 
   /** Shard {@code s} holds ordinals {@code [s n / S, (s + 1) n / S)}: equal within one item. */
   static final class Ranges extends Partitioner {
@@ -108,7 +109,7 @@ final class ShardBuild {
         try (VectorIndex index = IndexFormats.forKind(spec.kind).build(store, null, spec.metric, params, threads)) {
           index.write(local);
         }
-        staging.put(local, shard);
+        staging.put(local, spec.head, shard);
         return List.of(new Built(shard, store.size())).iterator();
       } finally {
         Files.deleteIfExists(local);

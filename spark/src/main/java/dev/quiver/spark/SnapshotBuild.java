@@ -2,6 +2,7 @@ package dev.quiver.spark;
 
 import dev.quiver.engine.Params;
 import dev.quiver.engine.VectorIndex;
+import dev.quiver.serving.recall.HeadPairing;
 import dev.quiver.serving.recall.RecallCheck;
 import dev.quiver.serving.recall.TowerModelLoader;
 import dev.quiver.serving.snapshot.Manifest;
@@ -28,12 +29,14 @@ import scala.Tuple2;
  * executors, the item index built where the vectors are, and the snapshot published through the
  * {@link dev.quiver.serving.snapshot.SnapshotWriter} protocol. For the same rows it publishes what
  * {@code quiver build-snapshot} publishes: the same item vectors bit for bit and, with one shard,
- * the same index.
+ * the same index; an item tower of several heads gets one index per head (each built as a single
+ * index is, in shards too), listed in the manifest.
  *
  * <p>Steps: (1) read the table and bind its columns to the item features by name; (2) embed each
- * partition in batches, counting and naming the rows that do not fit the model; (3) number the
- * good rows (the item ordinals) and build the index: {@code hnsw} and {@code flat} as shards, one
- * task each; the IVF kinds as {@link IvfBuild} describes; (4) publish. The driver logs each step's
+ * partition in batches (the item tower runs once per row, giving every head's vector), counting
+ * and naming the rows that do not fit the model; (3) number the good rows (the item ordinals) and
+ * build each item head's index: {@code hnsw} and {@code flat} as shards, one task each; the IVF
+ * kinds as {@link IvfBuild} describes; (4) publish. The driver logs each step's
  * time and counts; Spark's UI shows the stages.
  */
 public final class SnapshotBuild {
@@ -55,11 +58,11 @@ public final class SnapshotBuild {
       table = IdsFile.attach(spark, table, o.ids);
       idColumn = IdsFile.COLUMN;
     }
-    int dim;
+    Heads heads;
     FeatureColumns columns;
     List<String> featureNames = new ArrayList<>();
     try (TowerModel model = TowerModel.load(o.model)) {
-      dim = checkOneHead(model.item());
+      heads = Heads.of(model, o.model);
       model.item().features().forEach(f -> featureNames.add(f.name()));
       columns = FeatureColumns.bind(table.schema(), model.item(), idColumn, o.itemFeatures);
     }
@@ -80,14 +83,15 @@ public final class SnapshotBuild {
       }
       JavaPairRDD<Long, float[]> vectors = embedded.filter(Embedded::good).zipWithIndex()
           .mapToPair(t -> new Tuple2<>(t._2, t._1.vector()));
+      List<JavaPairRDD<Long, float[]>> headVectors = heads.split(vectors);
       Params params = Params.parse(o.build);
       Params recorded = o.userFeatures == null ? params
           : params.with("userFeatures", o.userFeatures.getFileName().toString());
       RecallCheck recall = RecallCheck.generated(RECALL_USERS, RECALL_K, Params.DEFAULT, 0);
       Publisher publisher = new Publisher(o.root, o.retain, o.version, TowerModelLoader.gate(recall));
       Manifest manifest = o.kind.equals("hnsw") || o.kind.equals("flat")
-          ? publishShards(o, vectors, ids, dim, params, recorded, staging, publisher, steps)
-          : publishIvf(spark, o, vectors, ids, dim, params, publisher, steps);
+          ? publishShards(o, heads, headVectors, ids, params, recorded, staging, publisher, steps)
+          : publishIvf(spark, o, heads, headVectors, ids, params, publisher, steps);
       steps.log();
       LOG.log(System.Logger.Level.INFO, "verified before publishing: loads as served, {0}", recall.lastRecall());
       return new BuildReport(manifest, ids.length, bad, unknown.value(), steps.seconds);
@@ -97,12 +101,48 @@ public final class SnapshotBuild {
     }
   }
 
-  private static int checkOneHead(Tower tower) {
-    if (tower.heads() != 1) {
-      throw new IllegalArgumentException("item tower '" + tower.name() + "' has " + tower.heads() + " heads "
-          + tower.headNames() + "; the Spark build makes one index (build-snapshot makes one per item head)");
+  /**
+   * The item tower's heads: names, and where each head's vector lies in a row's output. Refuses,
+   * as build-snapshot does, heads that cannot pair with the user heads when served.
+   */
+  record Heads(List<String> names, int[] offsets, int[] dims) {
+    static Heads of(TowerModel model, Path dir) {
+      try {
+        HeadPairing.of(model, model.item().heads());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(dir + ": " + e.getMessage(), e);
+      }
+      Tower item = model.item();
+      int[] offsets = new int[item.heads()];
+      int[] dims = new int[item.heads()];
+      for (int h = 0; h < dims.length; h++) {
+        offsets[h] = item.headOffset(h);
+        dims[h] = item.headDim(h);
+      }
+      return new Heads(item.headNames(), offsets, dims);
     }
-    return tower.dim();
+
+    int count() {
+      return dims.length;
+    }
+
+    /** What a step is called: with the head's name when there are several. */
+    String step(String what, int h) {
+      return count() == 1 ? what : what + " for item head " + names.get(h);
+    }
+
+    /** Each head's vectors by ordinal: a row's output itself for one head, its slice per head for several. */
+    List<JavaPairRDD<Long, float[]>> split(JavaPairRDD<Long, float[]> rows) {
+      if (count() == 1) {
+        return List.of(rows);
+      }
+      List<JavaPairRDD<Long, float[]>> out = new ArrayList<>();
+      for (int h = 0; h < count(); h++) {
+        int from = offsets[h], to = offsets[h] + dims[h];
+        out.add(rows.mapValues(v -> java.util.Arrays.copyOfRange(v, from, to)));
+      }
+      return out;
+    }
   }
 
   private static void logColumns(BuildOptions o, Dataset<Row> table, FeatureColumns columns, List<String> features,
@@ -155,30 +195,50 @@ public final class SnapshotBuild {
     return all;
   }
 
-  private static Manifest publishShards(BuildOptions o, JavaPairRDD<Long, float[]> vectors,
-                                        long[] ids, int dim, Params params, Params recorded, Staging staging,
+  private static Manifest publishShards(BuildOptions o, Heads heads, List<JavaPairRDD<Long, float[]>> vectors,
+                                        long[] ids, Params params, Params recorded, Staging staging,
                                         Publisher publisher, Steps steps) throws IOException {
-    float[][] sample = o.userFeatures == null ? null : QuerySample.vectors(o.model, o.userFeatures);
-    ShardBuild.Spec spec = new ShardBuild.Spec(o.kind, o.metric, params.toString(), sample, dim);
-    List<ShardBuild.Built> built = steps.time("build " + o.shards + " " + o.kind + " shards",
-        () -> ShardBuild.run(vectors, ids.length, o.shards, spec, staging));
-    LOG.log(System.Logger.Level.INFO, "shards built: {0}", built);
     Path scratch = Files.createTempDirectory("quiver-spark-shards");
     try {
-      List<Path> files = staging.fetch(o.shards, scratch);
-      return steps.time("publish", () -> publisher.publish(
-          SnapshotSource.ofShards(o.model, files, recorded).linked().withIds(ids)));
+      List<List<Path>> files = new ArrayList<>();
+      for (int h = 0; h < heads.count(); h++) {
+        float[][] sample = o.userFeatures == null ? null
+            : QuerySample.vectors(o.model, o.userFeatures, heads.dims()[h]);
+        ShardBuild.Spec spec = new ShardBuild.Spec(h, o.kind, o.metric, params.toString(), sample, heads.dims()[h]);
+        JavaPairRDD<Long, float[]> head = vectors.get(h);
+        List<ShardBuild.Built> built = steps.time(heads.step("build " + o.shards + " " + o.kind + " shards", h),
+            () -> ShardBuild.run(head, ids.length, o.shards, spec, staging));
+        LOG.log(System.Logger.Level.INFO, "shards built: {0}", built);
+        files.add(staging.fetch(h, o.shards, scratch));
+      }
+      SnapshotSource source = heads.count() == 1 ? SnapshotSource.ofShards(o.model, files.getFirst(), recorded)
+          : SnapshotSource.ofHeadFiles(o.model, heads.names(), files, recorded);
+      return steps.time("publish", () -> publisher.publish(source.linked().withIds(ids)));
     } finally {
       Publisher.deleteTree(scratch);
     }
   }
 
-  private static Manifest publishIvf(SparkSession spark, BuildOptions o, JavaPairRDD<Long, float[]> vectors,
-                                     long[] ids, int dim, Params params, Publisher publisher, Steps steps)
-      throws IOException {
-    try (VectorIndex index = steps.time("build " + o.kind, () -> IvfBuild.build(spark, vectors, ids.length, dim,
-        o.kind, o.metric, params))) {
-      return steps.time("publish", () -> publisher.publish(SnapshotSource.of(o.model, index, params).withIds(ids)));
+  private static Manifest publishIvf(SparkSession spark, BuildOptions o, Heads heads,
+                                     List<JavaPairRDD<Long, float[]>> vectors, long[] ids, Params params,
+                                     Publisher publisher, Steps steps) throws IOException {
+    List<VectorIndex> indexes = new ArrayList<>();
+    try {
+      for (int h = 0; h < heads.count(); h++) {
+        JavaPairRDD<Long, float[]> head = vectors.get(h);
+        int dim = heads.dims()[h];
+        indexes.add(steps.time(heads.step("build " + o.kind, h), () -> IvfBuild.build(spark, head, ids.length, dim,
+            o.kind, o.metric, params)));
+      }
+      List<SnapshotSource.ItemHead> itemHeads = new ArrayList<>();
+      for (int h = 0; h < heads.count(); h++) {
+        itemHeads.add(new SnapshotSource.ItemHead(heads.names().get(h), indexes.get(h)));
+      }
+      SnapshotSource source = heads.count() == 1 ? SnapshotSource.of(o.model, indexes.getFirst(), params)
+          : SnapshotSource.ofHeads(o.model, itemHeads, params);
+      return steps.time("publish", () -> publisher.publish(source.withIds(ids)));
+    } finally {
+      indexes.forEach(VectorIndex::close);
     }
   }
 

@@ -47,32 +47,37 @@ final class Staging implements Serializable {
     return Path.of(root);
   }
 
-  String file(int shard) {
-    return dir + "/shard-" + shard + ".qvi";
+  /** Item head {@code head}'s shard {@code shard}. */
+  String file(int head, int shard) {
+    return dir + "/" + name(head, shard);
   }
 
-  /** Moves {@code local} (a task's file) into the staging directory as shard {@code shard}'s file. */
-  void put(Path local, int shard) throws IOException {
+  private static String name(int head, int shard) {
+    return (head == 0 ? "" : "h" + head + "-") + "shard-" + shard + ".qvi";
+  }
+
+  /** Moves {@code local} (a task's file) into the staging directory as item head {@code head}'s shard {@code shard}. */
+  void put(Path local, int head, int shard) throws IOException {
     if (isLocal(dir)) {
-      Path target = localPath(file(shard));
+      Path target = localPath(file(head, shard));
       Files.createDirectories(target.getParent());
       Files.move(local, target, StandardCopyOption.REPLACE_EXISTING);
     } else {
-      org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(file(shard));
+      org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(file(head, shard));
       target.getFileSystem(new Configuration()).copyFromLocalFile(true, true,
           new org.apache.hadoop.fs.Path(local.toUri()), target);
     }
   }
 
-  /** The shard files as local paths: in place on a local root, else copied into {@code scratch}. */
-  List<Path> fetch(int shards, Path scratch) throws IOException {
+  /** Item head {@code head}'s shard files as local paths: in place on a local root, else copied into {@code scratch}. */
+  List<Path> fetch(int head, int shards, Path scratch) throws IOException {
     List<Path> files = new ArrayList<>();
     for (int s = 0; s < shards; s++) {
       if (isLocal(dir)) {
-        files.add(localPath(file(s)));
+        files.add(localPath(file(head, s)));
       } else {
-        Path local = scratch.resolve("shard-" + s + ".qvi");
-        org.apache.hadoop.fs.Path from = new org.apache.hadoop.fs.Path(file(s));
+        Path local = scratch.resolve(name(head, s));
+        org.apache.hadoop.fs.Path from = new org.apache.hadoop.fs.Path(file(head, s));
         from.getFileSystem(new Configuration()).copyToLocalFile(false, from,
             new org.apache.hadoop.fs.Path(local.toUri()), true);
         files.add(local);

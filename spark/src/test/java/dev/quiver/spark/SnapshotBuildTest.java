@@ -277,6 +277,73 @@ class SnapshotBuildTest {
     }
   }
 
+  /**
+   * An item tower of two heads of different sizes (the 16-d and 8-d objectives of the team
+   * fixture): one index per head in the same job, each as build-snapshot builds it: in two flat
+   * shards, the same vectors bit for bit and the same exact answers per head; as ivf-flat, the
+   * same lists per head.
+   */
+  @Test
+  void multiHeadItemTowersGetOneIndexPerHeadAsBuildSnapshotDoes() throws IOException {
+    Path team = Path.of("..", "tower-runtime", "src", "test", "resources", "tower", "team", "mixed_dims");
+    int n = 500;
+    List<String> base = Files.readAllLines(team.resolve("item.jsonl"));
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      var row = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(base.get(i % base.size()));
+      lines.add(json.writeValueAsString(row.put("item_id", 10 * i + 3)));
+    }
+    Path table = Files.write(dir.resolve("heads.jsonl"), lines);
+    long[] ids = java.util.stream.LongStream.range(0, n).map(i -> 10 * i + 3).toArray();
+    List<VectorStore> alone;
+    try (TowerModel m = TowerModel.load(team); FeatureRows rows = FeatureRows.open(table, m.item())) {
+      alone = ItemEmbedder.embedHeads(m.item(), TowerBackends.select(), n, (i, row) -> rows.next(row), d -> { });
+    }
+    try {
+      Path root = dir.resolve("heads-flat");
+      Manifest m = SnapshotBuild.run(spark, BuildOptions.parse("--item-features", table.toString(), "--model",
+          team.toString(), "--root", root.toString(), "--index", "flat", "--shards", "2")).manifest();
+      assertEquals(List.of("click", "like"), m.itemHeads().stream().map(Manifest.ItemHead::name).toList());
+      assertEquals(List.of(16, 8), List.of(m.dimension(0), m.dimension(1)));
+      assertEquals(List.of("index-h1-0.qvi", "index-h1-1.qvi"), m.indexFiles(1));
+      Snapshot<TowerModel> s = TowerModelLoader.snapshots(1).load(root.resolve("v-1"));
+      try {
+        for (int h = 0; h < 2; h++) {
+          float[] v = new float[m.dimension(h)];
+          for (int i = 0; i < n; i++) {
+            assertEquals(ids[i], s.ids().id(i));
+            s.index(h).vector(i, v);
+            assertBitIdentical(alone.get(h).get(i), v, "head " + h + " item " + i);
+          }
+          try (VectorIndex exact = IndexFormats.forKind("flat").build(alone.get(h), ids, Metric.INNER_PRODUCT,
+              Params.DEFAULT, 2)) {
+            SearchResults got = new SearchResults(10);
+            for (int q = 0; q < 40; q++) {
+              float[] query = alone.get(h).get(q * 7);
+              s.search(h, query, 10, null, Params.DEFAULT, got);
+              assertArrayEquals(exact.search(query, 10).ids(), got.ids(), "head " + h + " query " + q);
+            }
+          }
+        }
+      } finally {
+        s.retire();
+      }
+      Path ivf = dir.resolve("heads-ivf");
+      Manifest mi = SnapshotBuild.run(spark, BuildOptions.parse("--item-features", table.toString(), "--model",
+          team.toString(), "--root", ivf.toString(), "--index", "ivf-flat", "--build", "nlist=8")).manifest();
+      for (int h = 0; h < 2; h++) {
+        try (VectorIndex a = IndexFormats.forKind("ivf-flat").build(alone.get(h), null, Metric.INNER_PRODUCT,
+                 Params.parse("nlist=8"), 2);
+             VectorIndex b = IndexFormats.open(ivf.resolve("v-1").resolve(mi.indexPaths().get(h)))) {
+          assertEquals(lists(a), lists(b), "head " + h);
+        }
+      }
+    } finally {
+      alone.forEach(VectorStore::close);
+    }
+  }
+
   @Test
   void badOptionsAreOneLineErrors() {
     var e = assertThrows(IllegalArgumentException.class, () -> BuildOptions.parse(args(items.toString(),

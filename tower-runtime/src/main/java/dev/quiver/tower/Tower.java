@@ -7,7 +7,8 @@ import java.util.Map;
 
 /**
  * One tower of a two-tower model: features, an optional SENet block, shared dense layers and one
- * or more heads, each giving a vector of {@link #dim()} floats.
+ * or more heads, head h giving a vector of {@link #headDim(int) headDim(h)} floats (heads may
+ * differ in dimension; a row's head vectors lie side by side, {@link #width()} floats in all).
  *
  * <p>Thread-safe: any number of threads may embed at once. Each thread gets its own scratch on
  * first use, after which embedding allocates nothing. Valid until its {@link TowerModel} is
@@ -29,7 +30,9 @@ public final class Tower {
   private final int[] offsets;
   private final int[] dims;
   private final int inputWidth;
-  private final int dim;
+  private final int[] headDims;
+  private final int[] headOffsets;
+  private final int width;
   private final int maxWidth;
   private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
   private final List<Runnable> closeHooks = new ArrayList<>(); // guarded by itself
@@ -64,8 +67,16 @@ public final class Tower {
       }
     }
     maxWidth = max;
-    List<DenseLayer> firstHead = heads.get(0).layers();
-    dim = firstHead.isEmpty() ? last : firstHead.get(firstHead.size() - 1).out();
+    headDims = new int[heads.size()];
+    headOffsets = new int[heads.size()];
+    int o = 0;
+    for (int h = 0; h < heads.size(); h++) {
+      List<DenseLayer> hl = heads.get(h).layers();
+      headDims[h] = hl.isEmpty() ? last : hl.get(hl.size() - 1).out();
+      headOffsets[h] = o;
+      o += headDims[h];
+    }
+    width = o;
   }
 
   /** The tower's name in the config: user or item. */
@@ -77,9 +88,44 @@ public final class Tower {
     return heads.size();
   }
 
-  /** Floats per head's output. */
+  /**
+   * Floats per head's output, when every head gives the same number.
+   *
+   * @throws IllegalStateException naming the heads' dimensions when they differ (use
+   *     {@link #headDim(int)})
+   */
   public int dim() {
-    return dim;
+    for (int d : headDims) {
+      if (d != headDims[0]) {
+        throw new IllegalStateException("tower '" + name + "' has heads of different dimensions "
+            + describeHeads() + "; ask each head's with headDim(h)");
+      }
+    }
+    return headDims[0];
+  }
+
+  /** Floats of head {@code h}'s output. */
+  public int headDim(int h) {
+    return headDims[h];
+  }
+
+  /** Where head {@code h}'s vector starts within a row's output. */
+  public int headOffset(int h) {
+    return headOffsets[h];
+  }
+
+  /** Floats of one row's output: every head's vector, side by side in head order. */
+  public int width() {
+    return width;
+  }
+
+  /** The heads with their dimensions, e.g. {@code [click 64-d, like 32-d]}, for messages. */
+  public String describeHeads() {
+    StringBuilder b = new StringBuilder("[");
+    for (int h = 0; h < heads.size(); h++) {
+      b.append(h == 0 ? "" : ", ").append(headNames.get(h)).append(' ').append(headDims[h]).append("-d");
+    }
+    return b.append(']').toString();
   }
 
   public List<String> headNames() {
@@ -243,7 +289,7 @@ public final class Tower {
     }
   }
 
-  /** Embeds one request: head h's vector at {@code out[h * dim ..]}. */
+  /** Embeds one request: head h's vector at {@code out[headOffset(h) ..]}. */
   public void embed(FeatureRow row, float[] out) {
     Scratch s = scratch.get();
     s.one[0] = row;
@@ -254,14 +300,17 @@ public final class Tower {
     }
   }
 
-  /** Embeds {@code rows[0, count)}: row r, head h at {@code out[(r * heads + h) * dim ..]}. */
+  /**
+   * Embeds {@code rows[0, count)}: row r, head h at {@code out[r * width() + headOffset(h) ..]}
+   * (with heads of one dimension d, {@code out[(r * heads + h) * d ..]}).
+   */
   public void embedBatch(FeatureRow[] rows, int count, float[] out) {
     if (count < 0 || count > rows.length) {
       throw new IllegalArgumentException("count " + count + " outside [0, " + rows.length + "]");
     }
-    if (out.length < (long) count * heads.size() * dim) {
+    if (out.length < (long) count * width) {
       throw new IllegalArgumentException("out holds " + out.length + " floats; " + count
-          + " rows x " + heads.size() + " heads x " + dim + " need " + count * heads.size() * dim);
+          + " rows x " + width + " (heads " + describeHeads() + ") need " + (long) count * width);
     }
     Scratch s = scratch.get();
     for (int r0 = 0; r0 < count; r0 += CHUNK) {
@@ -298,10 +347,11 @@ public final class Tower {
         p = q;
         q = v;
       }
+      int d = headDims[h];
       for (int r = 0; r < n; r++) {
-        int o = ((r0 + r) * heads.size() + h) * dim;
-        System.arraycopy(v, r * dim, out, o, dim);
-        head.finish(out, o, dim);
+        int o = (r0 + r) * width + headOffsets[h];
+        System.arraycopy(v, r * d, out, o, d);
+        head.finish(out, o, d);
       }
     }
   }

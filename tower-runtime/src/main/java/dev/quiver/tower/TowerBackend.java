@@ -10,7 +10,7 @@ public interface TowerBackend {
 
   /**
    * Embeds {@code rows[0, count)} with {@code tower}: row r, head h at
-   * {@code out[(r * tower.heads() + h) * tower.dim() ..]}, as {@link Tower#embedBatch} does.
+   * {@code out[r * tower.width() + tower.headOffset(h) ..]}, as {@link Tower#embedBatch} does.
    */
   void embed(Tower tower, FeatureRow[] rows, int count, float[] out);
 }

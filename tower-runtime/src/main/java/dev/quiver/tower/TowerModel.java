@@ -157,7 +157,6 @@ public final class TowerModel implements AutoCloseable {
       List<DenseLayer> layers = new ArrayList<>();
       width = layers("towers." + name + ".layers", c.layers(), width, layers);
       List<Head> heads = new ArrayList<>();
-      int dim = -1;
       for (int h = 0; h < c.heads().size(); h++) {
         HeadConfig hc = c.heads().get(h);
         where = "towers." + name + ".heads[" + h + "]";
@@ -165,12 +164,7 @@ public final class TowerModel implements AutoCloseable {
           throw bad("has no name");
         }
         List<DenseLayer> hl = new ArrayList<>();
-        int out = layers(where + ".layers", hc.layers(), width, hl);
-        if (dim >= 0 && out != dim) {
-          throw bad("(" + hc.name() + ") gives " + out + " floats but the first head gives " + dim
-              + "; every head must give the same dimension");
-        }
-        dim = out;
+        layers(where + ".layers", hc.layers(), width, hl);
         double t = temperature(hc);
         if (!(t > 0) || Double.isInfinite(t)) {
           throw bad("(" + hc.name() + ") has temperature " + t + "; it must be positive");

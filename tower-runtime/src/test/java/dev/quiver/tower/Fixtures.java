@@ -27,10 +27,13 @@ final class Fixtures {
   }
 
   /** PyTorch's output of {@code tower} for each request line, [rows, heads, dim] flattened. */
-  static float[] expected(String variant, String tower, int rows, int heads, int dim) throws IOException {
+  static float[] expected(String variant, Tower tower, int rows) throws IOException {
     SafeTensors st = SafeTensors.open(dir(variant).resolve("expected.safetensors"));
+    boolean oneDim = tower.width() == tower.heads() * tower.headDim(0);
+    // PyTorch stacks heads of one dimension, [rows, heads, dim], and puts others side by side.
+    long[] shape = oneDim ? new long[] {rows, tower.heads(), tower.headDim(0)} : new long[] {rows, tower.width()};
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment s = st.read(tower, new long[] {rows, heads, dim}, arena);
+      MemorySegment s = st.read(tower.name(), shape, arena);
       return s.toArray(ValueLayout.JAVA_FLOAT);
     }
   }

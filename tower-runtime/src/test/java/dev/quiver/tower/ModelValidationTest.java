@@ -1,6 +1,7 @@
 package dev.quiver.tower;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -108,14 +109,23 @@ class ModelValidationTest {
         "temperature 0.0");
   }
 
+  /** Heads may differ in size: which ones pair is the served snapshot's business, not the model's. */
   @Test
-  void headsOfDifferentDimensionsAreRefused() throws IOException {
+  void headsOfDifferentDimensionsLoadEachWithItsOwn() throws IOException {
     Path dir = spoiled(r -> {
       ArrayNode heads = (ArrayNode) user(r).path("heads");
       ObjectNode second = heads.addObject().put("name", "like");
       second.putArray("layers");
     });
-    assertRefused(dir, "towers.user.heads[1]", "(like)", "16", "8");
+    try (TowerModel m = TowerModel.load(dir)) {
+      Tower user = m.user();
+      int first = user.headDim(0), second = user.headDim(1);
+      assertTrue(first != second, first + " and " + second);
+      assertEquals(first + second, user.width());
+      assertEquals(first, user.headOffset(1));
+      IllegalStateException e = assertThrows(IllegalStateException.class, user::dim);
+      assertTrue(e.getMessage().contains("like " + second + "-d]"), e.getMessage());
+    }
   }
 
   @Test

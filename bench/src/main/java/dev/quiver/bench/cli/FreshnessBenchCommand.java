@@ -39,6 +39,10 @@ public final class FreshnessBenchCommand extends QuiverCommand {
   @Option(names = "--batch", defaultValue = "10", description = "Items per addItems call (default ${DEFAULT-VALUE}).")
   int batch;
 
+  @Option(names = "--adders", defaultValue = "4",
+      description = "Threads calling addItems at once, each at its share of the rate (default ${DEFAULT-VALUE}).")
+  int adders;
+
   @Option(names = "--remove-every", defaultValue = "20",
       description = "Take down one fresh and one main item every this many batches; 0: never (default ${DEFAULT-VALUE}).")
   int removeEvery;
@@ -65,11 +69,12 @@ public final class FreshnessBenchCommand extends QuiverCommand {
   public Integer call() throws Exception {
     positive("--rate", rate);
     positive("--batch", batch);
+    positive("--adders", adders);
     positive("--k", k);
     positive("--items", items);
     positive("--window-s", window);
     FreshnessBench.run(new FreshnessBench.Config(root, items, Params.parse(build), Params.parse(search), k,
-        threads == null ? cores() : threads, rate, batch, removeEvery, warmup, window, users, !noSwap, drift, seed),
+        threads == null ? cores() : threads, rate, batch, adders, removeEvery, warmup, window, users, !noSwap, drift, seed),
         out());
     out().flush();
     return 0;

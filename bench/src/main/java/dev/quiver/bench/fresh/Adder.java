@@ -13,10 +13,12 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.HdrHistogram.Recorder;
 
 /**
- * Adds fresh items at a fixed rate in batches and takes some down; beside it, a probe thread
+ * Adds fresh items at a fixed rate in batches, from several threads as a service's callers
+ * would (each at its share of the rate), and takes some down; beside it, a probe thread
  * measures visibility every {@value #PROBE_EVERY_MS} ms: it recalls a probe user, adds a copy
  * (new id, same features) of that user's best item, so that the copy belongs in the user's top
  * k, then recalls the user until the copy comes back, recording the time from the add's return
@@ -34,7 +36,7 @@ final class Adder implements AutoCloseable {
   private final int removeEvery;
   private final long[] probeUsers;
   private final RecallRequest request;
-  private final Thread thread;
+  private final Thread[] threads;
   private final Thread prober;
   private final Recorder visible = new Recorder(TimeUnit.SECONDS.toNanos(60), 3);
   /** Live fresh item id to the catalog row of its features. Guarded by this. */
@@ -47,11 +49,12 @@ final class Adder implements AutoCloseable {
   private int nextRow;
   private volatile boolean stop;
   private volatile boolean paused;
-  private final Object batchLock = new Object();
+  /** Held shared by each batch in flight, exclusively by {@link #pause}. */
+  private final ReentrantReadWriteLock inFlight = new ReentrantReadWriteLock();
   private final Object probeLock = new Object();
 
-  Adder(RecallService service, long seed, int catalog, double rate, int batch, int removeEvery, long[] probeUsers,
-        int k) {
+  Adder(RecallService service, long seed, int catalog, double rate, int batch, int adders, int removeEvery,
+        long[] probeUsers, int k) {
     this.service = service;
     this.seed = seed;
     this.catalog = catalog;
@@ -61,14 +64,20 @@ final class Adder implements AutoCloseable {
     this.probeUsers = probeUsers;
     this.request = service.newRequest().k(k);
     this.nextRow = catalog;
-    thread = new Thread(this::run, "fresh-bench-adder");
-    thread.setDaemon(true);
+    threads = new Thread[adders];
+    for (int t = 0; t < adders; t++) {
+      int adder = t;
+      threads[t] = new Thread(() -> run(adder), "fresh-bench-adder-" + t);
+      threads[t].setDaemon(true);
+    }
     prober = new Thread(this::probeLoop, "fresh-bench-probe");
     prober.setDaemon(true);
   }
 
   void start() {
-    thread.start();
+    for (Thread t : threads) {
+      t.start();
+    }
     prober.start();
   }
 
@@ -106,12 +115,12 @@ final class Adder implements AutoCloseable {
     return id;
   }
 
-  private void run() {
-    long period = (long) (1e9 * batch / rate);
-    long due = System.nanoTime();
+  private void run(int adder) {
+    long period = (long) (1e9 * batch * threads.length / rate);
+    long due = System.nanoTime() + period * adder / threads.length;
     FeatureRow[] rows = new FeatureRow[batch];
     long[] ids = new long[batch];
-    SplittableRandom rnd = new SplittableRandom(seed);
+    SplittableRandom rnd = new SplittableRandom(seed + adder);
     try {
       for (long b = 0; !stop; b++) {
         long wait = due - System.nanoTime();
@@ -121,7 +130,8 @@ final class Adder implements AutoCloseable {
           b--;
           continue;
         }
-        synchronized (batchLock) {
+        inFlight.readLock().lock();
+        try {
           if (paused) {
             continue;
           }
@@ -130,6 +140,8 @@ final class Adder implements AutoCloseable {
           if (removeEvery > 0 && b % removeEvery == removeEvery - 1) {
             removeTwo(rnd);
           }
+        } finally {
+          inFlight.readLock().unlock();
         }
         due += period;
       }
@@ -204,9 +216,9 @@ final class Adder implements AutoCloseable {
   /** Stops adding once the batch in flight is done; returns after it. */
   void pause() {
     paused = true;
-    synchronized (batchLock) {
-      // Nothing: holding the lock means no batch is in flight, and the flag stops the next.
-    }
+    // Holding the lock means no batch is in flight, and the flag stops the next.
+    inFlight.writeLock().lock();
+    inFlight.writeLock().unlock();
     synchronized (probeLock) {
       // Nor a probe.
     }
@@ -229,7 +241,9 @@ final class Adder implements AutoCloseable {
   @Override
   public void close() throws InterruptedException {
     stop = true;
-    thread.join();
+    for (Thread t : threads) {
+      t.join();
+    }
     prober.join();
   }
 }

@@ -32,7 +32,7 @@ import org.HdrHistogram.Histogram;
 public final class FreshnessBench {
   /** The options of one run. */
   public record Config(Path root, int items, Params build, Params search, int k, int threads, double rate,
-                       int batch, int removeEvery, double warmupSeconds, double windowSeconds, int users,
+                       int batch, int adders, int removeEvery, double warmupSeconds, double windowSeconds, int users,
                        boolean swap, double drift, long seed) {}
 
   private final Config c;
@@ -77,14 +77,14 @@ public final class FreshnessBench {
     for (int i = 0; i < probeUsers.length; i++) {
       probeUsers[i] = 5_000_000_000L + i;
     }
-    out.printf(Locale.ROOT, "serving v%d: %,d items; traffic on %d threads, k=%d, %s; adds %.0f/s in batches of %d, "
-        + "two takedowns every %d batches%n", snapshots.version(), catalogSize, c.threads(), c.k(), c.search(),
-        c.rate(), c.batch(), c.removeEvery());
+    out.printf(Locale.ROOT, "serving v%d: %,d items; traffic on %d threads, k=%d, %s; adds %.0f/s in batches of %d "
+        + "from %d threads, two takedowns every %d batches of each%n", snapshots.version(), catalogSize, c.threads(),
+        c.k(), c.search(), c.rate(), c.batch(), c.adders(), c.removeEvery());
     out.printf(Locale.ROOT, "%-22s %9s %9s %9s %9s %7s %9s %9s %9s %7s%n", "phase", "requests", "p50 ms", "p99 ms",
         "max ms", "failed", "adds/s", "vis p50", "vis p99", "unseen");
     try (Traffic traffic = new Traffic(service, c.k(), c.search(), c.seed(), c.threads());
-          Adder adder = new Adder(service, c.seed(), catalogSize, c.rate(), c.batch(), c.removeEvery(), probeUsers,
-             c.k())) {
+          Adder adder = new Adder(service, c.seed(), catalogSize, c.rate(), c.batch(), c.adders(), c.removeEvery(),
+             probeUsers, c.k())) {
       traffic.start();
       sleep(c.warmupSeconds());
       traffic.window();

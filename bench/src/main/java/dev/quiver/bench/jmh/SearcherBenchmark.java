@@ -43,7 +43,8 @@ public class SearcherBenchmark {
   private static final int K = 10;
 
   /** The index kind, its build parameters and its search parameters, separated by '|'. */
-  @Param({"flat||", "hnsw|M=16,efConstruction=100|efSearch=64", "ivf-flat|nlist=128|nprobe=8"})
+  @Param({"flat||", "hnsw|M=16,efConstruction=100|efSearch=64", "ivf-flat|nlist=128|nprobe=8",
+      "ivf-pq|nlist=128,m=32,nbits=4,refine=1|nprobe=8"})
   public String kind;
 
   private VectorStore items;

@@ -6,16 +6,17 @@ import dev.quiver.tower.FeatureRow;
 import dev.quiver.tower.Tower;
 
 /**
- * One thread's buffers for batched recalls of one shape (users, heads, dimension). Batches of a
- * steady shape reuse it and allocate nothing; a new shape replaces it.
+ * One thread's buffers for batched recalls of one shape (users, lists and the dimension of each).
+ * Batches of a steady shape reuse it and allocate nothing; a new shape replaces it.
  */
 final class BatchScratch {
   final int count;
   final int heads;
-  final int dim;
+  final int width;
   final FeatureRow[] rows;
   final float[] vectors;
-  final float[][] queries;
+  /** List l's queries, one per user, of its user head's dimension. */
+  final float[][][] queries;
   final ItemFilter[] itemFilters;
   final OrdinalFilter[] filters;
   final SearchResults[][] results;
@@ -23,14 +24,17 @@ final class BatchScratch {
   final HeadMerger merger = new HeadMerger();
   private final FeatureRow[] translated;
 
-  BatchScratch(int count, int heads, int dim) {
+  BatchScratch(int count, HeadPairing pairs, Tower tower) {
     this.count = count;
-    this.heads = heads;
-    this.dim = dim;
+    this.heads = pairs.lists();
+    this.width = tower.width();
     rows = new FeatureRow[count];
     translated = new FeatureRow[count];
-    vectors = new float[count * heads * dim];
-    queries = new float[count][dim];
+    vectors = new float[count * width];
+    queries = new float[heads][][];
+    for (int l = 0; l < heads; l++) {
+      queries[l] = new float[count][tower.headDim(pairs.userHead(l))];
+    }
     itemFilters = new ItemFilter[count];
     filters = new OrdinalFilter[count];
     results = new SearchResults[heads][count];
@@ -43,8 +47,16 @@ final class BatchScratch {
     }
   }
 
-  boolean fits(int count, int heads, int dim) {
-    return this.count == count && this.heads == heads && this.dim == dim;
+  boolean fits(int count, HeadPairing pairs, Tower tower) {
+    if (this.count != count || heads != pairs.lists() || width != tower.width()) {
+      return false;
+    }
+    for (int l = 0; l < heads; l++) {
+      if (queries[l][0].length != tower.headDim(pairs.userHead(l))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** {@code user} itself when made for {@code tower}, else its values carried over by name. */

@@ -31,13 +31,25 @@ public final class ExactRecall implements AutoCloseable {
   private final HeadMerger merger = new HeadMerger();
   private final LongHashSet truth = new LongHashSet();
 
-  /** Over {@code items} (copied) with item ids {@code ids}, for the model in {@code modelDir}. */
+  /**
+   * Over {@code items} (copied; one item head's vectors, searched by every user head) with item
+   * ids {@code ids}, for the model in {@code modelDir}.
+   *
+   * @throws IllegalArgumentException a user head whose vectors are not of the items' dimension
+   */
   public ExactRecall(Path modelDir, VectorStore items, long[] ids) throws IOException {
     model = TowerModel.load(modelDir);
-    exact = FlatIndex.build(items, ids, Metric.INNER_PRODUCT);
     tower = model.user();
+    for (int h = 0; h < tower.heads(); h++) {
+      if (tower.headDim(h) != items.dimension()) {
+        model.close();
+        throw new IllegalArgumentException(modelDir + ": user head '" + tower.headNames().get(h) + "' gives "
+            + tower.headDim(h) + "-d vectors; the items are " + items.dimension() + "-d");
+      }
+    }
+    exact = FlatIndex.build(items, ids, Metric.INNER_PRODUCT);
     row = tower.newRow();
-    vectors = new float[tower.heads() * tower.dim()];
+    vectors = new float[tower.width()];
   }
 
   /** The exact answer to {@code request} for {@code user} (a row of any model with these features). */
@@ -46,8 +58,8 @@ public final class ExactRecall implements AutoCloseable {
     SearchResults[] lists = new SearchResults[tower.heads()];
     for (int h = 0; h < lists.length; h++) {
       lists[h] = new SearchResults(request.headK(h));
-      exact.search(Arrays.copyOfRange(vectors, h * tower.dim(), (h + 1) * tower.dim()), request.headK(h), null,
-          Params.DEFAULT, lists[h]);
+      exact.search(Arrays.copyOfRange(vectors, tower.headOffset(h), tower.headOffset(h) + tower.headDim(h)),
+          request.headK(h), null, Params.DEFAULT, lists[h]);
     }
     RecallResults out = new RecallResults(request.k());
     merger.merge(request.merge(), lists, lists.length, null, null, request.k(), out);

@@ -23,7 +23,7 @@ import java.util.zip.CRC32C;
  * tail (a crash inside a write) fails its length or checksum and is cut off on the next open.
  * {@link #rewrite} replaces the log atomically with the records still needed.
  *
- * <p>Not thread-safe: {@link FreshItems} calls it under its lock.
+ * <p>Not thread-safe: {@link FreshItems} calls it under its commit lock.
  */
 final class FreshItemLog implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(FreshItemLog.class.getName());
@@ -101,13 +101,27 @@ final class FreshItemLog implements AutoCloseable {
     throw new IOException(path + ": fresh-item record of unknown kind " + kind);
   }
 
-  /** Appends {@code records} and forces them to disk. */
+  /**
+   * Appends {@code records} and forces them to disk, with one write and one force however many
+   * batches they hold. On failure the log is cut back to where it was, so that a later append
+   * does not follow a torn record (which replay would stop at).
+   */
   void append(List<FreshRecord> records) throws IOException {
     ByteBuffer bytes = encode(records);
-    while (bytes.hasRemaining()) {
-      channel.write(bytes);
+    long start = channel.size();
+    try {
+      while (bytes.hasRemaining()) {
+        channel.write(bytes);
+      }
+      channel.force(false);
+    } catch (IOException e) {
+      try {
+        channel.truncate(start);
+      } catch (IOException cut) {
+        e.addSuppressed(cut);
+      }
+      throw e;
     }
-    channel.force(false);
   }
 
   /** Replaces the log with {@code records}: written beside it, forced, renamed over it. */

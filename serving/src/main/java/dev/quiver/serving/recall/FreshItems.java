@@ -15,9 +15,14 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Items added and taken down between two builds, served beside every snapshot's main index.
@@ -36,8 +41,11 @@ import java.util.concurrent.Executors;
  * start and its swap is lost or embedded by the wrong model. A delta is closed when its
  * snapshot's memory is freed. Records two builds old leave memory and the log.
  *
- * <p>Thread-safe: adds and takedowns are serialised by one lock (one forced write per batch);
- * searches never take it.
+ * <p>Thread-safe, with group commit: concurrent adds and takedowns queue; one leader writes
+ * every queued batch and forces the log once, then applies them in log order (so that per id the
+ * last record wins) while the next leader already writes. Each batch is embedded by the served
+ * item tower before it queues, outside every lock. Searches take no lock at all: the deltas and
+ * hidden bits publish entries to lock-free readers.
  */
 public final class FreshItems implements AutoCloseable {
   private final SnapshotManager<TowerModel> snapshots;
@@ -49,6 +57,13 @@ public final class FreshItems implements AutoCloseable {
     t.setDaemon(true);
     return t;
   });
+  /** Held by the leader writing a group of batches to the log; taken before {@link #lock}. */
+  private final ReentrantLock commit = new ReentrantLock();
+  /** Batches waiting for the next leader, in arrival order: their log order. */
+  private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+  /** Adds logged and not applied yet: the room they will take is not counted by the deltas yet. */
+  private final AtomicInteger unapplied = new AtomicInteger();
+  /** Guards what the batches change: the records kept, the states and their deltas. */
   private final Object lock = new Object();
   /** The latest add of each item still carried, in order of arrival. Guarded by lock. */
   private final Map<Long, FreshRecord> added = new LinkedHashMap<>();
@@ -128,28 +143,117 @@ public final class FreshItems implements AutoCloseable {
     apply(batch);
   }
 
+  /**
+   * Group commit: the batch joins the queue; whoever holds the commit lock next writes every
+   * queued batch and forces the log once, then applies them in log order. The batch is embedded
+   * by the served item tower before it queues, so that embedding overlaps other batches' forced
+   * writes. Returns once the batch is durable and visible.
+   */
   private void apply(List<FreshRecord> batch) {
+    Pending mine = new Pending(batch);
+    try (Lease<TowerModel> lease = snapshots.acquire()) {
+      Tower tower = lease.model().item();
+      mine.embed(tower, embed(tower, batch));
+      queue.add(mine);
+      // The lease is held until the batch is applied: the pre-embedded tower stays mapped.
+      commitQueued(mine);
+      mine.await();
+    }
+  }
+
+  /** Commits the queued batches unless another leader already took {@code mine}. */
+  private void commitQueued(Pending mine) {
+    commit.lock();
+    List<Pending> group;
+    try {
+      if (mine.taken) {
+        commit.unlock();
+        return;
+      }
+      group = admit(drainQueue());
+      writeLog(group);
+    } catch (RuntimeException e) {
+      commit.unlock();
+      throw e;
+    }
     synchronized (lock) {
-      checkOpen();
-      int adds = (int) batch.stream().filter(FreshRecord::isAdd).count();
-      for (FreshState s : states.values()) {
-        s.checkRoom(adds);
-      }
+      // Taken before the commit lock is released, so that groups are applied in log order
+      // while the next group's write already runs.
+      commit.unlock();
+      applyGroup(group);
+    }
+  }
+
+  private List<Pending> drainQueue() {
+    List<Pending> group = new ArrayList<>();
+    for (Pending p = queue.poll(); p != null; p = queue.poll()) {
+      p.taken = true;
+      group.add(p);
+    }
+    return group;
+  }
+
+  /** The batches that fit every delta; the others fail with {@link DeltaFullException} and nothing of them is logged. */
+  private List<Pending> admit(List<Pending> group) {
+    List<Pending> admitted = new ArrayList<>(group.size());
+    int adds = unapplied.get();
+    for (Pending p : group) {
       try {
-        log.append(batch);
-      } catch (IOException e) {
-        throw new UncheckedIOException("fresh items not added: cannot write " + log.path() + ": " + e.getMessage(), e);
-      }
-      for (FreshRecord r : batch) {
-        remember(r);
-      }
-      for (FreshState s : states.values()) {
-        if (!s.snapshot.isRetired()) {
-          applyTo(s, batch);
+        checkOpen();
+        for (FreshState s : states.values()) {
+          s.checkRoom(adds + p.adds);
         }
+        admitted.add(p);
+        adds += p.adds;
+      } catch (RuntimeException e) {
+        p.fail(e);
       }
-      for (List<List<FreshRecord>> queue : preparing.values()) {
-        queue.add(batch);
+    }
+    return admitted;
+  }
+
+  private void writeLog(List<Pending> group) {
+    if (group.isEmpty()) {
+      return;
+    }
+    List<FreshRecord> records = new ArrayList<>();
+    int adds = 0;
+    for (Pending p : group) {
+      records.addAll(p.records);
+      adds += p.adds;
+    }
+    try {
+      log.append(records);
+      unapplied.addAndGet(adds);
+    } catch (IOException e) {
+      RuntimeException failure = new UncheckedIOException(
+          "fresh items not added: cannot write " + log.path() + ": " + e.getMessage(), e);
+      group.forEach(p -> p.fail(failure));
+      throw failure;
+    }
+  }
+
+  /** Applies a logged group, batch by batch in log order, to every state; under the lock. */
+  private void applyGroup(List<Pending> group) {
+    for (Pending p : group) {
+      try {
+        for (FreshRecord r : p.records) {
+          remember(r);
+        }
+        for (FreshState s : states.values()) {
+          if (!s.snapshot.isRetired()) {
+            float[] vectors = p.vectorsFor(s.itemTower);
+            applyTo(s, p.records, vectors != null ? vectors : embed(s.itemTower, p.records));
+          }
+        }
+        for (List<List<FreshRecord>> preparingQueue : preparing.values()) {
+          preparingQueue.add(p.records);
+        }
+        p.done.complete(null);
+      } catch (RuntimeException e) {
+        p.fail(e);
+      } finally {
+        unapplied.addAndGet(-p.adds);
       }
     }
   }
@@ -165,32 +269,38 @@ public final class FreshItems implements AutoCloseable {
     }
   }
 
-  /** Embeds the adds of {@code records} with {@code s}'s item tower and applies them in order. */
-  private void applyTo(FreshState s, List<FreshRecord> records) {
-    Tower tower = s.itemTower;
-    int width = tower.heads() * tower.dim();
-    FeatureRow[] rows = new FeatureRow[Math.min(ItemEmbedder.BATCH, records.size())];
-    float[] vectors = new float[rows.length * width];
-    for (int start = 0; start < records.size(); start += rows.length) {
-      int n = Math.min(rows.length, records.size() - start);
-      int adds = 0;
-      for (int i = 0; i < n; i++) {
-        FreshRecord r = records.get(start + i);
-        if (r.isAdd()) {
-          rows[adds++] = r.features().tower() == tower ? r.features() : r.features().copyTo(tower.newRow());
-        }
+  /** The vectors of the adds of {@code records} by {@code tower}, in order: pure, takes no lock. */
+  private float[] embed(Tower tower, List<FreshRecord> records) {
+    int width = tower.width();
+    List<FeatureRow> adds = new ArrayList<>(records.size());
+    for (FreshRecord r : records) {
+      if (r.isAdd()) {
+        adds.add(r.features().tower() == tower ? r.features() : r.features().copyTo(tower.newRow()));
       }
-      if (adds > 0) {
-        backend.embed(tower, rows, adds, vectors);
-      }
-      int a = 0;
+    }
+    float[] vectors = new float[adds.size() * width];
+    FeatureRow[] rows = new FeatureRow[Math.min(ItemEmbedder.BATCH, adds.size())];
+    float[] part = new float[rows.length * width];
+    for (int start = 0; start < adds.size(); start += rows.length) {
+      int n = Math.min(rows.length, adds.size() - start);
       for (int i = 0; i < n; i++) {
-        FreshRecord r = records.get(start + i);
-        if (r.isAdd()) {
-          s.put(r.id(), vectors, a++ * width);
-        } else {
-          s.remove(r.id());
-        }
+        rows[i] = adds.get(start + i);
+      }
+      backend.embed(tower, rows, n, part);
+      System.arraycopy(part, 0, vectors, start * width, n * width);
+    }
+    return vectors;
+  }
+
+  /** Applies {@code records} in order to {@code s}, the adds with {@code vectors} from {@link #embed}. */
+  private static void applyTo(FreshState s, List<FreshRecord> records, float[] vectors) {
+    int width = s.itemTower.width();
+    int a = 0;
+    for (FreshRecord r : records) {
+      if (r.isAdd()) {
+        s.put(r.id(), vectors, a++ * width);
+      } else {
+        s.remove(r.id());
       }
     }
   }
@@ -203,24 +313,18 @@ public final class FreshItems implements AutoCloseable {
   void prepare(Snapshot<TowerModel> snapshot) {
     FreshState state = new FreshState(snapshot, config, background);
     List<FreshRecord> carried;
-    synchronized (lock) {
-      checkOpen();
-      long cutoff = snapshot.manifest().itemCutoffInstant().toEpochMilli();
-      forget(Math.min(cutoff, newestCutoff), snapshot);
-      newestCutoff = Math.max(newestCutoff, cutoff);
-      carried = new ArrayList<>(takedowns.values());
-      for (FreshRecord r : added.values()) {
-        if (r.millis() >= cutoff) {
-          carried.add(r);
-        }
-      }
-      preparing.put(state, new ArrayList<>());
+    // The commit lock too: compacting rewrites the log, and no group may be between its write and its apply.
+    commit.lock();
+    try {
+      carried = carry(snapshot, state);
+    } finally {
+      commit.unlock();
     }
     try {
-      applyTo(state, carried);
+      applyTo(state, carried, embed(state.itemTower, carried));
       synchronized (lock) {
         for (List<FreshRecord> batch : preparing.remove(state)) {
-          applyTo(state, batch);
+          applyTo(state, batch, embed(state.itemTower, batch));
         }
         states.put(snapshot, state);
       }
@@ -232,6 +336,24 @@ public final class FreshItems implements AutoCloseable {
       throw e;
     }
     snapshot.freed().whenComplete((v, error) -> drop(snapshot));
+  }
+
+  /** Under the lock: what {@code snapshot} carries over, with {@code state} queued for the batches that follow. */
+  private List<FreshRecord> carry(Snapshot<TowerModel> snapshot, FreshState state) {
+    synchronized (lock) {
+      checkOpen();
+      long cutoff = snapshot.manifest().itemCutoffInstant().toEpochMilli();
+      forget(Math.min(cutoff, newestCutoff), snapshot);
+      newestCutoff = Math.max(newestCutoff, cutoff);
+      List<FreshRecord> carried = new ArrayList<>(takedowns.values());
+      for (FreshRecord r : added.values()) {
+        if (r.millis() >= cutoff) {
+          carried.add(r);
+        }
+      }
+      preparing.put(state, new ArrayList<>());
+      return carried;
+    }
   }
 
   /**
@@ -308,19 +430,63 @@ public final class FreshItems implements AutoCloseable {
   /** Stops preparing new snapshots and closes the log; the deltas go with their snapshots. */
   @Override
   public void close() throws IOException {
-    synchronized (lock) {
-      if (closed) {
-        return;
+    commit.lock();
+    try {
+      synchronized (lock) {
+        if (closed) {
+          return;
+        }
+        closed = true;
+        snapshots.prepareWith(s -> { });
+        background.shutdownNow();
+        for (FreshState s : states.values()) {
+          s.close();
+        }
+        states.clear();
+        latest = null;
+        log.close();
       }
-      closed = true;
-      snapshots.prepareWith(s -> { });
-      background.shutdownNow();
-      for (FreshState s : states.values()) {
-        s.close();
+    } finally {
+      commit.unlock();
+    }
+  }
+
+  /** One caller's batch on its way through a group commit. */
+  private static final class Pending {
+    final List<FreshRecord> records;
+    final int adds;
+    /** Completed once the batch is durable and visible, or failed with nothing of it applied. */
+    final CompletableFuture<Void> done = new CompletableFuture<>();
+    /** Set by the leader that takes it, under the commit lock. */
+    boolean taken;
+    private Tower embeddedBy;
+    private float[] vectors;
+
+    Pending(List<FreshRecord> records) {
+      this.records = records;
+      this.adds = (int) records.stream().filter(FreshRecord::isAdd).count();
+    }
+
+    void embed(Tower tower, float[] embedded) {
+      embeddedBy = tower;
+      vectors = embedded;
+    }
+
+    /** The adds' vectors by {@code tower}, or null when embedded by another. */
+    float[] vectorsFor(Tower tower) {
+      return tower == embeddedBy ? vectors : null;
+    }
+
+    void fail(RuntimeException e) {
+      done.completeExceptionally(e);
+    }
+
+    void await() {
+      try {
+        done.join();
+      } catch (CompletionException e) {
+        throw e.getCause() instanceof RuntimeException r ? r : e;
       }
-      states.clear();
-      latest = null;
-      log.close();
     }
   }
 }

@@ -21,12 +21,13 @@ final class FreshSearch {
   private float[] scores = new float[0];
 
   /**
-   * Searches head {@code head} of {@code state}'s snapshot: {@code filter} is what the request's
-   * {@code items} filter bound to the main index (null when nothing filters).
+   * Searches item head {@code head} of {@code state}'s snapshot, its index and its delta:
+   * {@code filter} is what the request's {@code items} filter bound to the main index (null when
+   * nothing filters).
    */
   void search(Lease<TowerModel> lease, FreshState state, int head, float[] query, int k, OrdinalFilter filter,
               ItemFilter items, Params params, SearchResults out) {
-    lease.search(query, k, single.wrap(state.hiddenInMain, filter), params, out);
+    lease.search(head, query, k, single.wrap(state.hiddenInMain, filter), params, out);
     addDelta(state, head, query, k, filter == null ? null : items, out);
   }
 
@@ -45,9 +46,9 @@ final class FreshSearch {
     return batchFilters;
   }
 
-  /** Merges head {@code head}'s delta results for {@code query} into {@code out}, main results with item ids. */
+  /** Merges item head {@code head}'s delta results for {@code query} into {@code out}, main results with item ids. */
   void addDelta(FreshState state, int head, float[] query, int k, ItemFilter items, SearchResults out) {
-    DeltaSegment d = state.deltaFor(head);
+    DeltaSegment d = state.delta(head);
     d.search(query, k, items, delta);
     if (delta.count() > 0) {
       merge(out, k, state.snapshot.manifest().metric());

@@ -26,13 +26,13 @@ final class FreshState implements AutoCloseable {
     this.deltas = new DeltaSegment[itemTower.heads()];
     for (int h = 0; h < deltas.length; h++) {
       deltas[h] = new DeltaSegment("snapshot v" + snapshot.version() + " item head " + itemTower.headNames().get(h),
-          itemTower.dim(), snapshot.manifest().metric(), config, background);
+          itemTower.headDim(h), snapshot.manifest().metric(), config, background);
     }
   }
 
-  /** The delta searched for user head {@code userHead}: one item head serves every user head. */
-  DeltaSegment deltaFor(int userHead) {
-    return deltas.length == 1 ? deltas[0] : deltas[userHead];
+  /** Item head {@code itemHead}'s delta, searched beside that head's index. */
+  DeltaSegment delta(int itemHead) {
+    return deltas[itemHead];
   }
 
   void checkRoom(int more) {
@@ -41,11 +41,11 @@ final class FreshState implements AutoCloseable {
     }
   }
 
-  /** Item {@code id} with its vectors, one per item head, at {@code vectors[offset..)}. */
+  /** Item {@code id} with its vectors, one per item head, at {@code vectors[offset..)} as the tower lays them out. */
   void put(long id, float[] vectors, int offset) {
     hideInMain(id);
     for (int h = 0; h < deltas.length; h++) {
-      deltas[h].put(id, vectors, offset + h * itemTower.dim());
+      deltas[h].put(id, vectors, offset + itemTower.headOffset(h));
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.quiver.serving.recall;
 
 import dev.quiver.serving.snapshot.Snapshot;
+import dev.quiver.tower.Tower;
 import dev.quiver.tower.TowerModel;
 import java.util.List;
 
@@ -9,7 +10,8 @@ import java.util.List;
  * tower of several heads with one item index searches it once per user head; one user head with
  * several item heads searches each item head's index with the same vector; as many user heads as
  * item heads pair by position (user head i with item head i, as a model trained per objective
- * scores them). Immutable.
+ * scores them). Heads may differ in dimension, but the two heads of a pair must give the same
+ * one: a user vector searches an index of its own dimension. Immutable.
  *
  * @param userHeads heads of the user tower
  * @param itemHeads item heads, one index each
@@ -17,14 +19,37 @@ import java.util.List;
 public record HeadPairing(int userHeads, int itemHeads) {
   /** The pairing of a served snapshot; IllegalStateException when its heads cannot pair. */
   public static HeadPairing of(Snapshot<TowerModel> snapshot) {
-    int user = snapshot.model().user().heads();
-    int item = snapshot.itemHeads();
-    if (user != 1 && item != 1 && user != item) {
-      throw new IllegalStateException("snapshot v" + snapshot.version() + ": " + user + " user heads "
-          + snapshot.model().user().headNames() + " cannot pair with " + item + " item heads "
-          + snapshot.model().item().headNames() + "; give both towers as many heads, or one of them one");
+    try {
+      return of(snapshot.model(), snapshot.itemHeads());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException("snapshot v" + snapshot.version() + ": " + e.getMessage(), e);
     }
-    return new HeadPairing(user, item);
+  }
+
+  /**
+   * The pairing of {@code model}'s user heads with {@code itemHeads} item indexes (item head h's
+   * vectors in index h).
+   *
+   * @throws IllegalArgumentException naming the heads and their dimensions when they cannot pair
+   */
+  public static HeadPairing of(TowerModel model, int itemHeads) {
+    Tower user = model.user(), item = model.item();
+    int u = user.heads();
+    if (u != 1 && itemHeads != 1 && u != itemHeads) {
+      throw new IllegalArgumentException(u + " user heads " + user.headNames() + " cannot pair with " + itemHeads
+          + " item heads " + item.headNames() + "; give both towers as many heads, or one of them one");
+    }
+    HeadPairing p = new HeadPairing(u, itemHeads);
+    for (int l = 0; l < p.lists(); l++) {
+      int uh = p.userHead(l), ih = p.itemHead(l);
+      if (user.headDim(uh) != item.headDim(ih)) {
+        throw new IllegalArgumentException("user head '" + user.headNames().get(uh) + "' (" + user.headDim(uh)
+            + "-d) pairs with item head '" + item.headNames().get(ih) + "' (" + item.headDim(ih)
+            + "-d); paired heads must give the same dimension (user heads " + user.describeHeads()
+            + ", item heads " + item.describeHeads() + ")");
+      }
+    }
+    return p;
   }
 
   /** The lists searched and merged: one per pair. */

@@ -52,17 +52,17 @@ public final class ItemEmbedder {
     if (count <= 0) {
       throw new IllegalArgumentException("item count must be positive, was " + count);
     }
-    int heads = tower.heads(), dim = tower.dim();
+    int heads = tower.heads(), width = tower.width();
     FeatureRow[] rows = new FeatureRow[Math.min(BATCH, count)];
     for (int r = 0; r < rows.length; r++) {
       rows[r] = tower.newRow();
     }
-    float[] out = new float[rows.length * heads * dim];
-    float[] head = new float[rows.length * dim];
+    float[] out = new float[rows.length * width];
+    float[] head = new float[rows.length * width];
     List<VectorStore> stores = new ArrayList<>();
     try {
       for (int h = 0; h < heads; h++) {
-        stores.add(VectorStore.allocate(dim, count));
+        stores.add(VectorStore.allocate(tower.headDim(h), count));
       }
       for (int start = 0; start < count; start += rows.length) {
         int n = Math.min(rows.length, count - start);
@@ -71,8 +71,9 @@ public final class ItemEmbedder {
         }
         backend.embed(tower, rows, n, out);
         for (int h = 0; h < heads; h++) {
+          int dim = tower.headDim(h);
           for (int r = 0; r < n; r++) {
-            System.arraycopy(out, (r * heads + h) * dim, head, r * dim, dim);
+            System.arraycopy(out, r * width + tower.headOffset(h), head, r * dim, dim);
           }
           stores.get(h).appendRows(MemorySegment.ofArray(head), 0, n, ByteOrder.nativeOrder());
         }

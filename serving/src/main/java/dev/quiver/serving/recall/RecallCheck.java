@@ -13,17 +13,20 @@ import dev.quiver.tower.Tower;
 import dev.quiver.tower.TowerModel;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.agrona.collections.IntHashSet;
 
 /**
  * The recall a snapshot gives a few users, checked before it is published or served: each
- * user's row through the snapshot's own user tower, every head searched in the snapshot's index
- * as the service searches it and the heads merged by turns ({@link MergeMode#SNAKE}), against
- * the same merge of each head's exact top k over the same snapshot's item vectors (brute force).
- * A recall below the minimum refuses the snapshot. Users come from a JSON-lines file or are
- * drawn from the model's user features ({@link RandomUsers}).
+ * user's row through the snapshot's own user tower, every (user head, item index) pair the
+ * service serves ({@link HeadPairing}) searched as the service searches it, against each pair's
+ * exact top k over the same snapshot's item vectors (brute force); the pairs' lists merged by
+ * turns ({@link MergeMode#SNAKE}) against the same merge of the exact lists. The merged recall
+ * and each pair's are measured; any of them below the minimum refuses the snapshot, naming the
+ * pair. Users come from a JSON-lines file or are drawn from the model's user features
+ * ({@link RandomUsers}).
  *
  * <p>Thread-safe; {@link #lastRecall()} is the latest measurement, for reports.
  */
@@ -35,12 +38,32 @@ public final class RecallCheck implements PublishGate.Check<TowerModel> {
   private final double minimum;
   private volatile Measured last;
 
-  /** What one check measured. */
-  public record Measured(double recall, int k, int users, boolean generated, int leftOut) {
+  /**
+   * What one check measured: the merged recall, and each pair's when there are several.
+   *
+   * @param heads each pair's recall, in list order; empty when one pair is searched
+   */
+  public record Measured(double recall, int k, int users, boolean generated, int leftOut, List<HeadRecall> heads) {
+    public Measured {
+      heads = List.copyOf(heads);
+    }
+
     @Override
     public String toString() {
       return String.format("recall@%d %.4f over %d %s users", k, recall, users, generated ? "generated" : "given")
+          + (heads.isEmpty() ? "" : " (" + String.join(", ", heads.stream().map(HeadRecall::toString).toList()) + ")")
           + (leftOut == 0 ? "" : " (" + leftOut + " left out: their tower output is not finite)");
+    }
+  }
+
+  /**
+   * One pair's recall@k: user head {@code userHead}'s vectors searched in item head
+   * {@code itemHead}'s index, against exact search in it.
+   */
+  public record HeadRecall(String userHead, String itemHead, double recall) {
+    @Override
+    public String toString() {
+      return String.format("%s %.4f", userHead.equals(itemHead) ? userHead : userHead + "->" + itemHead, recall);
     }
   }
 
@@ -79,57 +102,83 @@ public final class RecallCheck implements PublishGate.Check<TowerModel> {
   @Override
   public void check(Snapshot<TowerModel> snapshot) throws IOException {
     Tower tower = snapshot.model().user();
+    HeadPairing pairs;
+    try {
+      pairs = HeadPairing.of(snapshot);
+    } catch (IllegalStateException e) {
+      throw new IOException(e.getMessage(), e);
+    }
     List<FeatureRow> users = usersFile != null ? FeatureRows.readJsonl(usersFile, tower)
         : RandomUsers.rows(tower, generated, snapshot.version());
     if (users.isEmpty()) {
       throw new IOException(usersFile + ": no user rows to measure recall with");
     }
-    int[] leftOut = {0};
-    double recall = measure(snapshot.index(), tower, users, leftOut);
-    if (leftOut[0] == users.size()) {
+    Measured m = measure(snapshot, pairs, users);
+    if (m.leftOut() == users.size()) {
       throw new IOException("the user tower gives no finite vector for any of the " + users.size() + " users");
     }
-    Measured m = new Measured(recall, k, users.size() - leftOut[0], usersFile == null, leftOut[0]);
     last = m;
     if (m.recall() < minimum) {
       throw new IOException(m + " is below the minimum " + minimum);
     }
+    for (HeadRecall h : m.heads()) {
+      if (h.recall() < minimum) {
+        throw new IOException("recall@" + k + " of user head '" + h.userHead() + "' in item head '" + h.itemHead()
+            + "''s index " + String.format("%.4f", h.recall()) + " is below the minimum " + minimum + ": " + m);
+      }
+    }
   }
 
   /**
-   * The mean recall over the users whose tower output is finite (a zero vector L2-normalised, say,
-   * is not searchable); the others are counted in {@code leftOut[0]}.
+   * The mean recalls over the users whose tower output is finite (a zero vector L2-normalised, say,
+   * is not searchable); the others are counted as left out.
    */
-  private double measure(VectorIndex index, Tower tower, List<FeatureRow> users, int[] leftOut) {
-    int heads = tower.heads();
-    int dim = tower.dim();
-    int kk = Math.min(k, index.size());
-    float[] vectors = new float[users.size() * heads * dim];
+  private Measured measure(Snapshot<TowerModel> snapshot, HeadPairing pairs, List<FeatureRow> users) {
+    Tower tower = snapshot.model().user();
+    int lists = pairs.lists();
+    int kk = Math.min(k, snapshot.index().size());
+    float[] vectors = new float[users.size() * tower.width()];
     tower.embedBatch(users.toArray(new FeatureRow[0]), users.size(), vectors);
     HeadMerger merger = new HeadMerger();
     RecallResults served = new RecallResults(kk);
     RecallResults exact = new RecallResults(kk);
-    SearchResults[] servedLists = lists(heads, kk);
-    SearchResults[] exactLists = lists(heads, kk);
+    SearchResults[] servedLists = lists(lists, kk);
+    SearchResults[] exactLists = lists(lists, kk);
+    double[] perList = new double[lists];
     double sum = 0;
-    try (FlatIndex truth = exactIndex(index)) {
+    int leftOut = 0;
+    List<FlatIndex> truth = new ArrayList<>();
+    try {
+      for (int h = 0; h < snapshot.itemHeads(); h++) {
+        truth.add(exactIndex(snapshot.index(h)));
+      }
       for (int u = 0; u < users.size(); u++) {
-        if (!finite(vectors, u * heads * dim, heads * dim)) {
-          leftOut[0]++;
+        if (!finite(vectors, u * tower.width(), tower.width())) {
+          leftOut++;
           continue;
         }
-        for (int h = 0; h < heads; h++) {
-          int from = (u * heads + h) * dim;
-          float[] q = Arrays.copyOfRange(vectors, from, from + dim);
-          index.search(q, kk, null, params, servedLists[h]);
-          truth.search(q, kk, null, Params.DEFAULT, exactLists[h]);
+        for (int l = 0; l < lists; l++) {
+          int uh = pairs.userHead(l), ih = pairs.itemHead(l);
+          int from = u * tower.width() + tower.headOffset(uh);
+          float[] q = Arrays.copyOfRange(vectors, from, from + tower.headDim(uh));
+          snapshot.index(ih).search(q, kk, null, params, servedLists[l]);
+          truth.get(ih).search(q, kk, null, Params.DEFAULT, exactLists[l]);
+          perList[l] += overlap(servedLists[l].ids(), exactLists[l].ids());
         }
-        merger.merge(MergeMode.SNAKE, servedLists, heads, null, null, kk, served);
-        merger.merge(MergeMode.SNAKE, exactLists, heads, null, null, kk, exact);
-        sum += overlap(served, exact);
+        merger.merge(MergeMode.SNAKE, servedLists, lists, null, null, kk, served);
+        merger.merge(MergeMode.SNAKE, exactLists, lists, null, null, kk, exact);
+        sum += overlap(served.ids(), exact.ids());
       }
+    } finally {
+      truth.forEach(FlatIndex::close);
     }
-    return leftOut[0] == users.size() ? 0 : sum / (users.size() - leftOut[0]);
+    int measured = users.size() - leftOut;
+    List<HeadRecall> heads = new ArrayList<>();
+    for (int l = 0; lists > 1 && l < lists; l++) {
+      heads.add(new HeadRecall(snapshot.model().user().headNames().get(pairs.userHead(l)),
+          snapshot.model().item().headNames().get(pairs.itemHead(l)), measured == 0 ? 0 : perList[l] / measured));
+    }
+    return new Measured(measured == 0 ? 0 : sum / measured, k, measured, usersFile == null, leftOut, heads);
   }
 
   private static boolean finite(float[] v, int from, int length) {
@@ -161,18 +210,19 @@ public final class RecallCheck implements PublishGate.Check<TowerModel> {
     }
   }
 
-  private static double overlap(RecallResults served, RecallResults exact) {
-    if (exact.count() == 0) {
+  /** The share of {@code exact}'s ids that {@code served} holds (1 when there are none). */
+  private static double overlap(long[] served, long[] exact) {
+    if (exact.length == 0) {
       return 1;
     }
-    IntHashSet truth = new IntHashSet(exact.count());
-    for (int i = 0; i < exact.count(); i++) {
-      truth.add((int) exact.id(i));
+    IntHashSet truth = new IntHashSet(exact.length);
+    for (long id : exact) {
+      truth.add((int) id);
     }
     int found = 0;
-    for (int i = 0; i < served.count(); i++) {
-      found += truth.contains((int) served.id(i)) ? 1 : 0;
+    for (long id : served) {
+      found += truth.contains((int) id) ? 1 : 0;
     }
-    return found / (double) exact.count();
+    return found / (double) exact.length;
   }
 }

@@ -16,7 +16,7 @@ final class RecallScratch {
   Lease<TowerModel> lease;
   final FreshSearch fresh = new FreshSearch();
   float[] vectors = new float[0];
-  private float[] query = new float[0];
+  private float[][] queries = new float[0][];
   private SearchResults[] perHead = new SearchResults[0];
   private FeatureRow translated;
   private BatchScratch batch;
@@ -41,11 +41,15 @@ final class RecallScratch {
     return vectors;
   }
 
-  float[] query(int dim) {
-    if (query.length != dim) {
-      query = new float[dim];
+  /** A query buffer of {@code dim} floats for list {@code l}: lists may differ in dimension. */
+  float[] query(int l, int dim) {
+    if (queries.length <= l) {
+      queries = java.util.Arrays.copyOf(queries, l + 1);
     }
-    return query;
+    if (queries[l] == null || queries[l].length != dim) {
+      queries[l] = new float[dim];
+    }
+    return queries[l];
   }
 
   /** The result list of head {@code h}, with room for {@code k}. */
@@ -64,9 +68,9 @@ final class RecallScratch {
     return perHead;
   }
 
-  BatchScratch batch(int count, int heads, int dim) {
-    if (batch == null || !batch.fits(count, heads, dim)) {
-      batch = new BatchScratch(count, heads, dim);
+  BatchScratch batch(int count, HeadPairing pairs, Tower tower) {
+    if (batch == null || !batch.fits(count, pairs, tower)) {
+      batch = new BatchScratch(count, pairs, tower);
     }
     return batch;
   }

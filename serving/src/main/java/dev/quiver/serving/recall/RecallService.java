@@ -125,7 +125,7 @@ public final class RecallService {
       HeadPairing pairs = s.pairing(lease.snapshot());
       checkHeads(pairs, request, lease);
       s.rows[0] = s.rowFor(user, tower);
-      backend.embed(tower, s.rows, 1, s.vectors(tower.heads() * tower.dim()));
+      backend.embed(tower, s.rows, 1, s.vectors(tower.width()));
       long embedded = System.nanoTime();
       latencies.tower(embedded - start);
       searchHeads(lease, tower, pairs, request, s, latencies);
@@ -156,7 +156,7 @@ public final class RecallService {
       }
       VectorIndex index = lease.index();
       RecallScratch s = scratch.get();
-      float[] query = s.query(index.dimension());
+      float[] query = s.query(0, index.dimension());
       index.vector(ordinal, query);
       s.filter.bind(ids, request);
       OrdinalFilter filter = s.filter.excluding(itemId);
@@ -193,7 +193,7 @@ public final class RecallService {
         checkHeads(pairs, requests[i], lease);
         checkSameSearch(requests[0], requests[i], i);
       }
-      BatchScratch b = scratch.get().batch(count, pairs.lists(), lease.index().dimension());
+      BatchScratch b = scratch.get().batch(count, pairs, tower);
       for (int i = 0; i < count; i++) {
         b.rows[i] = b.rowFor(i, users[i], tower);
         b.filters[i] = b.itemFilters[i].bind(lease.snapshot().ids(), requests[i]);
@@ -231,19 +231,19 @@ public final class RecallService {
 
   private void searchHeads(Lease<TowerModel> lease, Tower tower, HeadPairing pairs, RecallRequest request,
                            RecallScratch s, StageLatencies record) {
-    int dim = tower.dim();
-    float[] query = s.query(dim);
     OrdinalFilter filter = s.filter.bind(lease.snapshot().ids(), request);
-    // Fresh items carry one item vector: their delta serves snapshots of one item head.
-    FreshState state = pairs.itemHeads() == 1 ? freshState(lease) : null;
+    FreshState state = freshState(lease);
     for (int h = 0; h < pairs.lists(); h++) {
       long t = System.nanoTime();
-      System.arraycopy(s.vectors, pairs.userHead(h) * dim, query, 0, dim);
+      int dim = tower.headDim(pairs.userHead(h));
+      float[] query = s.query(h, dim);
+      System.arraycopy(s.vectors, tower.headOffset(pairs.userHead(h)), query, 0, dim);
       SearchResults out = s.perHead(h, request.headK(h));
       if (state == null) {
         lease.search(pairs.itemHead(h), query, request.headK(h), filter, request.headParams(h), out);
       } else {
-        s.fresh.search(lease, state, h, query, request.headK(h), filter, s.filter, request.headParams(h), out);
+        s.fresh.search(lease, state, pairs.itemHead(h), query, request.headK(h), filter, s.filter,
+            request.headParams(h), out);
       }
       record.search(h, System.nanoTime() - t);
     }
@@ -252,15 +252,16 @@ public final class RecallService {
   private void searchBatchHead(Lease<TowerModel> lease, Tower tower, HeadPairing pairs, RecallRequest request,
                                int h, int count, int threads, BatchScratch b) {
     long t = System.nanoTime();
-    int dim = tower.dim();
+    int u = pairs.userHead(h), dim = tower.headDim(u);
+    float[][] queries = b.queries[h];
     for (int i = 0; i < count; i++) {
-      System.arraycopy(b.vectors, (i * tower.heads() + pairs.userHead(h)) * dim, b.queries[i], 0, dim);
+      System.arraycopy(b.vectors, i * tower.width() + tower.headOffset(u), queries[i], 0, dim);
     }
     SearchResults[] results = b.results[h];
-    FreshState state = pairs.itemHeads() == 1 ? freshState(lease) : null;
+    FreshState state = freshState(lease);
     FreshSearch freshSearch = scratch.get().fresh;
     OrdinalFilter[] filters = state == null ? b.filters : freshSearch.hide(state, b.filters, count);
-    lease.index(pairs.itemHead(h)).searchBatch(b.queries, request.headK(h), filters, request.headParams(h), results,
+    lease.index(pairs.itemHead(h)).searchBatch(queries, request.headK(h), filters, request.headParams(h), results,
         threads);
     IdMap ids = lease.snapshot().ids();
     for (int i = 0; i < count; i++) {
@@ -268,7 +269,7 @@ public final class RecallService {
         results[i].replaceId(r, ids.id((int) results[i].id(r)));
       }
       if (state != null) {
-        freshSearch.addDelta(state, h, b.queries[i], request.headK(h), b.filters[i] == null ? null : b.itemFilters[i],
+        freshSearch.addDelta(state, pairs.itemHead(h), queries[i], request.headK(h), b.filters[i] == null ? null : b.itemFilters[i],
             results[i]);
       }
     }

@@ -6,6 +6,7 @@ import dev.quiver.serving.snapshot.PublishGate;
 import dev.quiver.serving.snapshot.SnapshotLoader;
 import dev.quiver.serving.snapshot.Warmup;
 import dev.quiver.tower.FeatureRow;
+import dev.quiver.tower.Tower;
 import dev.quiver.tower.TowerModel;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -13,7 +14,7 @@ import java.nio.file.Path;
 
 /**
  * Loads a snapshot's two-tower model into the snapshot's arena, refusing one whose towers
- * disagree on the vector dimension (user vectors must be comparable with item vectors).
+ * share no vector dimension (user vectors must be comparable with item vectors).
  * Stateless and thread-safe; a loaded model lives until its snapshot's arena is closed.
  */
 public final class TowerModelLoader implements ModelLoader<TowerModel> {
@@ -29,7 +30,7 @@ public final class TowerModelLoader implements ModelLoader<TowerModel> {
   public static SnapshotLoader<TowerModel> snapshots(int searches) {
     Warmup<TowerModel> tower = s -> {
       FeatureRow row = s.model().user().newRow();
-      float[] out = new float[s.model().user().heads() * s.model().user().dim()];
+      float[] out = new float[s.model().user().width()];
       for (int i = 0; i < searches; i++) {
         s.model().user().embed(row, out);
       }
@@ -45,22 +46,34 @@ public final class TowerModelLoader implements ModelLoader<TowerModel> {
     return PublishGate.loading(SnapshotLoader.of(INSTANCE)).andCheck(check);
   }
 
-  /** Embedding tables go on huge pages: a request's lookups land anywhere in tables of many MiB. */
+  /**
+   * Embedding tables go on huge pages: a request's lookups land anywhere in tables of many MiB.
+   * Refuses a model none of whose user heads gives a dimension that an item head gives; which
+   * heads pair is the served snapshot's business ({@link HeadPairing}).
+   */
   @Override
   public TowerModel load(Path modelDir, Arena arena) throws IOException {
     TowerModel model = TowerModel.load(modelDir, arena, HugePages::allocate);
-    if (model.user().dim() != model.item().dim()) {
-      int user = model.user().dim();
-      int item = model.item().dim();
-      model.close();
-      throw new IOException(modelDir + ": user tower gives " + user + "-d vectors, item tower " + item
-          + "-d: they cannot be compared");
+    Tower user = model.user(), item = model.item();
+    for (int u = 0; u < user.heads(); u++) {
+      for (int i = 0; i < item.heads(); i++) {
+        if (user.headDim(u) == item.headDim(i)) {
+          return model;
+        }
+      }
     }
-    return model;
+    model.close();
+    throw new IOException(modelDir + ": user tower gives " + dims(user) + " vectors, item tower " + dims(item)
+        + ": they cannot be compared");
   }
 
+  private static String dims(Tower t) {
+    return t.heads() == 1 ? t.headDim(0) + "-d" : t.describeHeads();
+  }
+
+  /** The first item head's dimension: that of the snapshot's first index. */
   @Override
   public int dimension(TowerModel model) {
-    return model.user().dim();
+    return model.item().headDim(0);
   }
 }

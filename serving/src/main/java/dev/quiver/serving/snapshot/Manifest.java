@@ -34,8 +34,9 @@ import java.util.regex.Pattern;
  * @param itemCutoff when the item data of the index was read, ISO-8601: items added after it are
  *     not in the index, and the fresh items added since are carried into this version's delta
  * @param itemHeads an item tower of several heads: one index per head, the first being
- *     {@value SnapshotLayout#INDEX}, all of the same kind, metric, dimension and items; empty for
- *     one index (and then absent from the file, which older readers read as before)
+ *     {@value SnapshotLayout#INDEX}, all of the same kind, metric and items, each of its head's
+ *     dimension; empty for one index (and then absent from the file, which older readers read as
+ *     before)
  */
 public record Manifest(int formatVersion, long version, String createdAt, String modelFingerprint, IndexInfo index,
                        int itemCount, List<FileEntry> files, String itemCutoff,
@@ -61,8 +62,18 @@ public record Manifest(int formatVersion, long version, String createdAt, String
   /** One file: path relative to the snapshot directory ({@code /}-separated), bytes, CRC32C in hex. */
   public record FileEntry(String path, long size, String crc32c) {}
 
-  /** One item head's index: the head's name in the model's item tower, and its file. */
-  public record ItemHead(String name, String path) {}
+  /**
+   * One item head's index: the head's name in the model's item tower, its file (for a sharded
+   * index the name its shards are named after, {@link SnapshotLayout#shardFiles}), and its
+   * dimension where it differs from {@link IndexInfo#dimension} (0 there, and left out of the file).
+   */
+  public record ItemHead(String name, String path,
+                         @JsonInclude(JsonInclude.Include.NON_DEFAULT) int dimension) {
+    /** An item head whose index has the first index's dimension. */
+    public ItemHead(String name, String path) {
+      this(name, path, 0);
+    }
+  }
 
   public Manifest {
     files = List.copyOf(files);
@@ -72,6 +83,12 @@ public record Manifest(int formatVersion, long version, String createdAt, String
   /** The index file of each item head, in head order: {@value SnapshotLayout#INDEX} alone for one. */
   public List<String> indexPaths() {
     return itemHeads.isEmpty() ? List.of(SnapshotLayout.INDEX) : itemHeads.stream().map(ItemHead::path).toList();
+  }
+
+  /** The dimension of item head {@code h}'s index (of the index, for a single one). */
+  public int dimension(int h) {
+    int d = itemHeads.isEmpty() ? 0 : itemHeads.get(h).dimension;
+    return d == 0 ? index.dimension : d;
   }
 
   /** A manifest of a single index whose item data was read when it was published. */
@@ -98,6 +115,13 @@ public record Manifest(int formatVersion, long version, String createdAt, String
       JsonNode tree = JSON.readTree(file.toFile());
       if (tree instanceof ObjectNode o && !o.has("itemHeads")) {
         o.putArray("itemHeads"); // a single-index manifest leaves it out
+      }
+      if (tree instanceof ObjectNode o && o.get("itemHeads").isArray()) {
+        for (JsonNode head : o.get("itemHeads")) {
+          if (head instanceof ObjectNode h && !h.has("dimension")) {
+            h.put("dimension", 0); // the first index's dimension
+          }
+        }
       }
       if (tree instanceof ObjectNode o && !o.has("itemCutoff") && o.path("createdAt").isTextual()) {
         // Written before cut-offs were recorded: its items were read no later than its publish.
@@ -145,6 +169,11 @@ public record Manifest(int formatVersion, long version, String createdAt, String
     return SnapshotLayout.indexFiles(shards());
   }
 
+  /** Item head {@code h}'s index files, one per shard, in ordinal order. */
+  public List<String> indexFiles(int h) {
+    return SnapshotLayout.shardFiles(indexPaths().get(h), shards());
+  }
+
   /** The entry of {@code path}, or null. */
   public FileEntry file(String path) {
     for (FileEntry f : files) {
@@ -183,16 +212,18 @@ public record Manifest(int formatVersion, long version, String createdAt, String
   }
 
   private void validateHeads(Path file) throws IOException {
-    check(file, itemHeads.isEmpty() || shards() == 1, "item heads of a sharded index");
     Set<String> names = new HashSet<>();
     for (int h = 0; h < itemHeads.size(); h++) {
       ItemHead head = itemHeads.get(h);
       check(file, head.name != null && !head.name.isBlank() && names.add(head.name),
           "item head " + h + " name '" + head.name + "'");
-      check(file, head.path != null && file(head.path) != null, "item head '" + head.name + "' index '"
+      check(file, head.path != null && head.path.endsWith(".qvi")
+          && indexFiles(h).stream().allMatch(f -> file(f) != null), "item head '" + head.name + "' index '"
           + head.path + "' is not a listed file");
       check(file, h > 0 || head.path.equals(SnapshotLayout.INDEX), "the first item head's index is not "
           + SnapshotLayout.INDEX);
+      check(file, head.dimension >= 0 && (h > 0 || head.dimension == 0 || head.dimension == index.dimension),
+          "item head '" + head.name + "' dimension " + head.dimension);
     }
   }
 
@@ -205,6 +236,11 @@ public record Manifest(int formatVersion, long version, String createdAt, String
           "file '" + f.path + "' size " + f.size + " crc32c " + f.crc32c);
     }
     List<String> required = new java.util.ArrayList<>(indexFiles());
+    for (int h = 1; h < itemHeads.size(); h++) {
+      if (itemHeads.get(h).path != null && itemHeads.get(h).path.endsWith(".qvi")) {
+        required.addAll(indexFiles(h));
+      }
+    }
     required.add(SnapshotLayout.IDS);
     for (String name : required) {
       check(file, seen.contains(name), "no entry for required file " + name);

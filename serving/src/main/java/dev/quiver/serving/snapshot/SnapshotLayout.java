@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  *     index.qvi          the item index, any kind, over item ordinals (item head 0's)
  *     index-h1.qvi ...   an item tower of several heads: head h's index
  *     index-0.qvi ...    instead of index.qvi, the shards of a sharded index (build parameter shards=S), each
- *                        over the next range of item ordinals
+ *                        over the next range of item ordinals; index-h1-0.qvi ... those of head 1's
  *     items.ids          the item id of each ordinal
  *   .tmp-...             a version being written (ignored by readers, removed by the next publish)
  * </pre>
@@ -59,15 +59,24 @@ public final class SnapshotLayout {
 
   /** The index files of an index of {@code shards} shards, in ordinal order. */
   public static List<String> indexFiles(int shards) {
+    return shardFiles(INDEX, shards);
+  }
+
+  /**
+   * The files of an index named {@code file} ({@link #headIndex}) in {@code shards} shards, in
+   * ordinal order: the file itself for one, else {@code index-0.qvi}, {@code index-h1-0.qvi}...
+   */
+  public static List<String> shardFiles(String file, int shards) {
     if (shards < 1) {
       throw new IllegalArgumentException("shard count must be positive, got " + shards);
     }
     if (shards == 1) {
-      return List.of(INDEX);
+      return List.of(file);
     }
+    String base = file.substring(0, file.length() - ".qvi".length());
     List<String> names = new ArrayList<>(shards);
     for (int s = 0; s < shards; s++) {
-      names.add("index-" + s + ".qvi");
+      names.add(base + "-" + s + ".qvi");
     }
     return names;
   }

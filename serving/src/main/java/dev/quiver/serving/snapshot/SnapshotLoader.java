@@ -103,9 +103,8 @@ public final class SnapshotLoader<M extends AutoCloseable> {
     M model = null;
     try {
       boolean full = verification == Verification.FULL;
-      indexes.add(openIndex(dir, manifest, arena, full));
-      for (String path : manifest.indexPaths().subList(1, manifest.indexPaths().size())) {
-        indexes.add(openHeadIndex(dir.resolve(path), manifest, arena, full));
+      for (int h = 0; h < manifest.indexPaths().size(); h++) {
+        indexes.add(openIndex(dir, manifest, h, arena, full));
       }
       IdMap ids = ItemIds.open(dir.resolve(SnapshotLayout.IDS), arena, manifest.itemCount(), full);
       model = loadModel(dir, manifest, arena);
@@ -167,16 +166,19 @@ public final class SnapshotLoader<M extends AutoCloseable> {
     }
   }
 
-  /** The index, or for a sharded snapshot its shards searched as one ({@link ShardedIndex}). */
-  private static VectorIndex openIndex(Path dir, Manifest m, Arena arena, boolean ownChecksum)
+  /**
+   * Item head {@code head}'s index (the index, for one head), or for a sharded snapshot its shards
+   * searched as one ({@link ShardedIndex}): like the first head's in all but its vectors.
+   */
+  private static VectorIndex openIndex(Path dir, Manifest m, int head, Arena arena, boolean ownChecksum)
       throws IOException {
     List<VectorIndex> shards = new ArrayList<>();
     try {
-      for (String name : m.indexFiles()) {
+      for (String name : m.indexFiles(head)) {
         shards.add(IndexFormats.open(dir.resolve(name), ownChecksum, arena));
       }
       VectorIndex index = ShardedIndex.of(shards);
-      check(dir.resolve(m.indexFiles().getFirst()), index, m);
+      check(dir.resolve(m.indexFiles(head).getFirst()), index, m, m.dimension(head));
       return index;
     } catch (IllegalArgumentException e) {
       shards.forEach(VectorIndex::close);
@@ -187,27 +189,14 @@ public final class SnapshotLoader<M extends AutoCloseable> {
     }
   }
 
-  /** The index of an item head after the first: one file, like the first in all but its vectors. */
-  private static VectorIndex openHeadIndex(Path file, Manifest m, Arena arena, boolean ownChecksum)
-      throws IOException {
-    VectorIndex index = IndexFormats.open(file, ownChecksum, arena);
-    try {
-      check(file, index, m);
-    } catch (IOException e) {
-      index.close();
-      throw e;
-    }
-    return index;
-  }
-
-  private static void check(Path file, VectorIndex index, Manifest m) throws IOException {
+  private static void check(Path file, VectorIndex index, Manifest m, int dimension) throws IOException {
     Manifest.IndexInfo info = m.index();
-    if (!index.kind().equals(info.kind()) || index.metric() != m.metric() || index.dimension() != info.dimension()
+    if (!index.kind().equals(info.kind()) || index.metric() != m.metric() || index.dimension() != dimension
         || index.size() != m.itemCount()) {
       String found = index.kind() + ", " + index.metric().shortName() + ", dimension " + index.dimension() + ", "
           + index.size() + " items";
       throw new IOException(file + ": index is " + found + "; the manifest records " + info.kind() + ", "
-          + info.metric() + ", dimension " + info.dimension() + ", " + m.itemCount() + " items");
+          + info.metric() + ", dimension " + dimension + ", " + m.itemCount() + " items");
     }
   }
 

@@ -214,12 +214,18 @@ public final class SnapshotManager<M extends AutoCloseable> implements AutoClose
   }
 
   /**
-   * Serves {@code snapshot}, already loaded, and retires the one it replaces. The manager owns
-   * it from here on.
+   * Serves {@code snapshot}, already loaded, once the {@link #prepareWith prepare step} ran on it,
+   * and retires the one it replaces. The manager owns it from here on; a step that throws retires it.
    */
   public void install(Snapshot<M> snapshot) {
     synchronized (swapLock) {
       checkOpen();
+      try {
+        prepare.accept(snapshot);
+      } catch (RuntimeException e) {
+        snapshot.retire();
+        throw e;
+      }
       install(snapshot, 0);
     }
   }

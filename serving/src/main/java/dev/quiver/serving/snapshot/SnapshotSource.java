@@ -24,14 +24,30 @@ import java.util.Objects;
  *     empty otherwise
  * @param itemCutoff when the item data the index was built from was read (items added later are
  *     not in it); null for the time of publishing
- * @param itemHeads an item tower of several heads: each head's name and index, the first being
- *     {@code index}; empty for a single index
+ * @param itemHeads an item tower of several heads: each head's name and index (built, or its
+ *     files), the first being {@code index} (or {@code indexFile} or {@code shardFiles}); empty
+ *     for a single index
  */
 public record SnapshotSource(Path modelDir, VectorIndex index, Path indexFile, Params params, long[] ids,
                              long version, boolean link, List<Path> shardFiles, Instant itemCutoff,
                              List<ItemHead> itemHeads) {
-  /** One item head: its name in the model's item tower and the index over its vectors. */
-  public record ItemHead(String name, VectorIndex index) {}
+  /**
+   * One item head: its name in the model's item tower and the index over its vectors, built or
+   * already written: one file, or its shards in ordinal order (as many as the first head's).
+   */
+  public record ItemHead(String name, VectorIndex index, List<Path> files) {
+    public ItemHead {
+      files = files == null ? List.of() : List.copyOf(files);
+      if ((index == null) == files.isEmpty()) {
+        throw new IllegalArgumentException("item head '" + name + "': give an index or its files, not both");
+      }
+    }
+
+    /** An item head of an index built in memory. */
+    public ItemHead(String name, VectorIndex index) {
+      this(name, index, List.of());
+    }
+  }
 
   public SnapshotSource {
     itemHeads = itemHeads == null ? List.of() : List.copyOf(itemHeads);
@@ -58,6 +74,21 @@ public record SnapshotSource(Path modelDir, VectorIndex index, Path indexFile, P
   public static SnapshotSource ofHeads(Path modelDir, List<ItemHead> heads, Params params) {
     return new SnapshotSource(modelDir, heads.getFirst().index(), null, params, null, 0, false, List.of(), null,
         heads);
+  }
+
+  /**
+   * A snapshot of one written index per item head, in the item tower's head order: each head's
+   * file, or its shards in ordinal order (every head in as many), copied like {@link #ofShards}.
+   */
+  public static SnapshotSource ofHeadFiles(Path modelDir, List<String> names, List<List<Path>> files,
+                                           Params params) {
+    SnapshotSource first = ofShards(modelDir, files.getFirst(), params);
+    List<ItemHead> heads = new java.util.ArrayList<>();
+    for (int h = 0; h < names.size(); h++) {
+      heads.add(new ItemHead(names.get(h), null, files.get(h)));
+    }
+    return new SnapshotSource(modelDir, null, first.indexFile, first.params, null, 0, false, first.shardFiles,
+        null, heads);
   }
 
   /** A snapshot of the index in {@code indexFile}, copied into the snapshot. */

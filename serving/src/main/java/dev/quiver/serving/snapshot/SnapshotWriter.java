@@ -276,42 +276,54 @@ public final class SnapshotWriter {
     }
   }
 
-  /** The indexes of item heads after the first, each like the first but for its vectors. */
+  /**
+   * The indexes of item heads after the first, each like the first but for its vectors (whose
+   * dimension is its head's).
+   */
   private static List<Manifest.ItemHead> writeHeadIndexes(SnapshotSource source, Path dir, WrittenIndex first)
       throws IOException {
     List<Manifest.ItemHead> heads = new ArrayList<>();
     for (int h = 0; h < source.itemHeads().size(); h++) {
       String path = SnapshotLayout.headIndex(h);
+      int dim = 0;
       if (h > 0) {
-        Path target = dir.resolve(path);
-        source.itemHeads().get(h).index().write(target);
-        try (VectorIndex index = IndexFormats.open(target, false)) {
-          checkOrdinalIds(index, target);
-          if (!index.kind().equals(first.info.kind()) || index.dimension() != first.info.dimension()
-              || !index.metric().shortName().equals(first.info.metric()) || index.size() != first.count) {
-            throw new IllegalArgumentException(target + ": item head " + h + "'s index differs from the first in "
-                + "kind, metric, dimension or items");
-          }
+        SnapshotSource.ItemHead head = source.itemHeads().get(h);
+        int shards = head.index() != null ? 1 : head.files().size();
+        WrittenIndex index = head.index() != null
+            ? writeIndex(SnapshotSource.of(source.modelDir(), head.index(), source.params()), dir.resolve(path))
+            : writeFiles(head.files(), path, source, dir);
+        if (!index.info.kind().equals(first.info.kind()) || !index.info.metric().equals(first.info.metric())
+            || index.count != first.count || shards != Math.max(1, source.shardFiles().size())) {
+          throw new IllegalArgumentException(dir.resolve(path) + ": item head " + h + "'s index differs from the "
+              + "first in kind, metric, items or shards");
         }
+        dim = index.info.dimension() == first.info.dimension() ? 0 : index.info.dimension();
       }
-      heads.add(new Manifest.ItemHead(source.itemHeads().get(h).name(), path));
+      heads.add(new Manifest.ItemHead(source.itemHeads().get(h).name(), path, dim));
     }
     return heads;
   }
 
-  /**
-   * Copies (or links) the shard files as {@link SnapshotLayout#indexFiles}: one kind, metric and
-   * dimension, each over its own ordinals; the item count is their sum.
-   */
+  /** Copies (or links) the shard files as {@link SnapshotLayout#indexFiles}. */
   private static WrittenIndex writeShards(SnapshotSource source, Path dir) throws IOException {
-    List<String> names = SnapshotLayout.indexFiles(source.shardFiles().size());
+    return writeFiles(source.shardFiles(), SnapshotLayout.INDEX, source, dir);
+  }
+
+  /**
+   * Copies (or links) index {@code file}'s files, one or its shards, as
+   * {@link SnapshotLayout#shardFiles}: one kind, metric and dimension, each over its own ordinals;
+   * the item count is their sum.
+   */
+  private static WrittenIndex writeFiles(List<Path> files, String file, SnapshotSource source, Path dir)
+      throws IOException {
+    List<String> names = SnapshotLayout.shardFiles(file, files.size());
     Manifest.IndexInfo info = null;
     long count = 0;
     for (int s = 0; s < names.size(); s++) {
-      SnapshotSource one = SnapshotSource.ofFile(source.modelDir(), source.shardFiles().get(s), source.params());
+      SnapshotSource one = SnapshotSource.ofFile(source.modelDir(), files.get(s), source.params());
       WrittenIndex shard = writeIndex(source.link() ? one.linked() : one, dir.resolve(names.get(s)));
       if (info != null && !info.equals(shard.info)) {
-        throw new IllegalArgumentException(source.shardFiles().get(s) + ": shard " + s + " is " + shard.info
+        throw new IllegalArgumentException(files.get(s) + ": shard " + s + " is " + shard.info
             + ", shard 0 is " + info);
       }
       info = shard.info;
