@@ -58,6 +58,11 @@ final class HnswGraphSearcher implements Searcher {
       return;
     }
     Tombstones deleted = index.deleted;
+    int allowed = filter == null ? -1 : filter.allowedCount(n);
+    if (allowed >= 0 && Walker.exactIsCheaper(allowed, ef, n)) {
+      exact(g, n, q, k, filter, s, out);
+      return;
+    }
     Walker w = s.walker;
     w.query(g, q, true);
     w.start(g, q, 0f, Linker.entryNode(e));
@@ -76,11 +81,7 @@ final class HnswGraphSearcher implements Searcher {
   private void exact(Graph g, int n, float[] q, int k, OrdinalFilter filter, Scratch s, SearchResults out) {
     TopK top = s.top;
     top.reset(k);
-    for (int i = 0; i < n; i++) {
-      if (!index.deleted.contains(i) && (filter == null || filter.test(g.ordinal(i)))) {
-        top.offer(i, g.score(q, 0f, i));
-      }
-    }
+    s.scan.scan(g, n, q, filter, index.deleted, top);
     s.ensureOutput(k);
     int count = top.drainDescending(s.nodes, s.scores);
     for (int i = 0; i < count; i++) {
@@ -103,6 +104,7 @@ final class HnswGraphSearcher implements Searcher {
   private static final class Scratch {
     final Walker walker = new Walker();
     final TopK top = new TopK(10);
+    final ExactScan scan = new ExactScan();
     final float[] query;
     int[] nodes = new int[16];
     float[] scores = new float[16];

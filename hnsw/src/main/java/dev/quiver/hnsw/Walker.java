@@ -18,6 +18,14 @@ final class Walker {
   static final int SEARCH_WIDTH = 4;
   /** A filtered walk never gives up before scoring this many nodes beyond efSearch. */
   static final int FALLBACK_MIN_SCORED = 64;
+  /**
+   * A walk through a filter allowing a share p of n items scores about {@code c * ef / p} nodes;
+   * scoring the allowed items directly costs {@code p * n} rows: the scan wins when
+   * {@code allowed^2 < EXACT_FACTOR * ef * n}. Measured on 200k x 64 (docs/BENCHMARKS.md,
+   * "Filtered walks"): the walk and the scan cost the same at 5% allowed and efSearch 20-40, and
+   * at 10% and efSearch 160.
+   */
+  static final long EXACT_FACTOR = 20;
 
   final Visited visited = new Visited();
   final NodeHeap candidates = NodeHeap.bestFirst();
@@ -100,12 +108,6 @@ final class Walker {
       fresh = new int[slots];
       scores = new float[slots];
     }
-  }
-
-  /** Scores c's unvisited neighbours at {@code level} into {@link #fresh}/{@link #scores}; returns how many. */
-  private int expand(Graph g, float[] q, float qExtra, int c, int level) {
-    one[0] = c;
-    return expandAll(g, q, qExtra, one, 1, level);
   }
 
   /** The node reached by the last {@link #start}/{@link #descend}. */
@@ -209,13 +211,14 @@ final class Walker {
 
   /**
    * Beam search of layer 0 for a user query whose results must pass {@code filter} (null: all)
-   * and not be deleted. Rejected nodes still steer the walk; only the result list excludes them.
+   * and not be deleted: {@link #searchLayer} with its batched expansion and overlapped loads,
+   * where rejected nodes still steer the walk and only the result list excludes them.
    *
-   * <p>Returns false when the walk gives up: once it has scored more nodes than the number of
-   * eligible items it estimates (the share of eligible nodes among those it tested, times
-   * {@code size}), scoring the eligible items directly is cheaper, and exact. That happens for
+   * <p>Returns false when the walk gives up for an exact scan of the eligible items, cheaper for
    * very selective filters (a few percent of the items or fewer), where a walk would otherwise
-   * roam most of the graph looking for eligible nodes.
+   * roam most of the graph looking for eligible nodes. It estimates their number from the share of
+   * eligible nodes among those it tested, times {@code size}, and gives up once that estimate is
+   * one the scan beats ({@link #exactIsCheaper}) or it has scored more nodes than the estimate.
    */
   boolean searchLayer0Filtered(Graph g, float[] q, int ef, OrdinalFilter filter, Tombstones deleted, int size) {
     visited.reset(g.capacity);
@@ -231,13 +234,24 @@ final class Walker {
     }
     long scored = 1;
     long giveUpFloor = ef + FALLBACK_MIN_SCORED;
-    ensureList(g.slots0);
-    while (!candidates.isEmpty()) {
-      long c = candidates.pop();
-      if (results.size() >= ef && NodeHeap.score(c) < results.topScore()) {
-        break;
+    int width = SEARCH_WIDTH;
+    ensureList(width * g.slots0);
+    if (batch.length < width) {
+      batch = new int[width];
+    }
+    while (true) {
+      int b = 0;
+      while (b < width && !candidates.isEmpty()
+          && (results.size() < ef || candidates.topScore() >= results.topScore())) {
+        batch[b++] = NodeHeap.node(candidates.pop());
       }
-      int m = expand(g, q, 0f, NodeHeap.node(c), 0);
+      if (b == 0) {
+        return true;
+      }
+      if (!candidates.isEmpty()) {
+        sink += g.touchList(candidates.topNode(), 0);
+      }
+      int m = expandAll(g, q, 0f, batch, b, 0);
       scored += m;
       for (int i = 0; i < m; i++) {
         float s = scores[i];
@@ -251,11 +265,18 @@ final class Walker {
           }
         }
       }
-      if (scored > giveUpFloor && scored * tested > size * eligible) {
-        return false;
+      if (scored > giveUpFloor) {
+        long estimate = size * eligible / tested;
+        if (scored > estimate || exactIsCheaper(estimate, ef, size)) {
+          return false;
+        }
       }
     }
-    return true;
+  }
+
+  /** Whether scoring {@code allowed} of {@code size} items directly is cheaper than a walk with beam {@code ef}. */
+  static boolean exactIsCheaper(long allowed, int ef, int size) {
+    return allowed * allowed < EXACT_FACTOR * ef * size;
   }
 
   private static boolean eligible(Graph g, int node, OrdinalFilter filter, Tombstones deleted) {

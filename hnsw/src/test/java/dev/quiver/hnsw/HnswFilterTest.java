@@ -120,6 +120,60 @@ class HnswFilterTest {
     }
   }
 
+  @ParameterizedTest(name = "traverse={0}")
+  @ValueSource(strings = {"f32", "sq8"})
+  void recallAgainstExactAtEveryShareOfAllowedItems(String traverse) {
+    HnswIndex target = traverse.equals("sq8") ? coded : index;
+    for (double share : new double[] {0.9, 0.5, 0.1, 0.01}) {
+      OrdinalFilter[] filters = randomFilters(7, share);
+      long[][] found = TestData.search(target, queries, K, filters, SEARCH);
+      assertAllAllowed(found, filters);
+      double recall = TestData.recall(TestData.groundTruth(base, Metric.L2, queries, K, filters), found, K);
+      assertTrue(recall >= 0.95, traverse + ", share " + share + ": recall@10 " + recall);
+    }
+  }
+
+  /** Deletes a tenth of the items, then searches with no filter and with a filter on top. */
+  @ParameterizedTest(name = "traverse={0}")
+  @ValueSource(strings = {"f32", "sq8"})
+  void recallAgainstExactWithDeletes(String traverse) {
+    try (HnswIndex target = HnswIndex.build(store, null, Metric.L2,
+        Params.parse("M=12,efConstruction=80,traverse=" + traverse), null, 2)) {
+      BitSet removed = new BitSet(N);
+      Random rnd = new Random(5);
+      while (removed.cardinality() < N / 10) {
+        int id = rnd.nextInt(N);
+        removed.set(id);
+        target.delete(id);
+      }
+      for (double share : new double[] {1, 0.5, 0.01}) {
+        OrdinalFilter[] filters = share == 1 ? null : randomFilters(11, share);
+        OrdinalFilter[] truthFilters = new OrdinalFilter[queries.length];
+        for (int q = 0; q < queries.length; q++) {
+          OrdinalFilter f = filters == null ? null : filters[q];
+          truthFilters[q] = id -> !removed.get(id) && (f == null || f.test(id));
+        }
+        long[][] found = TestData.search(target, queries, K, filters, SEARCH);
+        assertAllAllowed(found, truthFilters);
+        double recall = TestData.recall(TestData.groundTruth(base, Metric.L2, queries, K, truthFilters), found, K);
+        assertTrue(recall >= 0.95, traverse + ", share " + share + " after deletes: recall@10 " + recall);
+      }
+    }
+  }
+
+  @Test
+  void exactFallbackEnumeratesAnExcludingFilter() {
+    BitSet blocked = new BitSet(N);
+    blocked.set(0, N);
+    blocked.clear(100, 110);
+    blocked.clear(N - 3, N);
+    OrdinalFilter filter = OrdinalFilter.excluding(blocked);
+    SearchResults out = new SearchResults(K);
+    index.search(queries[1], K, filter, SEARCH, out);
+    int[][] truth = TestData.groundTruth(base, Metric.L2, new float[][] {queries[1]}, K, new OrdinalFilter[] {filter});
+    assertArrayEquals(java.util.Arrays.stream(truth[0]).asLongStream().toArray(), out.ids());
+  }
+
   private static int minLength(int[][] rows) {
     int min = Integer.MAX_VALUE;
     for (int[] r : rows) {

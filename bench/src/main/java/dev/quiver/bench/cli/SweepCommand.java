@@ -59,8 +59,13 @@ public final class SweepCommand extends QuiverCommand {
   @Option(names = "--learn", description = "Training queries (.fvecs) for query-aware builds.")
   Path learn;
 
-  @Option(names = "--peers", split = ",", description = "Also run these on the same files: faiss, hnswlib.")
+  @Option(names = "--peers", split = ",", description = "Also run these on the same files: faiss, hnswlib, lucene.")
   List<String> peers = new ArrayList<>();
+
+  @Option(names = "--filter-fraction", split = ",",
+      description = {"Also search with a filter allowing this share of the base rows, per value (e.g. 0.9,0.5,0.1,0.01):",
+          "a seeded pseudo-random set, given to the peers too; recall is against the exact top k of the allowed rows."})
+  List<Double> filterFractions = new ArrayList<>();
 
   @Option(names = "--out", defaultValue = "sweep-out", description = "Output directory (default ${DEFAULT-VALUE}).")
   Path out;
@@ -79,7 +84,8 @@ public final class SweepCommand extends QuiverCommand {
   @Override
   public Integer call() throws Exception {
     SweepConfig config = new SweepConfig(kind, metric, base, query, groundTruth, k, queries, threads, buildThreads, batch,
-        Params.parse(build), SweepConfig.parseSearch(search), learn, peers, out, warmupSeconds, !noProgress);
+        Params.parse(build), SweepConfig.parseSearch(search), learn, peers, out, warmupSeconds, !noProgress,
+        filterFractions);
     Sweep.run(config, out(), indexFile);
     return 0;
   }

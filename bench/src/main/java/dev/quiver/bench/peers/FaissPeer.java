@@ -53,6 +53,9 @@ public final class FaissPeer implements Peer {
   @Override
   public List<PeerResult> run(PeerRequest r, Consumer<String> log) throws IOException {
     Files.createDirectories(r.workDir());
+    if (!r.filters().isEmpty()) {
+      log.accept("filtered settings: not run, this peer takes no filter");
+    }
     Path script = r.workDir().resolve(SCRIPT);
     PeerFiles.writeAtomically(script, PeerFiles.resource(SCRIPT));
     List<String> command = new ArrayList<>(List.of(python, "-u", script.toString(),

@@ -20,7 +20,9 @@ import java.util.function.Consumer;
  * {@code ~/.cache/quiver/peers/hnswlib-<hash>/}, the hash covering source and flags so that a
  * changed source is rebuilt. It always builds HNSW, whatever the sweep's kind: M and
  * efConstruction come from the sweep's build parameters when given (else 16 and 200), efSearch
- * from its search settings when they have one (else the ladder 10..640).
+ * from its search settings when they have one (else the ladder 10..640). With filters, it runs
+ * every setting again per filter, the rejected rows marked deleted (the walk of hnswlib's filtered
+ * search: they steer it, and are not returned).
  */
 public final class HnswlibPeer implements Peer {
   static final String SOURCE = "hnswlib_peer.cpp";
@@ -59,6 +61,9 @@ public final class HnswlibPeer implements Peer {
         "--ef-construction", Integer.toString(r.build().intValue("efConstruction", 200)),
         "--ef", efList(r.search()),
         "--warmup-s", Double.toString(r.warmupSeconds()), "--out", r.workDir().toAbsolutePath().toString()));
+    for (AllowedSet f : r.filters()) {
+      command.addAll(List.of("--filter", f.label() + "=" + f.file().toAbsolutePath()));
+    }
     return PeerProtocol.run(new ProcessBuilder(command), name(), log);
   }
 

@@ -18,7 +18,8 @@ import java.util.function.Consumer;
  * <pre>RESULT&lt;TAB&gt;index=..&lt;TAB&gt;build_params=..&lt;TAB&gt;search_params=..&lt;TAB&gt;build_s=..
  * &lt;TAB&gt;index_bytes=..&lt;TAB&gt;queries=..&lt;TAB&gt;wall_s=..&lt;TAB&gt;ids=PATH&lt;TAB&gt;latencies=PATH</pre>
  *
- * (key=value fields split at the first '='; values hold no tab). Every other line is
+ * (key=value fields split at the first '='; values hold no tab), plus {@code filter=LABEL} when
+ * the setting ran with a filter of the request ({@link AllowedSet}). Every other line is
  * informational. A peer that cannot do what it was asked prints {@code error: <why>} and exits
  * non-zero.
  */
@@ -46,7 +47,7 @@ public final class PeerProtocol {
           get(map, "search_params", line), Double.parseDouble(get(map, "build_s", line)),
           Long.parseLong(get(map, "index_bytes", line)), Integer.parseInt(get(map, "queries", line)),
           Double.parseDouble(get(map, "wall_s", line)), Path.of(get(map, "ids", line)),
-          Path.of(get(map, "latencies", line)));
+          Path.of(get(map, "latencies", line)), map.getOrDefault("filter", ""));
     } catch (NumberFormatException e) {
       throw new IOException("malformed number in peer result line: " + line, e);
     }

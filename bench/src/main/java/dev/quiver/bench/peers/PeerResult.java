@@ -11,9 +11,17 @@ import org.HdrHistogram.Histogram;
 /**
  * One setting a peer ran: its parameters and timings, and the files holding the ids it found
  * (.ivecs, k per query) and each query's latency (little-endian int64 nanoseconds).
+ *
+ * @param filter the {@link AllowedSet#label} of the filter it searched with; empty for none
  */
 public record PeerResult(String index, String buildParams, String searchParams, double buildSeconds,
-                         long indexBytes, int queries, double wallSeconds, Path ids, Path latencies) {
+                         long indexBytes, int queries, double wallSeconds, Path ids, Path latencies, String filter) {
+
+  /** An unfiltered result. */
+  public PeerResult(String index, String buildParams, String searchParams, double buildSeconds, long indexBytes,
+                    int queries, double wallSeconds, Path ids, Path latencies) {
+    this(index, buildParams, searchParams, buildSeconds, indexBytes, queries, wallSeconds, ids, latencies, "");
+  }
 
   /** The ids, one row per query, -1 where fewer than k came back. */
   public long[][] readIds() throws IOException {

@@ -5,7 +5,7 @@ import java.util.Locale;
 
 /** The peers the sweep knows by name. */
 public final class Peers {
-  private static final List<Peer> ALL = List.of(new FaissPeer(), new HnswlibPeer());
+  private static final List<Peer> ALL = List.of(new FaissPeer(), new HnswlibPeer(), new LucenePeer());
 
   private Peers() {}
 

@@ -1,5 +1,6 @@
 package dev.quiver.bench.sweep;
 
+import dev.quiver.bench.peers.AllowedSet;
 import dev.quiver.bench.peers.Peer;
 import dev.quiver.bench.peers.PeerRequest;
 import dev.quiver.bench.peers.PeerResult;
@@ -7,6 +8,7 @@ import dev.quiver.bench.peers.Peers;
 import dev.quiver.bench.plot.RecallQpsPlot;
 import dev.quiver.engine.IndexFormat;
 import dev.quiver.engine.IndexFormats;
+import dev.quiver.engine.OrdinalFilter;
 import dev.quiver.engine.Params;
 import dev.quiver.engine.Recall;
 import dev.quiver.engine.VectorIndex;
@@ -26,6 +28,7 @@ import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Optional;
 import org.HdrHistogram.Histogram;
@@ -95,6 +98,7 @@ public final class Sweep {
     List<SweepRow> rows = new ArrayList<>();
     float[][] queries;
     int[][] gt;
+    List<Filter> filters;
     try (VectorStore base = VectorFiles.readFloats(c.base())) {
       queries = readQueries(base.dimension());
       checkLearn(base.dimension());
@@ -119,11 +123,12 @@ public final class Sweep {
           index.write(indexFile);
         }
         gt = groundTruth(base, queries);
-        ours(index, build, buildSeconds, queries, gt, rows);
+        filters = filters(base, queries);
+        ours(index, build, buildSeconds, queries, gt, filters, rows);
       }
     }
     for (Peer peer : peers) {
-      peer(peer, queries.length, gt, rows);
+      peer(peer, queries.length, gt, filters, rows);
     }
     log.println();
     log.print(ResultTable.format(rows));
@@ -141,37 +146,72 @@ public final class Sweep {
         c.progress());
   }
 
-  private void ours(VectorIndex index, Params build, double buildSeconds, float[][] queries, int[][] gt, List<SweepRow> rows) {
+  /**
+   * One filter of a filtered sweep: the rows it allows, in the form our index takes and in the
+   * file the peers read, and the exact neighbours among those rows.
+   */
+  private record Filter(String label, OrdinalFilter filter, AllowedSet file, int[][] gt) {}
+
+  private List<Filter> filters(VectorStore base, float[][] queries) throws IOException {
+    List<Filter> filters = new ArrayList<>();
+    for (double fraction : c.filterFractions()) {
+      String label = FilterSets.label(fraction);
+      BitSet allowed = FilterSets.allowed(base.size(), fraction);
+      Path file = c.out().resolve("filters").resolve("allowed-" + label + ".bin");
+      FilterSets.write(allowed, base.size(), file);
+      OrdinalFilter filter = OrdinalFilter.allowing(allowed);
+      log.printf("filter %s: %,d of %,d rows allowed; exact neighbours among them%n", label, allowed.cardinality(),
+          base.size());
+      int[][] gt = GroundTruth.compute(base, queries, c.metric(), c.k(), c.threads(), c.progress(), allowed);
+      filters.add(new Filter(label, filter, new AllowedSet(label, file), gt));
+    }
+    return filters;
+  }
+
+  private void ours(VectorIndex index, Params build, double buildSeconds, float[][] queries, int[][] gt,
+                    List<Filter> filters, List<SweepRow> rows) {
     try (QueryRunner runner = new QueryRunner(index, queries, c.k(), c.threads(), c.batch())) {
-      log.printf("warming up for %.0f s%n", c.warmupSeconds());
-      runner.warmUp(c.search().getFirst(), c.warmupSeconds());
-      ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-      for (Params setting : c.search()) {
-        long cpu0 = threads.getCurrentThreadCpuTime();
-        Measurement m = runner.measure(setting);
-        long cpu = threads.getCurrentThreadCpuTime() - cpu0;
-        SweepRow row = row("quiver-" + c.kind(), build.toString(), setting.toString(),
-            Recall.atK(gt, m.ids(), c.k()), m.qps(), m.p50Micros(), m.p99Micros(), buildSeconds, index.byteSize(),
-            queries.length);
-        rows.add(row);
-        log.println(ResultTable.line(row));
-        if (c.threads() == 1 && c.batch() == 0) {
-          // One thread searches on the calling thread: its CPU time per query is the latency
-          // without the time spent descheduled, steadier than p50 on a loaded machine.
-          log.printf("  %s: search thread CPU %.1f us per query%n", setting, cpu / 1e3 / queries.length);
-        }
+      ours(runner, "quiver-" + c.kind(), build, buildSeconds, index.byteSize(), queries.length, gt, rows);
+      for (Filter f : filters) {
+        runner.filter(f.filter());
+        ours(runner, "quiver-" + c.kind() + " filter=" + f.label(), build, buildSeconds, index.byteSize(),
+            queries.length, f.gt(), rows);
       }
     }
   }
 
-  private void peer(Peer peer, int queryCount, int[][] gt, List<SweepRow> rows) throws IOException {
+  /** Warms {@code runner} up with its current filter, then measures every setting. */
+  private void ours(QueryRunner runner, String name, Params build, double buildSeconds, long bytes, int queryCount,
+                    int[][] gt, List<SweepRow> rows) {
+    log.printf("%s: warming up for %.0f s%n", name, c.warmupSeconds());
+    runner.warmUp(c.search().getFirst(), c.warmupSeconds());
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    for (Params setting : c.search()) {
+      long cpu0 = threads.getCurrentThreadCpuTime();
+      Measurement m = runner.measure(setting);
+      long cpu = threads.getCurrentThreadCpuTime() - cpu0;
+      SweepRow row = row(name, build.toString(), setting.toString(),
+          Recall.atK(gt, m.ids(), c.k()), m.qps(), m.p50Micros(), m.p99Micros(), buildSeconds, bytes, queryCount);
+      rows.add(row);
+      log.println(ResultTable.line(row));
+      if (c.threads() == 1 && c.batch() == 0) {
+        // One thread searches on the calling thread: its CPU time per query is the latency
+        // without the time spent descheduled, steadier than p50 on a loaded machine.
+        log.printf("  %s: search thread CPU %.1f us per query%n", setting, cpu / 1e3 / queryCount);
+      }
+    }
+  }
+
+  private void peer(Peer peer, int queryCount, int[][] gt, List<Filter> filters, List<SweepRow> rows)
+      throws IOException {
     Optional<String> missing = peer.unavailable();
     if (missing.isPresent()) {
       log.println(peer.name() + ": skipped, " + missing.get());
       return;
     }
     PeerRequest request = new PeerRequest(c.kind(), c.metric(), c.base(), c.query(), c.k(), queryCount, c.threads(),
-        c.buildThreads(), c.batch(), c.build(), c.search(), c.warmupSeconds(), c.out().resolve("peers").resolve(peer.name()));
+        c.buildThreads(), c.batch(), c.build(), c.search(), c.warmupSeconds(), c.out().resolve("peers").resolve(peer.name()),
+        filters.stream().map(Filter::file).toList());
     List<PeerResult> results;
     try {
       results = peer.run(request, line -> log.println("  [" + peer.name() + "] " + line));
@@ -181,7 +221,15 @@ public final class Sweep {
     }
     for (PeerResult r : results) {
       Histogram latencies = r.readLatencies();
-      SweepRow row = row(r.index(), r.buildParams(), r.searchParams(), Recall.atK(gt, r.readIds(), c.k()),
+      String name = r.index();
+      int[][] truth = gt;
+      if (!r.filter().isEmpty()) {
+        Filter f = filters.stream().filter(x -> x.label().equals(r.filter())).findFirst()
+            .orElseThrow(() -> new IOException(peer.name() + " peer reported unknown filter '" + r.filter() + "'"));
+        name = name + " filter=" + f.label();
+        truth = f.gt();
+      }
+      SweepRow row = row(name, r.buildParams(), r.searchParams(), Recall.atK(truth, r.readIds(), c.k()),
           r.queries() / r.wallSeconds(), latencies.getValueAtPercentile(50) / 1e3,
           latencies.getValueAtPercentile(99) / 1e3, r.buildSeconds(), r.indexBytes(), r.queries());
       rows.add(row);

@@ -20,11 +20,21 @@ import java.util.List;
  *     build parameter {@code learn=PATH}
  * @param warmupSeconds time spent searching before the first measured setting, for the JIT
  * @param progress whether to show progress bars for long steps
+ * @param filterFractions for each, the whole sweep again with a filter that allows this share of
+ *     the base rows (a seeded pseudo-random set, the same for every index); empty for none
  */
 public record SweepConfig(String kind, Metric metric, Path base, Path query, Path groundTruth,
                           int k, int queries, int threads, int buildThreads, int batch, Params build,
                           List<Params> search, Path learn, List<String> peers, Path out,
-                          double warmupSeconds, boolean progress) {
+                          double warmupSeconds, boolean progress, List<Double> filterFractions) {
+
+  /** A sweep without filters. */
+  public SweepConfig(String kind, Metric metric, Path base, Path query, Path groundTruth, int k, int queries,
+                     int threads, int buildThreads, int batch, Params build, List<Params> search, Path learn,
+                     List<String> peers, Path out, double warmupSeconds, boolean progress) {
+    this(kind, metric, base, query, groundTruth, k, queries, threads, buildThreads, batch, build, search, learn, peers,
+        out, warmupSeconds, progress, List.of());
+  }
 
   public SweepConfig {
     if (kind == null || kind.isBlank()) {
@@ -49,6 +59,12 @@ public record SweepConfig(String kind, Metric metric, Path base, Path query, Pat
     build = build == null ? Params.DEFAULT : build;
     search = search == null || search.isEmpty() ? List.of(Params.DEFAULT) : List.copyOf(search);
     peers = peers == null ? List.of() : List.copyOf(peers);
+    filterFractions = filterFractions == null ? List.of() : List.copyOf(filterFractions);
+    for (double f : filterFractions) {
+      if (!(f > 0 && f <= 1)) {
+        throw new IllegalArgumentException("filter fraction must be in (0, 1], got " + f);
+      }
+    }
   }
 
   /** What the index is built with: {@link #build}, plus {@code learn=PATH} when a learn set is given. */

@@ -5,6 +5,10 @@
 // queries in the sweep's mode (one query per call on one or T threads, or batches of B queries
 // split over T threads) timing each query, and writes per setting the ids found (.ivecs) and the
 // latencies (little-endian int64 nanoseconds), then one tab-separated RESULT line (PeerProtocol).
+// Each --filter LABEL=PATH (one byte per base row, 1 = allowed) then runs every efSearch again
+// with only the allowed rows as results. This hnswlib (0.6) has no filter functor; its delete
+// marks are the same walk: marked nodes steer the search and are kept out of the results, and the
+// mark sits in the neighbour list's header, which the walk reads anyway.
 // Errors end with "error: ..." and exit status 3.
 //
 // Build: g++ -O3 -march=native -std=c++17 -pthread hnswlib_peer.cpp (headers of libhnswlib-dev).
@@ -36,6 +40,7 @@ struct Args {
   std::string metric, base, query, out;
   size_t k = 10, queries = 0, threads = 1, build_threads = 0, batch = 0, m = 16, ef_construction = 200;
   std::vector<size_t> efs;
+  std::vector<std::pair<std::string, std::string>> filters;  // label, path
   double warmup_s = 10;
 };
 
@@ -72,6 +77,11 @@ Args parse(int argc, char** argv) {
     else if (flag == "--M") a.m = to_size(flag, v);
     else if (flag == "--ef-construction") a.ef_construction = to_size(flag, v);
     else if (flag == "--warmup-s") a.warmup_s = std::atof(v.c_str());
+    else if (flag == "--filter") {
+      size_t eq = v.find('=');
+      if (eq == std::string::npos || eq == 0) fail("--filter needs LABEL=PATH, got '" + v + "'");
+      a.filters.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+    }
     else if (flag == "--ef") {
       std::stringstream ss(v);
       for (std::string e; std::getline(ss, e, ',');) a.efs.push_back(to_size(flag, e));
@@ -200,6 +210,26 @@ void write_i64(const std::string& path, const std::vector<int64_t>& values) {
   if (!out) fail("cannot write " + path);
 }
 
+std::vector<char> read_allowed(const std::string& path, size_t rows) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail("cannot open " + path);
+  std::vector<char> allowed(rows);
+  if (!in.read(allowed.data(), rows) || in.peek() != EOF) {
+    fail(path + ": expected " + std::to_string(rows) + " bytes, one per base row");
+  }
+  return allowed;
+}
+
+// Marks (mark = true) or unmarks the rows that `allowed` rejects.
+void mark_rejected(hnswlib::HierarchicalNSW<float>& index, const std::vector<char>& allowed, bool mark) {
+  for (size_t i = 0; i < allowed.size(); i++) {
+    if (!allowed[i]) {
+      if (mark) index.markDelete(i);
+      else index.unmarkDelete(i);
+    }
+  }
+}
+
 // Bytes hnswlib holds for the graph and vectors: level-0 block plus the upper-level link lists.
 size_t index_bytes(const hnswlib::HierarchicalNSW<float>& index) {
   size_t bytes = index.cur_element_count * index.size_data_per_element_;
@@ -232,21 +262,30 @@ int run(int argc, char** argv) {
               build_params.c_str(), base.rows, base.dim, build_s, a.build_threads);
 
   Runner runner(index, queries, a);
-  for (size_t n = 0; n < a.efs.size(); n++) {
-    index.setEf(a.efs[n]);  // hnswlib's ef is shared state: set between settings, never during
-    if (n == 0) {
-      auto deadline = Clock::now() + std::chrono::nanoseconds(int64_t(a.warmup_s * 1e9));
-      while (Clock::now() < deadline) runner.run(deadline);
+  auto sweep = [&](const std::string& label, const std::string& tag) {
+    for (size_t n = 0; n < a.efs.size(); n++) {
+      index.setEf(a.efs[n]);  // hnswlib's ef is shared state: set between settings, never during
+      if (n == 0) {
+        auto deadline = Clock::now() + std::chrono::nanoseconds(int64_t(a.warmup_s * 1e9));
+        while (Clock::now() < deadline) runner.run(deadline);
+      }
+      double wall = runner.run();
+      std::string stem = a.out + "/hnswlib-hnsw-" + tag + std::to_string(n);
+      write_ivecs(stem + ".ivecs", runner.ids(), a.k);
+      write_i64(stem + ".lat", runner.latencies());
+      std::printf("RESULT\tindex=hnswlib-hnsw\tbuild_params=%s\tsearch_params=efSearch=%zu\tbuild_s=%.6f\t"
+                  "index_bytes=%zu\tqueries=%zu\twall_s=%.9f\tids=%s.ivecs\tlatencies=%s.lat%s\n",
+                  build_params.c_str(), a.efs[n], build_s, index_bytes(index), queries.rows, wall,
+                  stem.c_str(), stem.c_str(), label.empty() ? "" : ("\tfilter=" + label).c_str());
+      std::fflush(stdout);
     }
-    double wall = runner.run();
-    std::string stem = a.out + "/hnswlib-hnsw-" + std::to_string(n);
-    write_ivecs(stem + ".ivecs", runner.ids(), a.k);
-    write_i64(stem + ".lat", runner.latencies());
-    std::printf("RESULT\tindex=hnswlib-hnsw\tbuild_params=%s\tsearch_params=efSearch=%zu\tbuild_s=%.6f\t"
-                "index_bytes=%zu\tqueries=%zu\twall_s=%.9f\tids=%s.ivecs\tlatencies=%s.lat\n",
-                build_params.c_str(), a.efs[n], build_s, index_bytes(index), queries.rows, wall,
-                stem.c_str(), stem.c_str());
-    std::fflush(stdout);
+  };
+  sweep("", "");
+  for (size_t f = 0; f < a.filters.size(); f++) {
+    std::vector<char> allowed = read_allowed(a.filters[f].second, base.rows);
+    mark_rejected(index, allowed, true);
+    sweep(a.filters[f].first, "f" + std::to_string(f) + "-");
+    mark_rejected(index, allowed, false);
   }
   return 0;
 }

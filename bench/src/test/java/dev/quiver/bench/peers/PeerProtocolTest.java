@@ -29,6 +29,12 @@ class PeerProtocolTest {
   }
 
   @Test
+  void aFilteredResultNamesItsFilter() throws IOException {
+    assertEquals("", PeerProtocol.parse(LINE).filter());
+    assertEquals("0.01", PeerProtocol.parse(LINE + "\tfilter=0.01").filter());
+  }
+
+  @Test
   void rejectsMissingAndMalformedFields() {
     IOException missing = assertThrows(IOException.class,
         () -> PeerProtocol.parse(LINE.replace("\twall_s=0.001", "")));
@@ -84,7 +90,7 @@ class PeerProtocolTest {
   @Test
   void unknownPeerNamesTheKnownOnes() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Peers.forName("annoy"));
-    assertEquals("unknown peer 'annoy'; known peers: faiss, hnswlib", e.getMessage());
+    assertEquals("unknown peer 'annoy'; known peers: faiss, hnswlib, lucene", e.getMessage());
   }
 
   @Test

@@ -55,6 +55,24 @@ class PeersEndToEndTest {
   }
 
   @Test
+  void filteredSweepScoresEveryIndexAgainstTheAllowedRows() throws IOException {
+    assumeInstalled(new HnswlibPeer());
+    List<Double> fractions = List.of(0.5, 0.02);
+    SweepConfig c = new SweepConfig("hnsw", Metric.INNER_PRODUCT, dir.resolve(TwoTowerDataset.BASE),
+        dir.resolve(TwoTowerDataset.USER_QUERIES), null, K, 0, 1, 0, 0, Params.parse("M=12,efConstruction=100"),
+        List.of(Params.parse("efSearch=10"), Params.parse("efSearch=300")), null, List.of("hnswlib", "lucene"),
+        dir.resolve("filtered"), 0, false, fractions);
+    List<SweepRow> rows = Sweep.run(c, new PrintWriter(new StringWriter(), true));
+    for (String index : List.of("quiver-hnsw", "hnswlib-hnsw", "lucene-hnsw")) {
+      for (String suffix : List.of("", " filter=0.5", " filter=0.02")) {
+        List<SweepRow> series = rows.stream().filter(r -> r.index().equals(index + suffix)).toList();
+        assertEquals(2, series.size(), index + suffix + " in " + rows);
+        assertTrue(series.getLast().recall() >= 0.97, index + suffix + " at efSearch=300: " + series.getLast());
+      }
+    }
+  }
+
+  @Test
   void faissMapsHnswAndTakesEfSearch() throws IOException {
     FaissPeer faiss = new FaissPeer();
     assumeInstalled(faiss);

@@ -46,6 +46,16 @@ class SweepConfigTest {
   }
 
   @Test
+  void filterFractionsMustBeShares() {
+    for (double bad : new double[] {0, -0.5, 1.5, Double.NaN}) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new SweepConfig("hnsw",
+          Metric.INNER_PRODUCT, Path.of("b"), Path.of("q"), null, 10, 0, 1, 0, 0, null, null, null, null, Path.of("o"),
+          0, false, List.of(0.5, bad)));
+      assertEquals("filter fraction must be in (0, 1], got " + bad, e.getMessage());
+    }
+  }
+
+  @Test
   void buildThreadsDefaultToSearchThreads() {
     SweepConfig same = new SweepConfig("flat", Metric.INNER_PRODUCT, Path.of("b"), Path.of("q"), null, 10, 0, 3, 0, 0,
         null, null, null, null, Path.of("o"), 0, false);

@@ -14,6 +14,7 @@ import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Properties;
 
 /**
@@ -78,6 +79,30 @@ public final class GroundTruth {
       }
     }
     return Arrays.copyOf(gt, queries);
+  }
+
+  /**
+   * As {@link #compute(VectorStore, float[][], Metric, int, int, boolean)}, over the rows
+   * {@code allowed} holds: copies them into a store of their own and searches that unfiltered,
+   * which costs their share of a full scan.
+   */
+  public static int[][] compute(VectorStore base, float[][] queries, Metric metric, int k, int threads,
+                                boolean progress, BitSet allowed) {
+    int[] rows = allowed.stream().filter(i -> i < base.size()).toArray();
+    try (VectorStore kept = VectorStore.allocate(base.dimension(), Math.max(1, rows.length))) {
+      float[] row = new float[base.dimension()];
+      for (int r : rows) {
+        base.get(r, row);
+        kept.add(row);
+      }
+      int[][] gt = compute(kept, queries, metric, k, threads, progress);
+      for (int[] neighbours : gt) {
+        for (int i = 0; i < neighbours.length; i++) {
+          neighbours[i] = rows[neighbours[i]];
+        }
+      }
+      return gt;
+    }
   }
 
   /** Exact top-k ordinals by brute force over {@code base}, batched on up to {@code threads} threads. */

@@ -1,5 +1,6 @@
 package dev.quiver.tools.sweep;
 
+import dev.quiver.engine.OrdinalFilter;
 import dev.quiver.engine.Params;
 import dev.quiver.engine.SearchResults;
 import dev.quiver.engine.VectorIndex;
@@ -35,6 +36,9 @@ public final class QueryRunner implements AutoCloseable {
   private final ExecutorService workers;
   private final float[][][] batches;
   private final SearchResults[][] batchResults;
+  /** The filter of the current pass, and the same per query of a batch. */
+  private OrdinalFilter filter;
+  private final OrdinalFilter[] batchFilters;
 
   /** A runner of {@code queries} in the mode that {@code threads} and {@code batch} (0: none) select. */
   public QueryRunner(VectorIndex index, float[][] queries, int k, int threads, int batch) {
@@ -47,6 +51,7 @@ public final class QueryRunner implements AutoCloseable {
     int batchCount = batch == 0 ? 0 : (queries.length + batch - 1) / batch;
     batches = new float[batchCount][][];
     batchResults = new SearchResults[batchCount][];
+    batchFilters = new OrdinalFilter[batch];
     for (int b = 0; b < batchCount; b++) {
       int from = b * batch;
       int to = Math.min(queries.length, from + batch);
@@ -56,6 +61,12 @@ public final class QueryRunner implements AutoCloseable {
         batchResults[b][i] = new SearchResults(k);
       }
     }
+  }
+
+  /** Filters the next passes by {@code filter}; null for none. */
+  public void filter(OrdinalFilter filter) {
+    this.filter = filter;
+    Arrays.fill(batchFilters, filter);
   }
 
   /** Searches repeatedly for about {@code seconds} (at least one query), results discarded. */
@@ -92,7 +103,7 @@ public final class QueryRunner implements AutoCloseable {
     SearchResults out = new SearchResults(k);
     for (int q = next.getAndIncrement(); q < queries.length; q = next.getAndIncrement()) {
       long t0 = System.nanoTime();
-      index.search(queries[q], k, null, params, out);
+      index.search(queries[q], k, filter, params, out);
       long t1 = System.nanoTime();
       latencies.recordValue(t1 - t0);
       copy(out, ids[q]);
@@ -121,7 +132,9 @@ public final class QueryRunner implements AutoCloseable {
     for (int b = 0; b < batches.length; b++) {
       SearchResults[] out = batchResults[b];
       long t0 = System.nanoTime();
-      index.searchBatch(batches[b], k, null, params, out, threads);
+      OrdinalFilter[] filters = filter == null ? null
+          : out.length == batch ? batchFilters : Arrays.copyOf(batchFilters, out.length);
+      index.searchBatch(batches[b], k, filters, params, out, threads);
       long t1 = System.nanoTime();
       latencies.recordValueWithCount(Math.max(1, (t1 - t0) / out.length), out.length);
       for (int i = 0; i < out.length; i++) {
