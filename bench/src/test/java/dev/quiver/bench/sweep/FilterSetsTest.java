@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.quiver.bench.Fixtures;
+import dev.quiver.tools.Fixtures;
+import dev.quiver.tools.sweep.GroundTruth;
 import dev.quiver.engine.Metric;
 import dev.quiver.engine.VectorStore;
 import java.io.IOException;
