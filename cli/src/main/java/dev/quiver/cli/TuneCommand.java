@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
 @Command(name = "tune", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Find the index kind, build and search parameters with the most queries per second at a",
         "target recall@k, within budgets of p99 latency, index memory and build time. Candidates",
-        "(ivf-flat, ivf-sq8 with and without exact rerank, hnsw f32/sq8, with and without",
+        "(ivf-flat, ivf-sq8 with and without exact rerank, ivf-pq 4-bit with rerank up to 128",
+        "dimensions, hnsw f32/sq8, with and without",
         "query-aware links) are built on a sample of the base, the best few on the full base; each",
         "search knob is walked to the smallest value reaching the target on part of the queries,",
         "and the pick is checked on as many others (a third links the query-aware graphs unless",
@@ -76,7 +77,7 @@ final class TuneCommand extends QuiverCommand {
   @Option(names = "--metric", defaultValue = "ip", description = "ip, cosine or l2 (default ${DEFAULT-VALUE}).")
   Metric metric;
 
-  @Option(names = "--kinds", split = ",", description = "Kinds to try (default: ivf-flat,ivf-sq8,hnsw).")
+  @Option(names = "--kinds", split = ",", description = "Kinds to try (default: ivf-flat,ivf-sq8,ivf-pq,hnsw; ivf-pq up to 128 dimensions).")
   List<String> kinds = new ArrayList<>();
 
   @Option(names = "--queries", defaultValue = "0", description = "Use the first N queries (default: all).")

@@ -86,7 +86,7 @@ class TuneCommandTest {
     assertBad(tune("--k", "0"), "--k 0 must be at least 1");
     assertBad(Cli.run("tune", "--base", base(), "--query", dir.resolve("missing.fvecs").toString(), "--target-recall",
         "0.9", "--out", dir.toString()), "query file not found: " + dir.resolve("missing.fvecs"));
-    assertBad(tune("--kinds", "ivf-pq"), "the tuner knows kinds ivf-flat, ivf-sq8 and hnsw, not 'ivf-pq'");
+    assertBad(tune("--kinds", "lsh"), "the tuner knows kinds ivf-flat, ivf-sq8, ivf-pq and hnsw, not 'lsh'");
   }
 
   private static void assertBad(Cli r, String message) {

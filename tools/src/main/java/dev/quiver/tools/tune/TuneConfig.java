@@ -12,7 +12,7 @@ import java.util.List;
  * @param maxP99Micros the largest p99 latency allowed per query (microseconds); 0 for no limit
  * @param maxIndexBytes the largest index allowed; 0 for no limit
  * @param maxBuildSeconds the longest build allowed; 0 for no limit
- * @param kinds the index kinds to try (ivf-flat, ivf-sq8, hnsw)
+ * @param kinds the index kinds to try (ivf-flat, ivf-sq8, ivf-pq, hnsw)
  * @param sampleFraction the share of the base the first round builds on; 1 skips that round
  * @param survivors how many configurations of the first round go on to the full base
  * @param threads search threads (1: latencies of one query per call on one thread)
@@ -26,7 +26,7 @@ public record TuneConfig(Metric metric, int k, double targetRecall, double maxP9
                          double maxBuildSeconds, List<String> kinds, double sampleFraction, int survivors,
                          int threads, int buildThreads, double warmupSeconds, long seed, Path workDir,
                          Path learn) {
-  public static final List<String> ALL_KINDS = List.of("ivf-flat", "ivf-sq8", "hnsw");
+  public static final List<String> ALL_KINDS = List.of("ivf-flat", "ivf-sq8", "ivf-pq", "hnsw");
 
   public TuneConfig {
     if (k < 1) {

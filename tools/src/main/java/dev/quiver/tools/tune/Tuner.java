@@ -72,7 +72,7 @@ public final class Tuner {
     QuerySplit split = QuerySplit.of(queries.length, c.seed(), c.learnsFromQueries());
     float[][] tuneQ = split.tuning(queries);
     Path learn = c.learn() != null ? c.learn() : writeLearn(split.learn(queries));
-    List<Candidate> candidates = Candidate.of(c.kinds(), c.k());
+    List<Candidate> candidates = Candidate.of(c.kinds(), base.dimension(), c.k());
     log.printf("tuning for recall@%d >= %s over %,d x %d: %d candidates, %d tuning and %d held-out queries%s%n",
         c.k(), c.targetRecall(), base.size(), base.dimension(), candidates.size(), tuneQ.length,
         split.heldOut().length, split.learn().length == 0 ? "" : ", " + split.learn().length + " to link graphs with");

@@ -138,6 +138,6 @@ class TunerTest {
         () -> new TuneConfig(Metric.L2, 10, 0, 0, 0, 0, null, 1, 1, 1, 1, 0, 1, dir, null)).getMessage());
     assertEquals("--k 0 must be at least 1", assertThrows(IllegalArgumentException.class,
         () -> new TuneConfig(Metric.L2, 0, 0.9, 0, 0, 0, null, 1, 1, 1, 1, 0, 1, dir, null)).getMessage());
-    assertThrows(IllegalArgumentException.class, () -> Candidate.of(List.of("ivf-pq"), 10));
+    assertThrows(IllegalArgumentException.class, () -> Candidate.of(List.of("lsh"), 32, 10));
   }
 }
