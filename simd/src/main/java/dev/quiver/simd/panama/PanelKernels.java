@@ -142,7 +142,11 @@ final class PanelKernels {
     for (; i <= count - 4; i += 4) {
       for (int c = 0; c < cols; c += 4 * L) {
         int at = o + i * stride + c;
-        tile4x4(x, x0 + i * dim, dim, panel, c, out, at, stride, cols - c);
+        if (cols - c >= 4 * L) {
+          tile4x4(x, x0 + i * dim, dim, panel, c, out, at, stride);
+        } else {
+          tile4x4Partial(x, x0 + i * dim, dim, panel, c, out, at, stride, cols - c);
+        }
         if (bias != null) {
           for (int k = 0; k < 4; k++) {
             addBias(out, at + k * stride, bias, bo + c, Math.min(cols - c, 4 * L), relu);
@@ -176,8 +180,13 @@ final class PanelKernels {
     }
   }
 
+  /**
+   * A full tile. The partial tile at a panel's end is a method of its own: with both stores in
+   * one method C1 runs out of virtual registers compiling it, and without C1's profile C2 took
+   * minutes to compile the kernel, which ran its Java fallback meanwhile.
+   */
   private static void tile4x4(float[] queries, int qa, int dim, float[] panel, int c, float[] out,
-                              int o, int stride, int cols) {
+                              int o, int stride) {
     FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00;
     FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
     FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
@@ -207,41 +216,72 @@ final class PanelKernels {
       c32 = p2.fma(b, c32);
       c33 = p3.fma(b, c33);
     }
-    if (cols >= 4 * L) {
-      c00.intoArray(out, o);
-      c01.intoArray(out, o + L);
-      c02.intoArray(out, o + 2 * L);
-      c03.intoArray(out, o + 3 * L);
-      c10.intoArray(out, o + stride);
-      c11.intoArray(out, o + stride + L);
-      c12.intoArray(out, o + stride + 2 * L);
-      c13.intoArray(out, o + stride + 3 * L);
-      c20.intoArray(out, o + 2 * stride);
-      c21.intoArray(out, o + 2 * stride + L);
-      c22.intoArray(out, o + 2 * stride + 2 * L);
-      c23.intoArray(out, o + 2 * stride + 3 * L);
-      c30.intoArray(out, o + 3 * stride);
-      c31.intoArray(out, o + 3 * stride + L);
-      c32.intoArray(out, o + 3 * stride + 2 * L);
-      c33.intoArray(out, o + 3 * stride + 3 * L);
-    } else {
-      c00.intoArray(out, o, F.indexInRange(0, cols));
-      c01.intoArray(out, o + L, F.indexInRange(L, cols));
-      c02.intoArray(out, o + 2 * L, F.indexInRange(2 * L, cols));
-      c03.intoArray(out, o + 3 * L, F.indexInRange(3 * L, cols));
-      c10.intoArray(out, o + stride, F.indexInRange(0, cols));
-      c11.intoArray(out, o + stride + L, F.indexInRange(L, cols));
-      c12.intoArray(out, o + stride + 2 * L, F.indexInRange(2 * L, cols));
-      c13.intoArray(out, o + stride + 3 * L, F.indexInRange(3 * L, cols));
-      c20.intoArray(out, o + 2 * stride, F.indexInRange(0, cols));
-      c21.intoArray(out, o + 2 * stride + L, F.indexInRange(L, cols));
-      c22.intoArray(out, o + 2 * stride + 2 * L, F.indexInRange(2 * L, cols));
-      c23.intoArray(out, o + 2 * stride + 3 * L, F.indexInRange(3 * L, cols));
-      c30.intoArray(out, o + 3 * stride, F.indexInRange(0, cols));
-      c31.intoArray(out, o + 3 * stride + L, F.indexInRange(L, cols));
-      c32.intoArray(out, o + 3 * stride + 2 * L, F.indexInRange(2 * L, cols));
-      c33.intoArray(out, o + 3 * stride + 3 * L, F.indexInRange(3 * L, cols));
+    c00.intoArray(out, o);
+    c01.intoArray(out, o + L);
+    c02.intoArray(out, o + 2 * L);
+    c03.intoArray(out, o + 3 * L);
+    c10.intoArray(out, o + stride);
+    c11.intoArray(out, o + stride + L);
+    c12.intoArray(out, o + stride + 2 * L);
+    c13.intoArray(out, o + stride + 3 * L);
+    c20.intoArray(out, o + 2 * stride);
+    c21.intoArray(out, o + 2 * stride + L);
+    c22.intoArray(out, o + 2 * stride + 2 * L);
+    c23.intoArray(out, o + 2 * stride + 3 * L);
+    c30.intoArray(out, o + 3 * stride);
+    c31.intoArray(out, o + 3 * stride + L);
+    c32.intoArray(out, o + 3 * stride + 2 * L);
+    c33.intoArray(out, o + 3 * stride + 3 * L);
+  }
+
+  /** The last tile of a panel, of {@code cols < 4L} columns: the same sums, masked stores. */
+  private static void tile4x4Partial(float[] queries, int qa, int dim, float[] panel, int c, float[] out,
+                                     int o, int stride, int cols) {
+    FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00;
+    FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+    FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
+    FloatVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+    int qb = qa + dim, qc = qb + dim, qd = qc + dim;
+    for (int j = 0, p = c; j < dim; j++, p += PANEL) {
+      FloatVector p0 = FloatVector.fromArray(F, panel, p), p1 = FloatVector.fromArray(F, panel, p + L);
+      FloatVector p2 = FloatVector.fromArray(F, panel, p + 2 * L), p3 = FloatVector.fromArray(F, panel, p + 3 * L);
+      FloatVector b = FloatVector.broadcast(F, queries[qa + j]);
+      c00 = p0.fma(b, c00);
+      c01 = p1.fma(b, c01);
+      c02 = p2.fma(b, c02);
+      c03 = p3.fma(b, c03);
+      b = FloatVector.broadcast(F, queries[qb + j]);
+      c10 = p0.fma(b, c10);
+      c11 = p1.fma(b, c11);
+      c12 = p2.fma(b, c12);
+      c13 = p3.fma(b, c13);
+      b = FloatVector.broadcast(F, queries[qc + j]);
+      c20 = p0.fma(b, c20);
+      c21 = p1.fma(b, c21);
+      c22 = p2.fma(b, c22);
+      c23 = p3.fma(b, c23);
+      b = FloatVector.broadcast(F, queries[qd + j]);
+      c30 = p0.fma(b, c30);
+      c31 = p1.fma(b, c31);
+      c32 = p2.fma(b, c32);
+      c33 = p3.fma(b, c33);
     }
+    c00.intoArray(out, o, F.indexInRange(0, cols));
+    c01.intoArray(out, o + L, F.indexInRange(L, cols));
+    c02.intoArray(out, o + 2 * L, F.indexInRange(2 * L, cols));
+    c03.intoArray(out, o + 3 * L, F.indexInRange(3 * L, cols));
+    c10.intoArray(out, o + stride, F.indexInRange(0, cols));
+    c11.intoArray(out, o + stride + L, F.indexInRange(L, cols));
+    c12.intoArray(out, o + stride + 2 * L, F.indexInRange(2 * L, cols));
+    c13.intoArray(out, o + stride + 3 * L, F.indexInRange(3 * L, cols));
+    c20.intoArray(out, o + 2 * stride, F.indexInRange(0, cols));
+    c21.intoArray(out, o + 2 * stride + L, F.indexInRange(L, cols));
+    c22.intoArray(out, o + 2 * stride + 2 * L, F.indexInRange(2 * L, cols));
+    c23.intoArray(out, o + 2 * stride + 3 * L, F.indexInRange(3 * L, cols));
+    c30.intoArray(out, o + 3 * stride, F.indexInRange(0, cols));
+    c31.intoArray(out, o + 3 * stride + L, F.indexInRange(L, cols));
+    c32.intoArray(out, o + 3 * stride + 2 * L, F.indexInRange(2 * L, cols));
+    c33.intoArray(out, o + 3 * stride + 3 * L, F.indexInRange(3 * L, cols));
   }
 
   /** The 1..3 queries left over by tile4x4: load-bound, but only ever a small share of a batch. */
