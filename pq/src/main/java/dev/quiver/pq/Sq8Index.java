@@ -168,7 +168,7 @@ public final class Sq8Index extends ApproximateIndex<Sq8Index.Sq8Scratch> {
   /**
    * Four times k: SQ8 codes rank items nearly as floats do; on 1M x 64 two-tower vectors,
    * rescoring the best 40 for k = 10 gave ivf-flat's recall at every nprobe from 16 to 128
-   * (docs/BENCHMARKS.md).
+   * (docs/BENCHMARKS.md, "Default rescoring").
    */
   @Override
   protected int defaultRerank(int k) {

@@ -59,8 +59,8 @@ public record Candidate(String kind, Params fixedBuild, double nlistPerRootN, bo
   /**
    * 4-bit fast-scan codes of one component per sub-quantizer, with the float rows kept: the
    * kind's default rescoring of 10k candidates then gives nearly ivf-flat's recall at the same
-   * nprobe (0.972 against 0.978 at nprobe 64 on 1M x 64) while the scan reads an eighth of its
-   * bytes. Two components per sub-quantizer rank too poorly for that depth (0.82 there), so the
+   * nprobe (0.971 against 0.975 at nprobe 64 on 1M x 64) while the scan reads an eighth of its
+   * bytes. Two components per sub-quantizer rank too poorly for that depth (0.847 there), so the
    * kind is tried only where the fast-scan kernel takes one sub-quantizer per component.
    */
   private static void ivfPq(List<Candidate> all, int dim) {
@@ -70,8 +70,9 @@ public record Candidate(String kind, Params fixedBuild, double nlistPerRootN, bo
   }
 
   private static void hnsw(List<Candidate> all) {
-    // The default build too (efConstruction 200, the default walk): at 1M x 64 it beat every
-    // efConstruction-100 graph at equal recall (docs/BENCHMARKS.md, "Tuner").
+    // The default build too (efConstruction 200, the default walk): at 1M x 64 the full sweep's
+    // default graph ran 8,343 queries/s at 0.95 against the efConstruction-100 pick's 5,594
+    // (docs/BENCHMARKS.md, "Tuner").
     // Named in full, so that choice.txt's --build is never empty.
     all.add(new Candidate("hnsw", Params.parse("M=16,efConstruction=200"), 0, false, "efSearch", Params.DEFAULT));
     for (String m : List.of("16", "32")) {
